@@ -1,0 +1,98 @@
+"""JetStream wiring: connect, ensure the run log stream, append events.
+
+Every event goes to ``{namespace}.log.{type}`` on one stream (the run log). Appends carry
+``Nats-Msg-Id`` when the caller has a natural idempotency key, so JetStream drops a
+duplicate within its de-duplication window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from qlcore.config import Settings
+from qlcore.events.envelope import Event
+from qlcore.events.registry import encode_event
+
+__all__ = ["HDR_TYPE", "HDR_VERSION", "HDR_WORKSPACE", "Appended", "Bus", "connect"]
+
+HDR_TYPE = "Ql-Event-Type"
+HDR_VERSION = "Ql-Event-Version"
+HDR_WORKSPACE = "Ql-Workspace"
+DEDUP_WINDOW_S = 120.0
+
+
+@dataclass(frozen=True)
+class Appended:
+    seq: int
+    duplicate: bool
+
+
+class Bus:
+    """A NATS connection with the run log's JetStream context."""
+
+    def __init__(self, nc: NATS, settings: Settings) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.settings = settings
+
+    async def ensure_stream(self) -> None:
+        """Create the run log stream if missing (idempotent; never changes retention)."""
+        s = self.settings
+        cfg = StreamConfig(
+            name=s.stream,
+            subjects=[f"{s.log_subject_prefix}.>"],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.NEW,
+            duplicate_window=DEDUP_WINDOW_S,
+            max_msg_size=-1,
+        )
+        try:
+            await self.js.stream_info(s.stream)
+        except NotFoundError:
+            await self.js.add_stream(cfg)
+
+    def subject_for(self, event: Event) -> str:
+        return f"{self.settings.log_subject_prefix}.{event.type}"
+
+    async def append(self, event: Event, *, msg_id: str | None = None, timeout: float = 5.0) -> Appended:
+        """Append one event to the run log and wait for JetStream's ack."""
+        headers = {HDR_TYPE: event.type, HDR_VERSION: str(event.version)}
+        if event.workspace_id:
+            headers[HDR_WORKSPACE] = event.workspace_id
+        if msg_id:
+            headers["Nats-Msg-Id"] = msg_id
+        ack = await self.js.publish(
+            self.subject_for(event), encode_event(event), timeout=timeout,
+            stream=self.settings.stream, headers=headers,
+        )
+        return Appended(seq=ack.seq, duplicate=bool(ack.duplicate))
+
+    async def last_seq(self) -> int:
+        info = await self.js.stream_info(self.settings.stream)
+        return int(info.state.last_seq)
+
+    async def close(self) -> None:
+        if not self.nc.is_closed:
+            try:
+                await asyncio.wait_for(self.nc.drain(), timeout=5)
+            except (TimeoutError, nats.errors.ConnectionClosedError):
+                await self.nc.close()
+
+
+async def connect(settings: Settings, name: str) -> Bus:
+    """Connect to NATS (retrying while the server starts) and ensure the run log exists."""
+    nc = await nats.connect(
+        settings.nats_url, name=name, connect_timeout=5, max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5, allow_reconnect=True,
+    )
+    bus = Bus(nc, settings)
+    await bus.ensure_stream()
+    return bus

@@ -1,0 +1,77 @@
+"""Typed settings, read from the environment when asked (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import msgspec
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything a process needs to find its peers.
+
+    ``namespace`` separates stacks that share a NATS server or a PostgreSQL database (tests,
+    two `make run` side by side): it prefixes the stream, every subject, every durable
+    consumer and every PostgreSQL schema.
+    """
+
+    nats_url: str
+    database_url: str
+    home: Path = Path(".ql")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    namespace: str = "ql"
+    log_format: str = "auto"  # auto | json | console
+    log_level: str = "info"
+    max_bundle_bytes: int = 4 * 1024 * 1024
+    public_base_url: str = ""
+    request_timeout: float = 10.0
+
+    @property
+    def stream(self) -> str:
+        """The run log's JetStream stream name."""
+        return f"{self.namespace.upper()}_LOG"
+
+    @property
+    def log_subject_prefix(self) -> str:
+        return f"{self.namespace}.log"
+
+    def rpc_subject(self, service: str, op: str) -> str:
+        """Subject of a request/reply operation of a service."""
+        return f"{self.namespace}.rpc.{service}.{op}"
+
+    def schema(self, service: str) -> str:
+        """The PostgreSQL schema a service owns."""
+        return f"{self.namespace}_{service}"
+
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+
+_NS = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from ``QL_*`` variables; keyword overrides win."""
+    e = os.environ if env is None else env
+    values: dict[str, object] = {
+        "nats_url": e.get("QL_NATS_URL", "nats://127.0.0.1:4222"),
+        "database_url": e.get("QL_DATABASE_URL", "postgresql://127.0.0.1:5432/postgres"),
+        "home": Path(e.get("QL_HOME", ".ql")),
+        "host": e.get("QL_HOST", "127.0.0.1"),
+        "port": int(e.get("QL_PORT", "8000")),
+        "namespace": e.get("QL_NAMESPACE", "ql"),
+        "log_format": e.get("QL_LOG_FORMAT", "auto"),
+        "log_level": e.get("QL_LOG_LEVEL", "info"),
+        "max_bundle_bytes": int(e.get("QL_MAX_BUNDLE_BYTES", str(4 * 1024 * 1024))),
+        "public_base_url": e.get("QL_PUBLIC_BASE_URL", ""),
+    }
+    values.update(overrides)
+    ns = str(values["namespace"])
+    if not _NS.match(ns):
+        raise ValueError(f"QL_NAMESPACE must match {_NS.pattern}, got {ns!r}")
+    return msgspec.convert(values, Settings, strict=False)

@@ -1,0 +1,84 @@
+"""PostgreSQL access for a service: a pool pinned to the service's own schema.
+
+Each service owns one schema (``{namespace}_{service}``) and nothing else: connections set
+``search_path`` to it, so a service's SQL names its tables unqualified and cannot reach
+another service's tables by accident. Two meta tables live beside the read model:
+``_checkpoint`` (the last applied stream sequence) and ``_dead_letters``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import blake3
+import psycopg
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+__all__ = ["META_DDL", "digest_tables", "ensure_schema", "make_pool", "reset_tables"]
+
+META_DDL = """
+CREATE TABLE IF NOT EXISTS _checkpoint (
+    id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    seq bigint NOT NULL
+);
+INSERT INTO _checkpoint (id, seq) VALUES (1, 0) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS _dead_letters (
+    seq bigint PRIMARY KEY,
+    event_type text NOT NULL,
+    event_id text,
+    error text NOT NULL,
+    attempts int NOT NULL,
+    dead_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+async def make_pool(database_url: str, schema: str, *, min_size: int = 1, max_size: int = 8,
+                    name: str | None = None) -> AsyncConnectionPool:
+    """Open a pool whose connections use ``schema`` (created if missing)."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await ensure_schema(conn, schema)
+
+    async def configure(conn: psycopg.AsyncConnection) -> None:
+        await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        await conn.commit()
+
+    pool = AsyncConnectionPool(database_url, min_size=min_size, max_size=max_size, open=False,
+                               configure=configure, name=name or schema, timeout=30)
+    await pool.open(wait=True)
+    return pool
+
+
+async def ensure_schema(conn: psycopg.AsyncConnection, schema: str) -> None:
+    # concurrent CREATE SCHEMA IF NOT EXISTS can race in the catalog: serialize it
+    await conn.execute("SELECT pg_advisory_lock(hashtext('ql-ddl'))")
+    try:
+        await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(hashtext('ql-ddl'))")
+
+
+async def reset_tables(cur: psycopg.AsyncCursor, tables: Sequence[str]) -> None:
+    """Empty a read model and its meta tables (inside the caller's transaction)."""
+    names = [*tables, "_dead_letters"]
+    await cur.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(sql.Identifier(t) for t in names)))
+    await cur.execute("UPDATE _checkpoint SET seq = 0")
+
+
+async def digest_tables(conn: psycopg.AsyncConnection, tables: Sequence[tuple[str, str]]) -> str:
+    """BLAKE3 over every row of the given tables in a fixed order: ``[(table, order_by), ...]``.
+
+    Rows are streamed with ``COPY ... TO STDOUT`` (text format), so the digest depends only on
+    the stored values, never on physical order or on the client.
+    """
+    h = blake3.blake3()
+    async with conn.cursor() as cur:
+        for table, order_by in tables:
+            h.update(f"\x00table {table}\n".encode())
+            query = sql.SQL("COPY (SELECT * FROM {} ORDER BY {}) TO STDOUT").format(
+                sql.Identifier(table), sql.SQL(order_by))
+            async with cur.copy(query) as copy:
+                async for chunk in copy:
+                    h.update(bytes(chunk))
+    return h.hexdigest()

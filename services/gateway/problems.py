@@ -1,0 +1,52 @@
+"""RFC 9457 problem+json for every error the gateway returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from qlcore.errors import Problem, QLError, problem_type
+
+__all__ = ["exception_handlers", "problem_response"]
+
+log = structlog.get_logger("gateway")
+MEDIA = "application/problem+json"
+
+
+def problem_response(problem: dict[str, Any], headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(orjson.dumps(problem), status_code=int(problem["status"]), media_type=MEDIA,
+                    headers=headers)
+
+
+def _ql(request: Request[Any, Any, Any], exc: QLError) -> Response[bytes]:
+    headers = {"WWW-Authenticate": 'Bearer realm="quantumledger"'} if exc.status == 401 else None
+    return problem_response(exc.problem(instance=request.url.path), headers)
+
+
+_TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+           405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
+           429: "Too many requests"}
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    title = _TITLES.get(status, "Error")
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) and exc.extra:
+        extra["errors"] = exc.extra
+    p = Problem(type=problem_type(title.lower().replace(" ", "-")), title=title, status=status,
+                detail=exc.detail if exc.detail != title else None, instance=request.url.path)
+    return problem_response(p.to_dict(extra), dict(exc.headers or {}))
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("http.unhandled", path=request.url.path)
+    p = Problem(type=problem_type("internal"), title="Internal error", status=500,
+                detail="unexpected error; it has been logged", instance=request.url.path)
+    return problem_response(p.to_dict())
+
+
+exception_handlers: dict[Any, Any] = {QLError: _ql, HTTPException: _http, Exception: _unexpected}

@@ -1,0 +1,128 @@
+"""Runs: ingest (single and NDJSON streaming), list, fetch."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import Stream
+from qlcore import rpc
+from qlcore.errors import PayloadTooLarge, QLError
+
+from services.gateway.deps import forward, gw_of, principal_of, require_scope
+
+__all__ = ["RunsController"]
+
+STREAM_WINDOW = 64  # bundles in flight per stream
+
+
+class RunsController(Controller):
+    path = "/api/v1"
+    tags = ["runs"]
+
+    @post("/ingest/runs", operation_id="ingestRun", summary="Ingest a run bundle (idempotent by run_hash)",
+          status_code=201)
+    async def ingest(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        p = await principal_of(request)
+        require_scope(p, "runs:write")
+        limit = gw_of(request).settings.max_bundle_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"bundle of {declared} bytes exceeds the limit of {limit} bytes", limit=limit)
+        body = await request.body()
+        return await forward(request, "ingest", "runs.ingest", body, p)
+
+    @post("/ingest/runs:stream", operation_id="ingestRunStream", request_max_body_size=None,
+          summary="Stream NDJSON bundles; one NDJSON result line per bundle as it is acknowledged")
+    async def ingest_stream(self, request: Request[Any, Any, Any]) -> Stream:
+        p = await principal_of(request)
+        require_scope(p, "runs:write")
+        gw = gw_of(request)
+        ctx = gw.ctx(p)
+        limit = gw.settings.max_bundle_bytes
+
+        async def one(line_no: int, line: bytes | None) -> bytes:
+            try:
+                if line is None:
+                    raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
+                reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest", line, ctx)
+                result = orjson.loads(reply.body)
+                out = {"line": line_no, **result} if reply.status < 400 else {"line": line_no, "error": result}
+            except QLError as err:
+                out = {"line": line_no, "error": err.problem()}
+            return orjson.dumps(out) + b"\n"
+
+        async def results() -> AsyncIterator[bytes]:
+            pending: set[asyncio.Task[bytes]] = set()
+            async for line_no, line in _lines(request, limit):
+                pending.add(asyncio.create_task(one(line_no, line)))
+                if len(pending) >= STREAM_WINDOW:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for t in done:
+                        yield t.result()
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for t in done:
+                    yield t.result()
+
+        return Stream(results(), media_type="application/x-ndjson")
+
+    @get("/runs", operation_id="listRuns", summary="List runs in your workspace, most recent first")
+    async def list_runs(
+        self, request: Request[Any, Any, Any],
+        limit: int = Parameter(default=50, ge=1, le=200),
+        cursor: str | None = None,
+        backend: str | None = Parameter(default=None, description="provider/name, e.g. ibm/ibm_kyiv"),
+        status: str | None = None,
+    ) -> Response[bytes]:
+        p = await principal_of(request)
+        require_scope(p, "runs:read")
+        q = {"limit": limit, "cursor": cursor, "backend": backend, "status": status}
+        resp = await forward(request, "provenance", "runs.list", {k: v for k, v in q.items() if v is not None}, p)
+        nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
+        if nxt:
+            params = {k: v for k, v in {**q, "cursor": nxt}.items() if v is not None}
+            resp.headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+        return resp
+
+    @get("/runs/{run_id:str}", operation_id="getRun",
+         summary="The full provenance document (qlprov/run/1.0); re-hashes to its run_hash")
+    async def get_run(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
+        p = await principal_of(request)
+        require_scope(p, "runs:read")
+        return await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
+
+
+async def _lines(request: Request[Any, Any, Any], limit: int) -> AsyncIterator[tuple[int, bytes | None]]:
+    """Split the request body into lines; a line over ``limit`` yields ``None`` (and is skipped)."""
+    buf = bytearray()
+    n = 0
+    oversized = False
+    async for chunk in request.stream():
+        buf += chunk
+        while True:
+            i = buf.find(b"\n")
+            if i < 0:
+                if len(buf) > limit:
+                    oversized = True
+                    buf.clear()
+                break
+            line = bytes(buf[:i]).strip()
+            del buf[: i + 1]
+            if oversized:
+                n += 1
+                oversized = False
+                yield n, None
+            elif line:
+                n += 1
+                yield n, (line if len(line) <= limit else None)
+    tail = bytes(buf).strip()
+    if oversized:
+        yield n + 1, None
+    elif tail:
+        yield n + 1, (tail if len(tail) <= limit else None)

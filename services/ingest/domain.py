@@ -1,0 +1,54 @@
+"""Accepting a bundle: parse, validate, hash. Pure; no I/O.
+
+The hash is computed over the parsed JSON (client extras included), never over the
+validated Structs, which would drop members a client added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import orjson
+from qlcore.document import RunDocument, validate_document
+from qlcore.errors import PayloadTooLarge, Unprocessable
+from qlcore.hashing import HASH_MEMBER, canonical_body, digest_hex
+
+__all__ = ["Prepared", "prepare"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    run_hash: str
+    body: bytes  # canonical JSON without run_hash
+    document: RunDocument
+
+
+def prepare(raw: bytes, max_bytes: int) -> Prepared:
+    """Validate a bundle and compute its run_hash; a claimed hash must match (else 422)."""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"bundle of {len(raw)} bytes exceeds the limit of {max_bytes} bytes",
+                              limit=max_bytes)
+    try:
+        obj: Any = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise Unprocessable(f"not valid JSON: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise Unprocessable("a run bundle is a JSON object")
+    try:
+        doc = validate_document(obj)
+    except msgspec.ValidationError as exc:
+        raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)]) from exc
+    try:
+        body = canonical_body(obj)
+    except Exception as exc:  # numbers outside the JSON/IEEE-754 domain, lone surrogates...
+        raise Unprocessable(f"cannot be canonicalized (RFC 8785): {exc}") from exc
+    computed = digest_hex(body)
+    claimed = obj.get(HASH_MEMBER)
+    if claimed is not None and claimed != computed:
+        raise Unprocessable(
+            "run_hash does not match the document's content: it was changed after hashing",
+            claimed_run_hash=claimed, computed_run_hash=computed,
+        )
+    return Prepared(computed, body, doc)

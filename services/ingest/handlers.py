@@ -1,0 +1,46 @@
+"""Ingest's request handlers: accept one bundle, append ``run.ingested`` exactly once."""
+
+from __future__ import annotations
+
+import msgspec
+import structlog
+from qlcore.errors import Unauthorized
+from qlcore.events import RunIngested, utcnow
+from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
+from qlcore.service import ServiceContext
+from ulid import ULID
+
+from services.ingest import store
+from services.ingest.domain import prepare
+
+__all__ = ["register"]
+
+log = structlog.get_logger("ingest")
+
+
+def register(rpc: RpcServer, ctx: ServiceContext) -> None:
+    async def ingest_run(req: RpcRequest) -> RpcReply:
+        ws = req.ctx.workspace_id
+        if not ws:
+            raise Unauthorized("ingest needs a workspace")
+        prepared = prepare(req.body, ctx.settings.max_bundle_bytes)
+        async with ctx.pool.connection() as conn:
+            c = await store.claim(conn, ws, prepared.run_hash, str(ULID()))
+        structlog.contextvars.bind_contextvars(run_id=c.run_id)
+        if not c.logged:
+            event = RunIngested.new(
+                actor=req.ctx.actor, workspace_id=ws, correlation_id=req.ctx.request_id,
+                run_id=c.run_id, run_hash=prepared.run_hash,
+                document=msgspec.Raw(prepared.body), received_at=utcnow(),
+            )
+            # the message id is scoped to the workspace: the same bundle in two workspaces is two runs
+            appended = await ctx.bus.append(event, msg_id=f"{ws}:{prepared.run_hash}")
+            async with ctx.pool.connection() as conn:
+                await store.mark_logged(conn, ws, prepared.run_hash, appended.seq)
+            log.info("run.ingested", run_hash=prepared.run_hash, seq=appended.seq, new=c.new,
+                     event_id=event.event_id)
+        status = 201 if c.new else 200
+        return json_reply({"run_id": c.run_id, "run_hash": prepared.run_hash, "deduplicated": not c.new},
+                          status=status)
+
+    rpc.add("runs.ingest", ingest_run)

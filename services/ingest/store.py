@@ -1,0 +1,66 @@
+"""The ingest service's state: the durable ``run_hash → run_id`` claims index.
+
+A claim is taken before the event is appended (so concurrent sends of one bundle agree on one
+``run_id``) and is marked ``logged_seq`` once the event is in the log. The projection rebuilds
+the logged claims from ``run.ingested`` events, so the index survives a replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from qlcore.events import Event, RunIngested
+
+__all__ = ["Claim", "ClaimsProjection", "claim", "mark_logged"]
+
+DDL = """
+CREATE TABLE IF NOT EXISTS claims (
+    workspace_id text NOT NULL,
+    run_hash text NOT NULL,
+    run_id text NOT NULL UNIQUE,
+    logged_seq bigint,
+    PRIMARY KEY (workspace_id, run_hash)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Claim:
+    run_id: str
+    new: bool
+    logged: bool
+
+
+async def claim(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str, run_id: str) -> Claim:
+    """Insert the claim or return the existing one (``new`` tells which); atomic under concurrency."""
+    cur = await conn.execute(
+        "INSERT INTO claims (workspace_id, run_hash, run_id) VALUES (%s, %s, %s) "
+        "ON CONFLICT (workspace_id, run_hash) DO UPDATE SET run_hash = EXCLUDED.run_hash "
+        "RETURNING run_id, (xmax = 0) AS inserted, logged_seq IS NOT NULL",
+        (workspace_id, run_hash, run_id),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return Claim(run_id=row[0], new=bool(row[1]), logged=bool(row[2]))
+
+
+async def mark_logged(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str, seq: int) -> None:
+    await conn.execute(
+        "UPDATE claims SET logged_seq = %s WHERE workspace_id = %s AND run_hash = %s AND logged_seq IS NULL",
+        (seq, workspace_id, run_hash))
+
+
+class ClaimsProjection:
+    service = "ingest"
+    ddl = DDL
+    tables = (("claims", "workspace_id, run_hash"),)
+    handles = frozenset({"run.ingested"})
+
+    async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
+        if isinstance(event, RunIngested):
+            await cur.execute(
+                "INSERT INTO claims (workspace_id, run_hash, run_id, logged_seq) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (workspace_id, run_hash) DO UPDATE SET logged_seq = "
+                "LEAST(COALESCE(claims.logged_seq, EXCLUDED.logged_seq), EXCLUDED.logged_seq)",
+                (event.workspace_id, event.run_hash, event.run_id, seq))
