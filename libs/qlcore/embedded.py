@@ -104,10 +104,9 @@ class EmbeddedPostgres:
     _server: object | None = field(default=None, repr=False)
 
     def start(self) -> EmbeddedPostgres:
-        import pgserver  # heavy-ish import kept out of module import
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir))
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir))  # pgserver's platformdirs wants one
+        import pgserver  # heavy-ish import kept out of module import
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
         exists = self._server.psql(  # type: ignore[attr-defined]
             f"SELECT 1 FROM pg_database WHERE datname = '{self.dbname}';")

@@ -1,0 +1,54 @@
+# QuantumLedger — every documented way to do things. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+REQS := requirements.txt pyproject.toml $(wildcard services/*/requirements*.txt)
+export QL_HOME ?= .ql
+export QL_PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): $(REQS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	@for f in services/*/requirements-nodeps.txt; do [ -f $$f ] && $(PIP) install -q --no-deps -r $$f || true; done
+	$(PIP) install -q --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the pinned dependencies
+
+run: $(STAMP) ## Run the whole stack in the foreground (embedded NATS + PostgreSQL unless QL_NATS_URL/QL_DATABASE_URL)
+	$(VENV)/bin/ql dev run
+
+test: $(STAMP) ## Run every test: unit, integration (real NATS + PostgreSQL), end-to-end
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+test-unit: $(STAMP) ## Only the unit tests (no servers)
+	$(VENV)/bin/pytest -q tests/unit $(PYTEST_ARGS)
+
+bench: $(STAMP) ## Run the benchmarks; figures printed and written under bench/results/
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy on libs/
+	$(VENV)/bin/ruff check libs services tests bench
+	$(VENV)/bin/ruff format --check libs services tests bench
+	$(VENV)/bin/mypy libs
+
+format: $(STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix libs services tests bench
+	$(VENV)/bin/ruff format libs services tests bench
+
+schemas: $(STAMP) ## Regenerate the checked-in JSON Schemas under proto-schemas/
+	$(PY) -m qlcore.schemas --write
+
+clean: ## Remove the venv and local state (.ql)
+	rm -rf $(VENV) .ql .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help install run test test-unit bench lint format schemas clean

@@ -1,0 +1,149 @@
+"""The embedded default: one foreground command that runs the whole stack (``make run``).
+
+Starts NATS (JetStream) and PostgreSQL unless ``QL_NATS_URL``/``QL_DATABASE_URL`` name
+servers to use, then every service as its own process, then the gateway; waits for health;
+on the first start asks the gateway for a dev org, workspace and API key and writes the key
+to ``$QL_HOME/dev-api-key``. SIGINT/SIGTERM stop everything it started, in reverse order.
+State lives under ``$QL_HOME`` and survives a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import nats
+
+from qlcore import rpc
+from qlcore.config import Settings, load_settings
+from qlcore.embedded import EmbeddedNats, EmbeddedPostgres
+
+__all__ = ["StackSupervisor", "read_stack_file"]
+
+
+def read_stack_file(home: Path) -> dict[str, str]:
+    f = home / "stack.json"
+    return json.loads(f.read_text()) if f.exists() else {}
+
+
+class StackSupervisor:
+    def __init__(self, settings: Settings | None = None, *, services: tuple[str, ...] | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        from services.registry import SERVICES
+
+        self.env = dict(os.environ if env is None else env)
+        self.settings = settings or load_settings(self.env)
+        self.home = self.settings.home.resolve()
+        self.services = services or SERVICES
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.embedded: list[EmbeddedNats | EmbeddedPostgres] = []
+
+    def _say(self, msg: str) -> None:
+        print(f"[ql] {msg}", file=sys.stderr, flush=True)
+
+    def start(self) -> str | None:
+        """Start everything; returns the dev API key when one was created now."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        nats_url, db_url = self.env.get("QL_NATS_URL"), self.env.get("QL_DATABASE_URL")
+        if not nats_url:
+            n = EmbeddedNats(self.home / "nats").start()
+            self.embedded.append(n)
+            nats_url = n.url
+            self._say(f"embedded NATS JetStream at {nats_url} (data in {n.data_dir})")
+        if not db_url:
+            pg = EmbeddedPostgres(self.home / "pg").start()
+            self.embedded.append(pg)
+            db_url = pg.url
+            self._say(f"embedded PostgreSQL (data in {pg.data_dir})")
+        child_env = {**self.env, "QL_NATS_URL": nats_url, "QL_DATABASE_URL": db_url,
+                     "QL_HOME": str(self.home), "QL_PORT": str(self.settings.port),
+                     "QL_NAMESPACE": self.settings.namespace, "PYTHONUNBUFFERED": "1"}
+        self.settings = load_settings(child_env)
+        logs = self.home / "logs"
+        logs.mkdir(exist_ok=True)
+        for name in self.services:
+            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its life
+            self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=child_env,
+                                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        self._say(f"started {', '.join(self.services)} (logs in {logs})")
+        self._wait_healthy()
+        (self.home / "stack.json").write_text(json.dumps({
+            "url": self.settings.base_url(), "nats_url": nats_url, "database_url": db_url,
+            "namespace": self.settings.namespace, "pid": os.getpid()}, indent=2))
+        key_file = self.home / "dev-api-key"
+        if key_file.exists():
+            return None
+        key = asyncio.run(self._dev_key())
+        key_file.write_text(key + "\n")
+        key_file.chmod(0o600)
+        return key
+
+    async def _dev_key(self) -> str:
+        nc = await nats.connect(self.settings.nats_url)
+        try:
+            reply = await rpc.call(nc, self.settings, "gateway", "admin.dev_key", b"", timeout=30)
+        finally:
+            await nc.close()
+        if reply.status >= 400:
+            raise RuntimeError(f"could not create the dev key: {reply.body!r}")
+        return str(reply.json()["api_key"])
+
+    def _wait_healthy(self, timeout: float = 90.0) -> None:
+        url = self.settings.base_url() + "/api/v1/health"
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for name, p in self.procs.items():
+                if p.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {p.returncode}; see {self.home}/logs/{name}.log")
+            try:
+                r = httpx.get(url, timeout=3)
+                if r.status_code == 200:
+                    return
+                last = r.text
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.2)
+        raise RuntimeError(f"the stack did not become healthy in {timeout}s: {last[:500]}")
+
+    def wait(self) -> int:
+        """Block until a signal or until a service dies; returns the exit code for the command."""
+        stop = {"sig": 0}
+
+        def handler(signum: int, _: object) -> None:
+            stop["sig"] = signum
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+        while not stop["sig"]:
+            for name, p in self.procs.items():
+                if p.poll() is not None:
+                    self._say(f"{name} exited with {p.returncode}; stopping (see {self.home}/logs/{name}.log)")
+                    return 1
+            time.sleep(0.2)
+        self._say(f"received {signal.Signals(stop['sig']).name}, stopping")
+        return 0
+
+    def stop(self) -> None:
+        for name in reversed(list(self.procs)):
+            p = self.procs[name]
+            if p.poll() is None:
+                p.terminate()
+        for name, p in self.procs.items():
+            try:
+                p.wait(15)
+            except subprocess.TimeoutExpired:
+                self._say(f"{name} did not stop in 15 s; killing it")
+                p.kill()
+                p.wait()
+        for e in reversed(self.embedded):
+            e.stop()
+        (self.home / "stack.json").unlink(missing_ok=True)
+        self._say("stopped")

@@ -1,0 +1,103 @@
+"""``ql ops`` (replay, digest, status of read models) and ``ql admin`` (operator commands), over NATS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["admin", "ops"]
+
+
+def _settings() -> Any:
+    from qlcore.config import load_settings
+    from qlcore.stack import read_stack_file
+
+    env = dict(os.environ)
+    running = read_stack_file(Path(env.get("QL_HOME", ".ql")))
+    if "QL_NATS_URL" not in env and running.get("nats_url"):
+        env["QL_NATS_URL"] = running["nats_url"]
+    if "QL_NAMESPACE" not in env and running.get("namespace"):
+        env["QL_NAMESPACE"] = running["namespace"]
+    return load_settings(env)
+
+
+def _call(service: str, op: str, body: Any = b"", timeout: float = 600.0) -> Any:
+    import nats
+
+    from qlcore import rpc
+    from qlcore.errors import QLError
+
+    settings = _settings()
+
+    async def go() -> Any:
+        nc = await nats.connect(settings.nats_url, connect_timeout=3, max_reconnect_attempts=1)
+        try:
+            return await rpc.call(nc, settings, service, op, body, timeout=timeout)
+        finally:
+            await nc.close()
+
+    try:
+        reply = asyncio.run(go())
+    except QLError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach NATS at {settings.nats_url}: {exc}") from exc
+    if reply.status >= 400:
+        raise click.ClickException(reply.body.decode(errors="replace"))
+    return reply.json()
+
+
+def _service_arg() -> Any:
+    from services.registry import SERVICES
+
+    return click.argument("service", type=click.Choice(SERVICES))
+
+
+@click.group()
+def ops() -> None:
+    """Operate read models: replay from the log, digest, status (needs NATS access)."""
+
+
+@ops.command()
+@_service_arg()
+def replay(service: str) -> None:
+    """Rebuild SERVICE's read model from sequence 1 of the run log; prints events/s and the digest."""
+    out = _call(service, "ops.replay")
+    rate = out["events"] / out["seconds"] if out["seconds"] else 0.0
+    click.echo(f"{service}: replayed {out['events']} events in {out['seconds']:.2f} s ({rate:,.0f} events/s)")
+    click.echo(f"digest {out['digest']}")
+
+
+@ops.command()
+@_service_arg()
+def digest(service: str) -> None:
+    """Print a digest of SERVICE's read model (identical after a replay)."""
+    out = _call(service, "ops.digest", timeout=60)
+    click.echo(f"{out['digest']}  position={out['position']}")
+
+
+@ops.command()
+@_service_arg()
+def status(service: str) -> None:
+    """Print SERVICE's projection position, lag and dead letters."""
+    click.echo(json.dumps(_call(service, "ops.status", timeout=10), indent=2))
+
+
+@click.group()
+def admin() -> None:
+    """Operator commands on orgs, workspaces and keys (needs NATS access)."""
+
+
+@admin.command("create-org")
+@click.argument("name")
+@click.option("--slug")
+@click.option("--plan", default="free", show_default=True)
+def create_org(name: str, slug: str | None, plan: str) -> None:
+    """Create an org NAME with a default workspace and an API key (printed once)."""
+    body = {"name": name, "plan": plan, **({"slug": slug} if slug else {})}
+    click.echo(json.dumps(_call("gateway", "admin.create_org", body, timeout=30), indent=2))
