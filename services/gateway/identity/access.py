@@ -1,0 +1,132 @@
+"""Who is calling and what they may do: scopes, roles (``roles.yaml``), the Principal, authorize.
+
+Two checks stand between a request and an operation, and both must pass:
+
+* **scope** - what the *credential* allows. An API key carries the scopes it was created with,
+  narrowed at every request to what its creator's role still permits (demoting a member narrows
+  their keys at once); a session carries every scope of the member's role. Scopes do not imply
+  one another: ``admin`` (org administration: keys, members, workspaces) does not grant
+  ``runs:write``.
+* **role** - what the *member* is in the org: owner > admin > member > viewer, by rank.
+
+The plan (what the org pays for) is a third, separate check in :mod:`.plans`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import msgspec
+import yaml
+
+from services.gateway.identity.errors import MissingRole, MissingScope
+
+__all__ = [
+    "ROLES",
+    "SCOPES",
+    "Principal",
+    "Role",
+    "RoleSpec",
+    "Scope",
+    "authorize",
+    "check_grantable",
+    "effective_scopes",
+    "load_roles",
+    "role_at_least",
+    "roles",
+    "session_scopes",
+]
+
+Scope = Literal["runs:read", "runs:write", "cards:publish", "attest:write", "admin"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
+Role = Literal["owner", "admin", "member", "viewer"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+
+class RoleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rank: int
+    description: str
+    permissions: frozenset[Scope]
+
+
+def load_roles(path: Path | None = None) -> dict[Role, RoleSpec]:
+    """Load and validate a roles file (the packaged ``roles.yaml`` by default)."""
+    path = path or Path(__file__).with_name("roles.yaml")
+    data: Any = yaml.safe_load(path.read_text("utf-8"))
+    loaded = msgspec.convert(data, dict[Role, RoleSpec])
+    if set(loaded) != set(ROLES):
+        raise ValueError(f"roles file must define exactly {sorted(ROLES)}")
+    if len({spec.rank for spec in loaded.values()}) != len(loaded):
+        raise ValueError("role ranks must be distinct")
+    return loaded
+
+
+@cache
+def roles() -> dict[Role, RoleSpec]:
+    """The packaged roles, loaded on first use."""
+    return load_roles()
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """The authenticated caller of one request, as the gateway resolved it.
+
+    ``account_id`` is the person behind a session, or the creator of an API key (``None`` for a
+    key whose creator's account is gone); ``key_id`` is set when ``via == "api_key"``.
+    """
+
+    org_id: str
+    org_slug: str
+    workspace_id: str
+    role: Role
+    scopes: frozenset[Scope]
+    plan: str
+    via: Literal["api_key", "session"]
+    account_id: str | None = None
+    key_id: str | None = None
+
+
+def role_at_least(role: Role, required: Role) -> bool:
+    table = roles()
+    return table[role].rank >= table[required].rank
+
+
+def session_scopes(role: Role) -> frozenset[Scope]:
+    """A session may use every scope its member's role permits."""
+    return roles()[role].permissions
+
+
+def effective_scopes(role: Role, key_scopes: Iterable[str]) -> frozenset[Scope]:
+    """An API key's scopes as they apply now: its own, less what its creator's role no longer permits."""
+    permitted = roles()[role].permissions
+    return frozenset(s for s in permitted if s in set(key_scopes))
+
+
+def check_grantable(role: Role, scopes: Iterable[str]) -> frozenset[Scope]:
+    """Validate the scopes asked for a new API key: known, and within the creator's role.
+
+    Returns them typed; raises :class:`MissingScope` for the first scope the role cannot grant
+    and ``ValueError`` for a name that is no scope at all (the API turns it into a 422).
+    """
+    wanted = list(scopes)
+    unknown = sorted(set(wanted) - set(SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scopes {unknown}; known: {list(SCOPES)}")
+    permitted = roles()[role].permissions
+    for scope in SCOPES:
+        if scope in wanted and scope not in permitted:
+            raise MissingScope(scope, permitted)
+    return frozenset(s for s in SCOPES if s in wanted)
+
+
+def authorize(principal: Principal, *, scope: Scope | None = None, role: Role | None = None) -> None:
+    """Raise a typed ``Forbidden`` naming what is missing: the ``scope`` or the ``role``.
+
+    The role is checked first: a member who lacks the role cannot fix that with another key.
+    """
+    if role is not None and not role_at_least(principal.role, role):
+        raise MissingRole(role, principal.role)
+    if scope is not None and scope not in principal.scopes:
+        raise MissingScope(scope, principal.scopes)

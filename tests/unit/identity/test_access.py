@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+import yaml
+
+from services.gateway.identity.access import (
+    SCOPES,
+    Principal,
+    Role,
+    Scope,
+    authorize,
+    check_grantable,
+    effective_scopes,
+    load_roles,
+    role_at_least,
+    roles,
+    session_scopes,
+)
+from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope
+
+
+def principal(role: Role, scopes: frozenset[Scope] | None = None, via: str = "session") -> Principal:
+    return Principal(
+        account_id="acc1",
+        org_id="org1",
+        org_slug="lab",
+        workspace_id="ws1",
+        role=role,
+        scopes=session_scopes(role) if scopes is None else scopes,
+        plan="free",
+        via=via,  # type: ignore[arg-type]
+        key_id="key1" if via == "api_key" else None,
+    )
+
+
+def test_scopes_and_roles_are_the_documented_ones() -> None:
+    assert set(SCOPES) == {"runs:read", "runs:write", "cards:publish", "attest:write", "admin"}
+    table = roles()
+    assert sorted(table, key=lambda r: -table[r].rank) == ["owner", "admin", "member", "viewer"]
+    assert session_scopes("owner") == frozenset(SCOPES)
+    assert session_scopes("viewer") == {"runs:read"}
+    assert "admin" not in session_scopes("member")
+
+
+def test_role_order() -> None:
+    assert role_at_least("owner", "admin")
+    assert role_at_least("admin", "admin")
+    assert not role_at_least("member", "admin")
+    assert role_at_least("viewer", "viewer")
+
+
+def test_authorize_passes_with_scope_and_role() -> None:
+    authorize(principal("member"), scope="runs:write", role="member")
+    authorize(principal("owner"), scope="admin", role="admin")
+
+
+def test_authorize_names_the_missing_scope() -> None:
+    key = principal("admin", scopes=frozenset({"runs:read"}), via="api_key")
+    with pytest.raises(MissingScope) as info:
+        authorize(key, scope="runs:write")
+    assert isinstance(info.value, Forbidden) and info.value.status == 403
+    assert info.value.scope == "runs:write"
+    assert info.value.problem()["scope"] == "runs:write"
+    assert info.value.problem()["granted"] == ["runs:read"]
+
+
+def test_authorize_names_the_missing_role_before_the_scope() -> None:
+    with pytest.raises(MissingRole) as info:
+        authorize(principal("viewer"), scope="admin", role="admin")
+    assert (info.value.required, info.value.role, info.value.status) == ("admin", "viewer", 403)
+
+
+def test_effective_scopes_narrow_when_the_creator_is_demoted() -> None:
+    granted = ["runs:read", "runs:write", "attest:write"]
+    assert effective_scopes("admin", granted) == set(granted)
+    assert effective_scopes("member", granted) == {"runs:read", "runs:write"}
+    assert effective_scopes("viewer", granted) == {"runs:read"}
+
+
+def test_check_grantable() -> None:
+    assert check_grantable("member", ["runs:read", "runs:write"]) == {"runs:read", "runs:write"}
+    with pytest.raises(MissingScope) as info:
+        check_grantable("member", ["runs:read", "admin"])
+    assert info.value.scope == "admin"
+    with pytest.raises(ValueError, match="unknown scopes"):
+        check_grantable("owner", ["runs:delete"])
+
+
+def test_principal_is_frozen_and_round_trips() -> None:
+    p = principal("member", via="api_key")
+    assert msgspec.json.decode(msgspec.json.encode(p), type=Principal) == p
+    with pytest.raises(AttributeError):
+        p.role = "owner"  # type: ignore[misc]
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({**msgspec.to_builtins(p), "role": "superuser"}, Principal)
+
+
+def test_roles_file_must_define_every_role(tmp_path: Path) -> None:
+    data = yaml.safe_load((Path(__file__).parents[3] / "services/gateway/identity/roles.yaml").read_text())
+    data.pop("viewer")
+    path = tmp_path / "roles.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match="exactly"):
+        load_roles(path)
+    data["viewer"] = {"rank": 10, "description": "x", "permissions": ["runs:delete"]}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(msgspec.ValidationError):
+        load_roles(path)

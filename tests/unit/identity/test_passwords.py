@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from argon2.exceptions import InvalidHashError
+
+from services.gateway.identity.errors import PasswordPolicyViolation
+from services.gateway.identity.passwords import (
+    MAX_PASSWORD_LENGTH,
+    PRODUCTION_PARAMS,
+    Argon2Params,
+    PasswordHashing,
+    check_password_policy,
+)
+
+CHEAP = Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1)
+
+
+@pytest.fixture(scope="module")
+def cheap() -> PasswordHashing:
+    return PasswordHashing(CHEAP)
+
+
+def test_production_hash_is_argon2id_with_the_documented_parameters() -> None:
+    hashing = PasswordHashing()
+    encoded = hashing.hash("correct horse battery staple")
+    assert encoded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PRODUCTION_PARAMS == Argon2Params(3, 64 * 1024, 4, 32, 16)
+    assert hashing.verify(encoded, "correct horse battery staple")
+    assert not hashing.needs_rehash(encoded)
+
+
+def test_verify_accepts_the_password_and_rejects_others(cheap: PasswordHashing) -> None:
+    encoded = cheap.hash("s3cret-passphrase")
+    assert cheap.verify(encoded, "s3cret-passphrase")
+    assert not cheap.verify(encoded, "s3cret-passphrasE")
+    assert not cheap.verify(encoded, "")
+
+
+def test_hashes_are_salted(cheap: PasswordHashing) -> None:
+    assert cheap.hash("same password here") != cheap.hash("same password here")
+
+
+def test_unicode_forms_of_one_password_verify_alike(cheap: PasswordHashing) -> None:
+    composed, decomposed = "caf\u00e9-au-lait!", "cafe\u0301-au-lait!"
+    assert composed != decomposed
+    assert cheap.verify(cheap.hash(composed), decomposed)
+
+
+def test_needs_rehash_when_parameters_change(cheap: PasswordHashing) -> None:
+    old = cheap.hash("an old password")
+    assert not cheap.needs_rehash(old)
+    assert PasswordHashing(Argon2Params(time_cost=2, memory_cost_kib=8, parallelism=1)).needs_rehash(old)
+
+
+def test_corrupt_stored_hash_raises_instead_of_answering_false(cheap: PasswordHashing) -> None:
+    with pytest.raises(InvalidHashError):
+        cheap.verify("not-a-phc-string", "whatever password")
+
+
+def test_verify_unknown_spends_a_real_verification() -> None:
+    slow = PasswordHashing(Argon2Params(time_cost=3, memory_cost_kib=32 * 1024, parallelism=1))
+    slow.verify_unknown("warm-up pass")  # computes the dummy hash once
+    known = slow.hash("a real password")
+    t0 = time.perf_counter()
+    slow.verify(known, "wrong guess here")
+    known_cost = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    assert slow.verify_unknown("wrong guess here") is False
+    unknown_cost = time.perf_counter() - t0
+    assert unknown_cost > known_cost / 3
+
+
+@pytest.mark.parametrize(
+    ("password", "email", "rule"),
+    [
+        ("short-pw1", None, "too_short"),
+        ("x" * MAX_PASSWORD_LENGTH + "y", None, "too_long"),
+        ("aaaaaaaaaaaa", None, "repeated"),
+        ("Ada@Lab.example", "ada@lab.example", "matches_email"),
+        ("ADA-LOVELACE", "ada-lovelace@lab.example", "matches_email"),
+    ],
+)
+def test_policy_names_the_rule_broken(password: str, email: str | None, rule: str) -> None:
+    with pytest.raises(PasswordPolicyViolation) as info:
+        check_password_policy(password, email=email)
+    assert info.value.rule == rule
+    assert info.value.status == 422
+    assert info.value.problem()["rule"] == rule
+
+
+def test_policy_accepts_good_passwords_at_the_bounds() -> None:
+    check_password_policy("0123456789")
+    check_password_policy("p" * (MAX_PASSWORD_LENGTH - 1) + "q")
+    check_password_policy("correct horse battery staple", email="ada@lab.example")
+
+
+def test_policy_counts_characters_after_normalisation() -> None:
+    # five "ﬀ" ligatures are ten characters once normalised, one repeated character
+    with pytest.raises(PasswordPolicyViolation) as info:
+        check_password_policy("\ufb00" * 5)
+    assert info.value.rule == "repeated"
