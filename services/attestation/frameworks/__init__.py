@@ -1,0 +1,1 @@
+"""Compliance framework data files (``<id>/<version>.yaml``), loaded by ``domain.frameworks``."""
