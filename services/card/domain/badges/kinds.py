@@ -1,0 +1,118 @@
+"""What each badge type says about a card, and its SVG and endpoint-JSON renderings.
+
+=============  =======================================  ========================================
+type           message                                  color
+=============  =======================================  ========================================
+provenance     ``verified`` / ``unverified``            brightgreen / red
+reproduced     ``none yet`` or ``<n> · best <HF>``      by the best verdict: reproduced →
+                                                        brightgreen, drifted → yellow,
+                                                        failed → red; none → lightgrey
+fidelity       best Hellinger fidelity or ``no data``   ≥ 0.99 brightgreen, ≥ 0.95 green,
+                                                        ≥ 0.90 yellow, below red; lightgrey
+backend        ``provider/name``                        blue
+attested       ``none`` or the frameworks attested      lightgrey / brightgreen
+=============  =======================================  ========================================
+
+A withdrawn card's badges, whatever the type, say ``withdrawn`` in lightgrey. Fidelities are
+shown truncated (never rounded up) to three decimals: 0.9996 reads 0.999, not 1.000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import msgspec
+
+from services.card.domain.badges.endpoint import MIN_CACHE_SECONDS, endpoint_json
+from services.card.domain.badges.svg import render_flat
+from services.card.domain.errors import UnknownBadgeType
+from services.card.domain.model import Card, ReproductionSummary
+
+__all__ = [
+    "BADGE_TYPES",
+    "BadgeType",
+    "BadgeView",
+    "badge_for",
+    "format_fidelity",
+    "not_found_badge",
+    "parse_badge_type",
+]
+
+BadgeType = Literal["provenance", "reproduced", "fidelity", "backend", "attested"]
+BADGE_TYPES: tuple[BadgeType, ...] = get_args(BadgeType)
+_VERDICT_COLOR = {"reproduced": "brightgreen", "drifted": "yellow", "failed": "red"}
+
+
+class BadgeView(msgspec.Struct, frozen=True):
+    """One badge's text and shields color name."""
+
+    label: str
+    message: str
+    color: str
+
+    def svg(self) -> bytes:
+        return render_flat(self.label, self.message, self.color).encode("utf-8")
+
+    def endpoint_json(self, cache_seconds: int = MIN_CACHE_SECONDS) -> bytes:
+        return endpoint_json(self.label, self.message, self.color, cache_seconds=cache_seconds)
+
+
+def parse_badge_type(value: str) -> BadgeType:
+    """The badge type named in a path, or :class:`UnknownBadgeType`."""
+    for kind in BADGE_TYPES:
+        if value == kind:
+            return kind
+    raise UnknownBadgeType(f"unknown badge type {value!r}; use one of {', '.join(BADGE_TYPES)}")
+
+
+def format_fidelity(value: float) -> str:
+    return f"{math.floor(value * 1000) / 1000:.3f}"
+
+
+def _fidelity_color(value: float) -> str:
+    if value >= 0.99:
+        return "brightgreen"
+    if value >= 0.95:
+        return "green"
+    if value >= 0.90:
+        return "yellow"
+    return "red"
+
+
+def badge_for(
+    kind: BadgeType, card: Card, reproductions: ReproductionSummary, attestations: Sequence[str] = ()
+) -> BadgeView:
+    """The badge ``kind`` of ``card``; ``attestations`` names the frameworks attested for its run."""
+    if card.withdrawn:
+        return BadgeView(kind, "withdrawn", "lightgrey")
+    match kind:
+        case "provenance":
+            if card.run.hash_verified:
+                return BadgeView(kind, "verified", "brightgreen")
+            return BadgeView(kind, "unverified", "red")
+        case "reproduced":
+            if reproductions.count == 0 or reproductions.best_fidelity is None:
+                return BadgeView(kind, "none yet", "lightgrey")
+            message = f"{reproductions.count} · best {format_fidelity(reproductions.best_fidelity)}"
+            return BadgeView(kind, message, _VERDICT_COLOR[reproductions.best_verdict or "failed"])
+        case "fidelity":
+            if reproductions.best_fidelity is None:
+                return BadgeView(kind, "no data", "lightgrey")
+            best = reproductions.best_fidelity
+            return BadgeView(kind, format_fidelity(best), _fidelity_color(best))
+        case "backend":
+            return BadgeView(kind, card.run.backend, "blue")
+        case "attested":
+            names = sorted(set(attestations))
+            if not names:
+                return BadgeView(kind, "none", "lightgrey")
+            message = ", ".join(names) if len(names) <= 2 else f"{len(names)} frameworks"
+            return BadgeView(kind, message, "brightgreen")
+    raise UnknownBadgeType(kind)
+
+
+def not_found_badge(kind: str) -> BadgeView:
+    """What a badge URL of an unknown card shows (served with 404)."""
+    return BadgeView(kind if kind in BADGE_TYPES else "badge", "card not found", "lightgrey")

@@ -1,0 +1,174 @@
+"""The card page for people (``/cards/{slug}``) and its compact embed variant.
+
+Pure functions returning ``str``. Every value that comes from a user or a document goes
+through :func:`html.escape` (text and attributes alike); nothing else is interpolated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from services.card.domain.badges.kinds import BADGE_TYPES, badge_for, format_fidelity
+from services.card.domain.citation import FORMATS, render_citation
+from services.card.domain.citation.common import published_date
+from services.card.domain.html.assets import SCRIPT, STYLE
+from services.card.domain.html.embed import embed_snippet
+from services.card.domain.licenses import license_url
+from services.card.domain.lifecycle import summarize_reproductions
+from services.card.domain.links import CardLinks
+from services.card.domain.model import Card, Reproduction, Tombstone
+from services.card.domain.orcid import orcid_url
+
+__all__ = ["render_card_page", "render_tombstone_page"]
+
+_FORMAT_TITLES = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS", "cff": "CITATION.cff"}
+
+
+def _document(title: str, head: str, body: str, *, embed: bool = False) -> str:
+    body_tag = '<body class="embed">' if embed else "<body>"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>{head}<style>{STYLE}</style></head>"
+        f"{body_tag}<main>{body}</main><script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def _scholar_meta(card: Card, links: CardLinks) -> str:
+    """Highwire tags, which Google Scholar and Zotero's page translator read."""
+    tags = [("citation_title", card.title), ("citation_publisher", "QuantumLedger")]
+    tags += [("citation_author", author.name) for author in card.authors]
+    tags += [
+        ("citation_publication_date", published_date(card).strftime("%Y/%m/%d")),
+        ("citation_public_url", links.html),
+        ("description", card.abstract or card.title),
+    ]
+    return "".join(f'<meta name="{name}" content="{escape(value)}">' for name, value in tags)
+
+
+def _authors(card: Card) -> str:
+    items = []
+    for author in card.authors:
+        text = escape(author.name)
+        if author.orcid:
+            text += f' <a href="{escape(orcid_url(author.orcid))}" title="ORCID">ORCID {escape(author.orcid)}</a>'
+        if author.affiliation:
+            text += f' <span class="muted">({escape(author.affiliation)})</span>'
+        items.append(f"<li>{text}</li>")
+    return f'<ul class="authors">{"".join(items)}</ul>'
+
+
+def _badges(card: Card, links: CardLinks, reproductions: Sequence[Reproduction], attestations: Sequence[str]) -> str:
+    summary = summarize_reproductions(reproductions)
+    images = []
+    for kind in BADGE_TYPES:
+        view = badge_for(kind, card, summary, attestations)
+        alt = f"{view.label}: {view.message}"
+        images.append(f'<img src="{escape(links.badges[kind].svg)}" alt="{escape(alt)}" title="{escape(alt)}">')
+    return f'<p class="badges">{"".join(images)}</p>'
+
+
+def _run_table(card: Card, links: CardLinks) -> str:
+    run = card.run
+    verified = "verified" if run.hash_verified else "NOT verified"
+    rows = [
+        ("Program", escape(run.program_name)),
+        ("Backend", f"{escape(run.backend)} ({run.num_qubits} qubits)"),
+        ("Shots", str(run.shots)),
+        ("Calibration taken at", f"<time>{escape(run.calibration_taken_at)}</time>"),
+        ("Run created at", f"<time>{escape(run.created_at)}</time>"),
+        ("run_hash", f"<code>{escape(run.run_hash)}</code> ({verified})"),
+        ("Provenance document", f'<a href="{escape(links.provenance)}">qlprov/run/1.0</a>'),
+    ]
+    cells = "".join(f'<tr><th scope="row">{name}</th><td>{value}</td></tr>' for name, value in rows)
+    return f"<table>{cells}</table>"
+
+
+def _reproductions(reproductions: Sequence[Reproduction]) -> str:
+    if not reproductions:
+        return '<p class="muted">No independent reproductions yet.</p>'
+    rows = "".join(
+        f"<tr><td><time>{escape(item.submitted_at)}</time></td>"
+        f"<td>{escape(item.backend_provider)}/{escape(item.backend_name)}</td><td>{item.shots}</td>"
+        f"<td>{format_fidelity(item.hellinger_fidelity)}</td><td>{escape(item.verdict)}</td></tr>"
+        for item in sorted(reproductions, key=lambda item: item.submitted_at, reverse=True)
+    )
+    head = "<tr><th>Submitted</th><th>Backend</th><th>Shots</th><th>Hellinger fidelity</th><th>Verdict</th></tr>"
+    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+
+
+def _copy_block(block_id: str, text: str, label: str) -> str:
+    return (
+        f'<div class="block"><button type="button" data-copy="{block_id}" aria-label="Copy {escape(label)}">'
+        f'Copy</button><pre id="{block_id}">{escape(text)}</pre></div>'
+    )
+
+
+def _citations(card: Card, links: CardLinks) -> str:
+    parts = []
+    for name, fmt in FORMATS.items():
+        text = render_citation(card, links, fmt).body.decode("utf-8")
+        title = _FORMAT_TITLES[name]
+        parts.append(
+            f'<h3>{title} <a class="muted" href="{escape(links.citations[name])}">download</a></h3>'
+            + _copy_block(f"cite-{name}", text, title)
+        )
+    return "".join(parts)
+
+
+def render_card_page(
+    card: Card,
+    links: CardLinks,
+    reproductions: Sequence[Reproduction] = (),
+    *,
+    attestations: Sequence[str] = (),
+    embed: bool = False,
+) -> str:
+    """The card page; ``embed`` gives the compact page shown inside the embed iframe."""
+    if card.withdrawn:
+        raise ValueError("a withdrawn card is shown as its tombstone")
+    head = (
+        f'<link rel="canonical" href="{escape(links.html)}">'
+        f'<link rel="alternate" type="application/json+oembed" href="{escape(links.oembed)}" '
+        f'title="{escape(card.title)}">'
+        f'<link rel="alternate" type="application/json" href="{escape(links.api)}">' + _scholar_meta(card, links)
+    )
+    version = (
+        f'<p class="muted">Result Card · version {card.version} · published <time>{escape(card.published_at)}</time>'
+        f' · license <a href="{escape(license_url(card.license))}">{escape(card.license)}</a></p>'
+    )
+    header = f"<h1>{escape(card.title)}</h1>{version}{_authors(card)}"
+    badges = _badges(card, links, reproductions, attestations)
+    if embed:
+        more = f'<p><a href="{escape(links.html)}" target="_blank" rel="noopener">Full card, citation and data</a></p>'
+        return _document(card.title, head, header + badges + _run_table(card, links) + more, embed=True)
+    abstract = ""
+    if card.abstract:
+        paragraphs = "".join(f"<p>{escape(p)}</p>" for p in card.abstract.split("\n\n"))
+        abstract = f"<h2>Abstract</h2>{paragraphs}"
+    keywords = ""
+    if card.keywords:
+        keywords = f'<p class="muted">Keywords: {escape(", ".join(card.keywords))}</p>'
+    body = (
+        header
+        + badges
+        + abstract
+        + keywords
+        + f"<h2>Run</h2>{_run_table(card, links)}"
+        + f"<h2>Reproductions</h2>{_reproductions(reproductions)}"
+        + f"<h2>Cite this result</h2>{_citations(card, links)}"
+        + f"<h2>Embed</h2>{_copy_block('embed-code', embed_snippet(card, links), 'embed code')}"
+    )
+    return _document(f"{card.title} · QuantumLedger", head, body)
+
+
+def render_tombstone_page(tombstone: Tombstone) -> str:
+    """What people see (with 410 Gone) at a withdrawn card's address."""
+    body = (
+        "<h1>Result Card withdrawn</h1>"
+        f"<p>{escape(tombstone.message)}</p>"
+        f'<p class="muted">Card <code>{escape(tombstone.slug)}</code> · withdrawn '
+        f"<time>{escape(tombstone.withdrawn_at)}</time></p>"
+    )
+    return _document("Result Card withdrawn · QuantumLedger", '<meta name="robots" content="noindex">', body)

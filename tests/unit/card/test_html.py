@@ -1,0 +1,188 @@
+"""The card page, embed snippet and oEmbed: escaped, self-contained, complete."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+
+import msgspec
+import pytest
+
+from services.card.domain.citation import to_bibtex
+from services.card.domain.html import (
+    content_security_policy,
+    embed_snippet,
+    oembed,
+    render_card_page,
+    render_tombstone_page,
+)
+from services.card.domain.lifecycle import withdraw
+from services.card.domain.links import CardLinks
+from services.card.domain.model import Card, Reproduction
+
+HOSTILE = 'GHZ <script>alert("x")</script> & "quotes" \'single\''
+VOID = {"meta", "link", "img", "br", "input"}
+
+
+class Page(HTMLParser):
+    """Collects elements, checks nesting, and keeps the text of script/style/pre blocks."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.stack: list[str] = []
+        self.raw: dict[str, list[str]] = {"script": [], "style": []}
+        self.pre: dict[str, str] = {}
+        self._pre_id: str | None = None
+        self.text: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.stack.append(tag)
+        if tag == "pre":
+            self._pre_id = dict(attrs).get("id")
+            self.pre[self._pre_id or ""] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+        if tag == "pre":
+            self._pre_id = None
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] in self.raw:
+            self.raw[self.stack[-1]].append(data)
+        elif self._pre_id is not None:
+            self.pre[self._pre_id] += data
+        else:
+            self.text.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.elements if name == tag]
+
+
+def _reproduction() -> Reproduction:
+    return Reproduction(
+        reproduction_id="01JREPRO",
+        run_id="01JREPRUN",
+        run_hash="f" * 64,
+        workspace_id="01JWS",
+        backend_provider="ibm",
+        backend_name="ibm_brisbane<b>",
+        shots=4096,
+        hellinger_fidelity=0.97312,
+        noise_floor=0.0008,
+        verdict="drifted",
+        submitted_at="2026-11-26T12:00:00Z",
+    )
+
+
+@pytest.fixture
+def hostile(card: Card) -> Card:
+    return msgspec.structs.replace(card, title=HOSTILE)
+
+
+def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> None:
+    html = render_card_page(card, links, [_reproduction()], attestations=["EU-AI-Act"])
+    assert html.startswith("<!doctype html>")
+    page = Page(html)
+    assert page.stack == []
+    images = page.all("img")
+    assert [img["src"] for img in images] == [links.badges[kind].svg for kind in links.badges]
+    assert [img["alt"] for img in images] == [
+        "provenance: verified",
+        "reproduced: 1 · best 0.973",
+        "fidelity: 0.973",
+        "backend: ibm/ibm_kyiv",
+        "attested: EU-AI-Act",
+    ]
+    text = " ".join(page.text)
+    for expected in ("Zoë Ñúñez", "李雷", "4096", "2026-11-20T08:00:00Z", card.run.run_hash, "drifted", "0.973"):
+        assert expected in text
+    assert "ibm/ibm_brisbane<b>" in text  # shown as text, not markup
+    hrefs = {a["href"] for a in page.all("a")}
+    assert {links.provenance, "https://orcid.org/0000-0002-1825-0097", *links.citations.values()} <= hrefs
+
+
+def test_copy_buttons_point_at_the_citations_and_embed_code(card: Card, links: CardLinks) -> None:
+    page = Page(render_card_page(card, links))
+    targets = [button["data-copy"] for button in page.all("button")]
+    assert targets == ["cite-bibtex", "cite-csl", "cite-ris", "cite-cff", "embed-code"]
+    assert page.pre["cite-bibtex"] == to_bibtex(card, links)
+    assert json.loads(page.pre["cite-csl"])[0]["title"] == card.title
+    assert page.pre["embed-code"] == embed_snippet(card, links)
+
+
+def test_user_text_is_escaped_everywhere(hostile: Card, links: CardLinks) -> None:
+    html = render_card_page(hostile, links)
+    assert "<script>alert" not in html
+    page = Page(html)
+    assert len(page.all("script")) == 1
+    assert page.all("title") and HOSTILE in "".join(page.text)
+    assert any(attrs.get("content") == HOSTILE for attrs in page.all("meta"))
+    iframe = Page(page.pre["embed-code"]).all("iframe")[0]
+    assert iframe["title"] == f"{HOSTILE} - QuantumLedger Result Card"
+
+
+def test_page_is_self_contained_and_its_csp_allows_exactly_its_inline_code(card: Card, links: CardLinks) -> None:
+    page = Page(render_card_page(card, links))
+    assert all("src" not in attrs for attrs in page.all("script"))
+    assert all(attrs.get("rel") != "stylesheet" for attrs in page.all("link"))
+    assert all((img["src"] or "").startswith(links.origin + "/") for img in page.all("img"))
+    policy = content_security_policy(links.origin)
+    for tag, directive in (("script", "script-src"), ("style", "style-src")):
+        [body] = page.raw[tag]
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert re.search(rf"{directive} 'sha256-{re.escape(digest)}'(;|$)", policy)
+    assert "default-src 'none'" in policy and f"img-src {links.origin};" in policy
+
+
+def test_page_offers_oembed_discovery_and_scholar_metadata(card: Card, links: CardLinks) -> None:
+    page = Page(render_card_page(card, links))
+    alternates = {attrs["type"]: attrs["href"] for attrs in page.all("link") if attrs.get("rel") == "alternate"}
+    assert alternates["application/json+oembed"] == links.oembed
+    meta = [(m.get("name"), m.get("content")) for m in page.all("meta")]
+    assert ("citation_author", "Zoë Ñúñez") in meta and ("citation_publication_date", "2026/11/24") in meta
+
+
+def test_embed_page_is_compact(card: Card, links: CardLinks) -> None:
+    page = Page(render_card_page(card, links, embed=True))
+    assert page.all("body")[0]["class"] == "embed"
+    assert page.all("button") == [] and page.pre == {}
+    assert len(page.all("img")) == 5
+    assert any(a["href"] == links.html and a["target"] == "_blank" for a in page.all("a"))
+
+
+def test_withdrawn_cards_show_only_a_tombstone(card: Card, links: CardLinks) -> None:
+    gone = withdraw(card, now="2026-12-01T00:00:00Z")
+    with pytest.raises(ValueError):
+        render_card_page(gone, links)
+    html = render_tombstone_page(gone.tombstone())
+    assert "withdrawn" in html and "2026-12-01T00:00:00Z" in html and card.slug in html
+    for secret in (card.title, "Ñúñez", card.run.run_hash):
+        assert secret not in html
+
+
+def test_embed_snippet(card: Card, links: CardLinks) -> None:
+    [iframe] = Page(embed_snippet(card, links)).all("iframe")
+    assert iframe["src"] == links.embed_page and (iframe["width"], iframe["height"]) == ("560", "360")
+    assert "allow-same-origin" not in (iframe["sandbox"] or "")
+
+
+def test_oembed(card: Card, links: CardLinks) -> None:
+    answer = msgspec.to_builtins(oembed(card, links))
+    assert (answer["type"], answer["version"], answer["provider_name"]) == ("rich", "1.0", "QuantumLedger")
+    assert (answer["width"], answer["height"], answer["title"]) == (560, 360, card.title)
+    assert answer["html"] == embed_snippet(card, links) and answer["provider_url"] == links.origin + "/"
+    assert answer["author_name"] == "Zoë Ñúñez, 李雷, Ludwig van Beethoven"
+    small = oembed(card, links, maxwidth=400, maxheight=300)
+    assert (small.width, small.height) == (400, 300)
+    [iframe] = Page(small.html).all("iframe")
+    assert (iframe["width"], iframe["height"]) == ("400", "300")
+    assert oembed(card, links, maxwidth=10).width == 240  # never narrower than the page can be read
