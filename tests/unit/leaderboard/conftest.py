@@ -1,0 +1,27 @@
+"""Shared fixtures: the corpus loaded once per session (history wheels cached across runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.leaderboard.domain.model import Observation
+from services.leaderboard.domain.sources import load_source
+from services.leaderboard.domain.sources.ibm_history import default_wheel_cache
+
+
+@pytest.fixture(scope="session")
+def wheel_cache() -> Path:
+    """Where older wheels are downloaded once (``$QL_WHEEL_CACHE`` or the user cache)."""
+    return default_wheel_cache()
+
+
+@pytest.fixture(scope="session")
+def corpus(wheel_cache: Path) -> list[Observation]:
+    return list(load_source("all", wheel_cache=wheel_cache))
+
+
+@pytest.fixture(scope="session")
+def ibm_latest() -> list[Observation]:
+    return list(load_source("ibm"))
