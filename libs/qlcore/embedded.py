@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,10 @@ class EmbeddedPostgres:
 
     def start(self) -> EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(self.data_dir))  # pgserver's platformdirs wants one
+        if not os.environ.get("XDG_RUNTIME_DIR"):  # pgserver's platformdirs wants a private one
+            runtime = Path(tempfile.gettempdir()) / f"ql-runtime-{os.getuid()}"
+            runtime.mkdir(mode=0o700, exist_ok=True)
+            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         import pgserver  # heavy-ish import kept out of module import
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
         exists = self._server.psql(  # type: ignore[attr-defined]

@@ -11,13 +11,18 @@ from typing import Any, Union
 
 import msgspec
 
+from qlcore.events.attestation import ATTESTATION_EVENTS
+from qlcore.events.cards import CARD_EVENTS
+from qlcore.events.corpus import CORPUS_EVENTS
 from qlcore.events.envelope import Event
 from qlcore.events.identity import IDENTITY_EVENTS
+from qlcore.events.reproduce import REPRODUCE_EVENTS
 from qlcore.events.runs import RunIngested
 
 __all__ = ["EVENT_TYPES", "TYPE_NAMES", "UPCASTERS", "UnknownEvent", "decode_event", "encode_event"]
 
-EVENT_TYPES: tuple[type[Event], ...] = (RunIngested, *IDENTITY_EVENTS)
+EVENT_TYPES: tuple[type[Event], ...] = (
+    RunIngested, *IDENTITY_EVENTS, *CARD_EVENTS, *REPRODUCE_EVENTS, *CORPUS_EVENTS, *ATTESTATION_EVENTS)
 TYPE_NAMES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in EVENT_TYPES)
 
 AnyEvent = Union[EVENT_TYPES]  # type: ignore[valid-type]  # noqa: UP007

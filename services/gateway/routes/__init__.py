@@ -1,8 +1,10 @@
 """Every controller the gateway serves; a new resource adds its controller here."""
 
-from services.gateway.routes.runs import RunsController
+from services.gateway.routes.auth import AuthController
+from services.gateway.routes.keys import ApiKeysController
+from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
 
 __all__ = ["CONTROLLERS"]
 
-CONTROLLERS: list[type] = [SystemController, RunsController]
+CONTROLLERS: list[object] = [SystemController, RunsController, ingest_stream, AuthController, ApiKeysController]

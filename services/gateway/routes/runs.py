@@ -8,15 +8,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, asgi, get, post
 from litestar.params import Parameter
-from litestar.response import Stream
+from litestar.types import Receive, Scope, Send
 from qlcore import rpc
 from qlcore.errors import PayloadTooLarge, QLError
 
-from services.gateway.deps import forward, gw_of, principal_of, require_scope
+from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
+from services.gateway.identity.errors import PlanLimitReached
 
-__all__ = ["RunsController"]
+__all__ = ["RunsController", "ingest_stream"]
 
 STREAM_WINDOW = 64  # bundles in flight per stream
 
@@ -30,47 +31,13 @@ class RunsController(Controller):
     async def ingest(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:write")
+        await require_quota(request, p, "runs_per_month")
         limit = gw_of(request).settings.max_bundle_bytes
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"bundle of {declared} bytes exceeds the limit of {limit} bytes", limit=limit)
         body = await request.body()
         return await forward(request, "ingest", "runs.ingest", body, p)
-
-    @post("/ingest/runs:stream", operation_id="ingestRunStream", request_max_body_size=None,
-          summary="Stream NDJSON bundles; one NDJSON result line per bundle as it is acknowledged")
-    async def ingest_stream(self, request: Request[Any, Any, Any]) -> Stream:
-        p = await principal_of(request)
-        require_scope(p, "runs:write")
-        gw = gw_of(request)
-        ctx = gw.ctx(p)
-        limit = gw.settings.max_bundle_bytes
-
-        async def one(line_no: int, line: bytes | None) -> bytes:
-            try:
-                if line is None:
-                    raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
-                reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest", line, ctx)
-                result = orjson.loads(reply.body)
-                out = {"line": line_no, **result} if reply.status < 400 else {"line": line_no, "error": result}
-            except QLError as err:
-                out = {"line": line_no, "error": err.problem()}
-            return orjson.dumps(out) + b"\n"
-
-        async def results() -> AsyncIterator[bytes]:
-            pending: set[asyncio.Task[bytes]] = set()
-            async for line_no, line in _lines(request, limit):
-                pending.add(asyncio.create_task(one(line_no, line)))
-                if len(pending) >= STREAM_WINDOW:
-                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                    for t in done:
-                        yield t.result()
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for t in done:
-                    yield t.result()
-
-        return Stream(results(), media_type="application/x-ndjson")
 
     @get("/runs", operation_id="listRuns", summary="List runs in your workspace, most recent first")
     async def list_runs(
@@ -98,12 +65,87 @@ class RunsController(Controller):
         return await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
 
 
-async def _lines(request: Request[Any, Any, Any], limit: int) -> AsyncIterator[tuple[int, bytes | None]]:
+@asgi("/api/v1/ingest/runs:stream", copy_scope=False)
+async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
+    """``POST /api/v1/ingest/runs:stream``: NDJSON in, NDJSON out, one result line per bundle as it is
+    acknowledged (``{"line": n, ...}`` or ``{"line": n, "error": problem}``).
+
+    A raw ASGI handler: the response is written while the request body is still being read, which
+    litestar's streaming response does not allow (it listens on ``receive`` for disconnects).
+    The size limit applies to each line, never to the stream.
+    """
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    try:
+        if scope["method"] != "POST":
+            raise MethodNotAllowed("use POST")
+        p = await principal_of(request)
+        require_scope(p, "runs:write")
+    except QLError as err:
+        await _send_problem(send, err.problem(instance=scope["path"]), err.status)
+        return
+    gw = gw_of(request)
+    ctx = gw.ctx(p)
+    limit = gw.settings.max_bundle_bytes
+
+    async def one(line_no: int, line: bytes | None) -> bytes:
+        try:
+            if line is None:
+                raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
+            reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest", line, ctx)
+            result = orjson.loads(reply.body)
+            out = {"line": line_no, **result} if reply.status < 400 else {"line": line_no, "error": result}
+        except QLError as err:
+            out = {"line": line_no, "error": err.problem()}
+        return orjson.dumps(out) + b"\n"
+
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-store")]})
+
+    async def flush(done: set[asyncio.Task[bytes]]) -> None:
+        body = b"".join(t.result() for t in done)
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+
+    pending: set[asyncio.Task[bytes]] = set()
+    async for line_no, line in _lines(receive, limit):
+        pending.add(asyncio.create_task(one(line_no, line)))
+        done = {t for t in pending if t.done()}
+        if len(pending) >= STREAM_WINDOW and not done:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if done:
+            pending -= done
+            await flush(done)
+    while pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        await flush(done)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class MethodNotAllowed(QLError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+async def _send_problem(send: Send, problem: dict[str, Any], status: int) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/problem+json")]})
+    await send({"type": "http.response.body", "body": orjson.dumps(problem), "more_body": False})
+
+
+async def _receive_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+async def _lines(receive: Receive, limit: int) -> AsyncIterator[tuple[int, bytes | None]]:
     """Split the request body into lines; a line over ``limit`` yields ``None`` (and is skipped)."""
     buf = bytearray()
     n = 0
     oversized = False
-    async for chunk in request.stream():
+    async for chunk in _receive_chunks(receive):
         buf += chunk
         while True:
             i = buf.find(b"\n")

@@ -1,0 +1,43 @@
+"""Reproduce events: a stored run re-run against a drifted device, scored. The reproduced run
+itself enters the log as a ``run.ingested`` event (with ``lineage.reproduction_of``)."""
+
+from __future__ import annotations
+
+from qlcore.events.envelope import Event
+
+__all__ = ["REPRODUCE_EVENTS", "ReproductionCompleted", "ReproductionFailed", "ReproductionRequested"]
+
+
+class ReproductionRequested(Event, frozen=True, tag="reproduction.requested"):
+    job_id: str
+    run_id: str
+    days: float
+    profile: str
+    seed: int
+
+
+class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
+    job_id: str
+    run_id: str
+    run_hash: str
+    reproduced_run_id: str
+    reproduced_run_hash: str
+    days: float
+    profile: str
+    seed: int
+    verdict: str
+    hellinger_fidelity: float
+    baseline_fidelity: float | None = None
+    noise_floor: float | None = None
+    detectable: bool | None = None
+    drift_model: str = ""
+
+
+class ReproductionFailed(Event, frozen=True, tag="reproduction.failed"):
+    job_id: str
+    run_id: str
+    error: str
+    status: int = 422
+
+
+REPRODUCE_EVENTS: tuple[type[Event], ...] = (ReproductionRequested, ReproductionCompleted, ReproductionFailed)

@@ -1,0 +1,137 @@
+"""Ingest through the gateway: idempotency, refusals, tenancy, limits, streaming."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+import rfc8785
+from blake3 import blake3
+
+from qlcore.hashing import run_hash
+from tests.fixtures import Stack
+from tests.integration.platform.bundles import bundle
+
+pytestmark = pytest.mark.integration
+
+
+async def test_twenty_concurrent_sends_get_one_run_id(stack: Stack) -> None:
+    t = await stack.tenant()
+    body = orjson.dumps(bundle(1))
+    async with stack.client(t) as c:
+        rs = await asyncio.gather(*(c.post("/api/v1/ingest/runs", content=body) for _ in range(20)))
+    outs = [r.json() for r in rs]
+    assert {r.status_code for r in rs} <= {200, 201}
+    assert len({o["run_id"] for o in outs}) == 1
+    assert sum(not o["deduplicated"] for o in outs) == 1
+    await stack.wait_caught_up("provenance")
+    async with stack.client(t) as c:
+        assert len((await c.get("/api/v1/runs")).json()) == 1
+
+
+async def test_resend_after_dedup_window_still_deduplicated(stack: Stack) -> None:
+    """Outside JetStream's window the durable claims index answers: simulate by a new message id."""
+    t = await stack.tenant()
+    async with stack.client(t) as c:
+        first = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
+        await stack.wait_caught_up("ingest")
+        last = await stack.call("ingest", "ops.status")
+        again = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
+    assert again == {**first, "deduplicated": True}
+    assert (await stack.call("ingest", "ops.status")).json()["stream_last_seq"] == last.json()["stream_last_seq"]
+
+
+async def test_hash_computed_independently_and_claimed_hash_accepted(stack: Stack) -> None:
+    t = await stack.tenant()
+    doc = bundle(3, extra_member={"lab": "Zoë's lab", "ε": 1e-7})
+    expected = blake3(rfc8785.dumps(doc)).hexdigest()
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs", json={**doc, "run_hash": expected})
+        assert r.status_code == 201, r.text
+        assert r.json()["run_hash"] == expected
+        await stack.wait_caught_up("provenance")
+        stored = (await c.get(f"/api/v1/runs/{r.json()['run_id']}")).json()
+    assert stored["extra_member"] == {"lab": "Zoë's lab", "ε": 1e-7}
+    assert run_hash(stored) == expected
+
+
+async def test_tampered_bundle_refused_naming_both_hashes(stack: Stack) -> None:
+    t = await stack.tenant()
+    doc = bundle(4)
+    claimed = run_hash(doc)
+    doc["results"]["counts"]["11"] += 1
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs", json={**doc, "run_hash": claimed})
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    p = r.json()
+    assert p["claimed_run_hash"] == claimed and p["computed_run_hash"] == run_hash(doc)
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (b"{not json", "not valid JSON"),
+    (b"[1,2]", "JSON object"),
+    (orjson.dumps({"schema": "qlprov/run/1.0"}), "qlprov/run/1.0"),
+    (orjson.dumps({**bundle(5), "execution": {**bundle(5)["execution"], "shots": 0}}), "shots"),
+])
+async def test_invalid_bundles_are_422_problems(stack: Stack, body: bytes, fragment: str) -> None:
+    t = await stack.tenant()
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs", content=body)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert fragment in r.json()["detail"]
+
+
+async def test_no_key_401_and_bad_key_401(stack: Stack) -> None:
+    async with stack.client() as c:
+        for headers in ({}, {"Authorization": "Bearer ql_live_nope"}, {"Authorization": "Basic abc"}):
+            r = await c.post("/api/v1/ingest/runs", json=bundle(6), headers=headers)
+            assert r.status_code == 401
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert r.json()["status"] == 401
+            for path in ("/api/v1/runs", "/api/v1/me", "/api/v1/runs/01JXXXXXXXXXXXXXXXXXXXXXXX"):
+                assert (await c.get(path, headers=headers)).status_code == 401
+
+
+async def test_other_workspace_run_is_404_and_same_bundle_is_separate(stack: Stack) -> None:
+    a, b = await stack.tenant(), await stack.tenant()
+    async with stack.client(a) as ca, stack.client(b) as cb:
+        ra = (await ca.post("/api/v1/ingest/runs", json=bundle(7))).json()
+        await stack.wait_caught_up("provenance")
+        r = await cb.get(f"/api/v1/runs/{ra['run_id']}")
+        assert r.status_code == 404 and r.json()["status"] == 404
+        assert (await cb.get("/api/v1/runs")).json() == []
+        rb = (await cb.post("/api/v1/ingest/runs", json=bundle(7))).json()
+    assert rb["deduplicated"] is False and rb["run_id"] != ra["run_id"] and rb["run_hash"] == ra["run_hash"]
+
+
+async def test_oversized_bundle_413(stack: Stack) -> None:
+    t = await stack.tenant()
+    big = bundle(8, padding="x" * (stack.settings.max_bundle_bytes + 10))
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs", json=big)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_stream_results_per_line_bad_line_does_not_stop_the_rest(stack: Stack) -> None:
+    t = await stack.tenant()
+    limit = stack.settings.max_bundle_bytes
+    lines = [orjson.dumps(bundle(100 + i)) for i in range(30)]
+    lines.insert(5, b"{broken")
+    lines.insert(9, orjson.dumps(bundle(999, padding="y" * (limit + 1))))
+    lines.append(lines[0])  # a duplicate within the stream
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs:stream", content=b"\n".join(lines) + b"\n",
+                         headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    results = {x["line"]: x for x in map(orjson.loads, r.text.splitlines())}
+    assert sorted(results) == list(range(1, len(lines) + 1))
+    assert results[6]["error"]["status"] == 422
+    assert results[10]["error"]["status"] == 413
+    ok = [x for x in results.values() if "error" not in x]
+    assert len(ok) == 31 and len({x["run_id"] for x in ok}) == 30
+    assert results[len(lines)]["run_id"] == results[1]["run_id"]
