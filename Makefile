@@ -20,6 +20,11 @@ $(STAMP): $(REQS)
 	$(PIP) install -q -r requirements.txt
 	@for f in services/*/requirements-nodeps.txt; do [ -f $$f ] && $(PIP) install -q --no-deps -r $$f || true; done
 	$(PIP) install -q --no-deps -e .
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the page tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: no chromium; the browser tests need it (apt-get install chromium)"; fi; }
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
