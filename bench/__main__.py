@@ -16,9 +16,12 @@ HERE = Path(__file__).parent
 def main() -> int:
     names = sorted(p.stem.removesuffix("_bench") for p in HERE.glob("*_bench.py"))
     ap = argparse.ArgumentParser(prog="make bench", description="Run the benchmarks; results in bench/results/")
-    ap.add_argument("which", nargs="*", choices=[*names, []] if names else None, help=f"subset of: {', '.join(names)}")
+    ap.add_argument("which", nargs="*", help=f"subset of: {', '.join(names)}")
     ap.add_argument("--results", type=Path, default=HERE / "results")
     args = ap.parse_args()
+    unknown = set(args.which) - set(names)
+    if unknown:
+        ap.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {names}")
     failed = 0
     for name in args.which or names:
         print(f"\n=== bench: {name} ===", flush=True)
