@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from qiskit import QuantumCircuit, qasm3, transpile
@@ -48,6 +48,7 @@ _OWN_MEMBERS = frozenset(
     }
 )
 Timestamp = datetime | str | None
+Status = Literal["completed", "failed", "cancelled"]
 
 
 def capture(
@@ -65,7 +66,7 @@ def capture(
     seed_transpiler: int | None = None,
     optimization_level: int | None = None,
     created_at: Timestamp = None,
-    status: str = "completed",
+    status: Status = "completed",
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build a valid ``qlprov/run/1.0`` document (``run_hash`` set) for one run.
