@@ -102,6 +102,9 @@ class ProjectionRunner:
                     continue
                 try:
                     await self._step()
+                except OutOfOrder as exc:
+                    log.warning("projection.resubscribe", service=self.p.service, reason=str(exc))
+                    await self._drop_subscription()
                 except (psycopg.OperationalError, OSError, nats_errors.Error) as exc:
                     log.warning("projection.stalled", service=self.p.service, error=repr(exc))
                     await self._drop_subscription()
@@ -153,19 +156,19 @@ class ProjectionRunner:
             self._lock_conn, self.leader = None, False
 
     async def _subscribe(self) -> None:
-        """Bind to the durable consumer, (re)creating it from the stored checkpoint if needed."""
+        """(Re)create the durable consumer at the stored checkpoint + 1 and bind to it.
+
+        The checkpoint in PostgreSQL is the truth, not the consumer's server-side state: after a
+        crash, messages delivered to the dead process would only come back after ``ack_wait``,
+        out of order. Recreating the consumer from the checkpoint restores strict order.
+        """
         js, stream = self.bus.js, self.bus.settings.stream
         checkpoint = await self._stored_checkpoint()
         try:
-            info = await js.consumer_info(stream, self.durable)
-            if info.ack_floor is not None and info.ack_floor.stream_seq > checkpoint:
-                # the read model is behind what the consumer has acked (e.g. it was wiped)
-                log.warning("projection.consumer_ahead", service=self.p.service,
-                            acked=info.ack_floor.stream_seq, checkpoint=checkpoint)
-                await js.delete_consumer(stream, self.durable)
-                raise NotFoundError
+            await js.delete_consumer(stream, self.durable)
         except NotFoundError:
-            await js.add_consumer(stream, self._consumer_config(checkpoint + 1))
+            pass
+        await js.add_consumer(stream, self._consumer_config(checkpoint + 1))
         self._psub = await js.pull_subscribe_bind(self.durable, stream)
 
     def _consumer_config(self, start: int) -> ConsumerConfig:
@@ -186,8 +189,8 @@ class ProjectionRunner:
         try:
             async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 last = await self._apply_msgs(cur, msgs)
-        except psycopg.OperationalError:
-            raise  # connection trouble: let the supervisor loop retry the batch unacked
+        except (psycopg.OperationalError, OutOfOrder):
+            raise  # connection trouble or a hole: the run loop re-subscribes from the checkpoint
         except Exception as exc:
             log.warning("projection.batch_failed", service=self.p.service, error=repr(exc), size=len(msgs))
             for m in msgs:
@@ -205,6 +208,8 @@ class ProjectionRunner:
             seq = m.metadata.sequence.stream
             if seq <= checkpoint:
                 continue  # already applied before a crash or redelivery
+            if seq != last + 1:  # the run log's sequences are contiguous: never apply past a hole
+                raise OutOfOrder(f"expected sequence {last + 1}, got {seq}")
             event = self._decode(m)
             if event is not None:
                 structlog.contextvars.bind_contextvars(event_id=event.event_id,
@@ -307,6 +312,7 @@ class ProjectionRunner:
                 pass
             async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 await db.reset_tables(cur, [t for t, _ in self.p.tables])
+                await cur.execute(self.p.ddl)  # type: ignore[arg-type]  # restores rows the DDL seeds
             async with self._cond:
                 self.position = 0
             target = await self.bus.last_seq()
@@ -316,6 +322,10 @@ class ProjectionRunner:
         seconds = time.perf_counter() - t0
         log.info("projection.replayed", service=self.p.service, events=target, seconds=round(seconds, 3))
         return ReplayResult(target, seconds, self.position, await self.digest())
+
+
+class OutOfOrder(Exception):
+    """A fetched event is not the next one after the checkpoint."""
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
