@@ -74,6 +74,23 @@ SCHEMAS: list[SchemaFile] = [
 ]
 
 
+def _event_schemas() -> list[SchemaFile]:
+    """One schema per event type of the run log (``qlcore.events.registry.EVENT_TYPES``)."""
+    from qlcore.events.registry import EVENT_TYPES
+
+    files = []
+    for t in EVENT_TYPES:
+        tag = str(t.__struct_config__.tag)
+        version = next(f.default for f in msgspec.structs.fields(t) if f.name == "version")
+        doc = (t.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") or f"The {tag} event."
+        files.append(SchemaFile(f"events/{tag}-v{version}.schema.json", t, tag,
+                                f"Run log event {tag!r} (envelope + body). {doc}"))
+    return files
+
+
+SCHEMAS.extend(_event_schemas())
+
+
 def document_schema() -> dict[str, Any]:
     """The JSON Schema of ``qlprov/run/1.0``."""
     return SCHEMAS[0].schema()
