@@ -49,46 +49,46 @@ class _Doc(msgspec.Struct, frozen=True, forbid_unknown_fields=False, omit_defaul
     """Base: unknown members are tolerated (kept in the stored document, ignored here)."""
 
 
-class Program(_Doc):
+class Program(_Doc, frozen=True):
     name: Name
     format: Literal["openqasm3", "openqasm2"]
     source: str
 
 
-class Transpiled(_Doc):
+class Transpiled(_Doc, frozen=True):
     format: Literal["openqasm3", "openqasm2"]
     source: str
     optimization_level: int | None = None
     seed_transpiler: int | None = None
 
 
-class Backend(_Doc):
+class Backend(_Doc, frozen=True):
     provider: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,64}$")]
     name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_.\-]{1,128}$")]
     num_qubits: Annotated[int, msgspec.Meta(ge=1)]
 
 
-class QubitCalibration(_Doc):
+class QubitCalibration(_Doc, frozen=True):
     qubit: Annotated[int, msgspec.Meta(ge=0)]
     t1_us: NonNegFloat | None
     t2_us: NonNegFloat | None
     readout_error: Probability | None
 
 
-class GateCalibration(_Doc):
+class GateCalibration(_Doc, frozen=True):
     gate: Name
     qubits: list[Annotated[int, msgspec.Meta(ge=0)]]
     error: Probability | None
     duration_ns: NonNegFloat | None
 
 
-class Calibration(_Doc):
+class Calibration(_Doc, frozen=True):
     taken_at: Rfc3339
     qubits: list[QubitCalibration]
     gates: list[GateCalibration]
 
 
-class Execution(_Doc):
+class Execution(_Doc, frozen=True):
     shots: Annotated[int, msgspec.Meta(ge=1)]
     status: Literal["completed", "failed", "cancelled"]
     job_id: str | None
@@ -97,27 +97,27 @@ class Execution(_Doc):
     seed_simulator: int | None = None
 
 
-class Results(_Doc):
+class Results(_Doc, frozen=True):
     counts: dict[str, Annotated[int, msgspec.Meta(ge=0)]]
 
 
-class Sdk(_Doc):
+class Sdk(_Doc, frozen=True):
     name: Name
     version: Name
 
 
-class Environment(_Doc):
+class Environment(_Doc, frozen=True):
     sdk: Sdk
     packages: dict[str, str]
     python: str
 
 
-class Lineage(_Doc):
+class Lineage(_Doc, frozen=True):
     derived_from: str | None = None
     reproduction_of: str | None = None
 
 
-class RunDocument(_Doc):
+class RunDocument(_Doc, frozen=True):
     schema: Literal["qlprov/run/1.0"]
     created_at: Rfc3339
     program: Program

@@ -22,7 +22,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
 import structlog
@@ -80,7 +80,7 @@ class ProjectionRunner:
         self.position = 0
         self._cond = asyncio.Condition()
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
-        self._psub: object | None = None
+        self._psub: Any = None
         self._lock_conn: psycopg.AsyncConnection | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -116,7 +116,7 @@ class ProjectionRunner:
         if self._psub is None:
             await self._subscribe()
         try:
-            msgs = await self._psub.fetch(self.batch, timeout=0.5)  # type: ignore[attr-defined]
+            msgs = await self._psub.fetch(self.batch, timeout=0.5)
         except TimeoutError:
             return
         async with self._lock:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 import structlog
@@ -48,7 +49,7 @@ class ServiceContext:
 
 
 Register = Callable[[RpcServer, ServiceContext], None]
-Task = Callable[[ServiceContext], Awaitable[None]]
+Task = Callable[[ServiceContext], Coroutine[Any, Any, None]]
 
 
 @dataclass

@@ -69,7 +69,7 @@ class StackSupervisor:
         logs = self.home / "logs"
         logs.mkdir(exist_ok=True)
         for name in self.services:
-            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its life
+            out = open(logs / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=child_env,
                                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self._say(f"started {', '.join(self.services)} (logs in {logs})")

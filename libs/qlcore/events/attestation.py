@@ -22,7 +22,11 @@ class FrameworkEnabled(Event, frozen=True, tag="framework.enabled"):
 
 
 class ComplianceEvaluated(Event, frozen=True, tag="compliance.evaluated"):
-    """Appended only when the result differs from the last one (``result_digest``)."""
+    """Appended only when the result differs from the last one (``result_digest``).
+
+    ``result`` is the framework result without its evidence items (``evidence_count`` says how
+    many; ``evidence_root`` binds them): the evidence itself is logged with each attestation.
+    """
 
     framework_id: str
     framework_version: str
@@ -38,6 +42,8 @@ class AttestationIssued(Event, frozen=True, tag="attestation.issued"):
     keyid: str
     envelope: dict[str, Any]
     evidence: list[dict[str, Any]] = []
+    status: str = ""  # the attested framework status: passing, failing or not_applicable
+    result_digest: str = ""
 
 
 class AttestationRevoked(Event, frozen=True, tag="attestation.revoked"):

@@ -48,6 +48,11 @@ class ReproductionSubmitted(Event, frozen=True, tag="card.reproduction_submitted
     noise_floor: float
     verdict: str
     program_hash: str = ""
+    card_run_id: str = ""
+    """The card's own run (the one reproduced); ``run_id`` is the submitted run."""
+    backend_provider: str = ""
+    backend_name: str = ""
+    shots: int = 0
 
 
 CARD_EVENTS: tuple[type[Event], ...] = (CardPublished, CardUnpublished, ReproductionSubmitted)

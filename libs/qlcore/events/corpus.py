@@ -12,7 +12,12 @@ __all__ = ["CORPUS_EVENTS", "CalibrationObserved"]
 
 
 class CalibrationObserved(Event, frozen=True, tag="calibration.observed"):
-    """One device snapshot; ``key`` (provider/backend@taken_at) makes a re-import a no-op."""
+    """One device snapshot; ``key`` (provider/backend@taken_at) makes a re-import a no-op.
+
+    ``metrics`` follow the methodology named by ``methodology``; ``conversions`` say which were
+    converted from a vendor's other definition, ``source_values`` keep the vendor's own numbers,
+    ``calibration`` the per-element numbers (qlprov/run/1.0 shape) where the vendor publishes them.
+    """
 
     key: str
     provider: str
@@ -26,6 +31,8 @@ class CalibrationObserved(Event, frozen=True, tag="calibration.observed"):
     counts: dict[str, int] = {}
     conversions: list[dict[str, Any]] = []
     calibration: dict[str, Any] | None = None
+    source_values: dict[str, Any] = {}
+    notes: list[str] = []
 
 
 CORPUS_EVENTS: tuple[type[Event], ...] = (CalibrationObserved,)

@@ -1,10 +1,84 @@
-"""Identity and tenancy events: orgs, workspaces, API keys (the audit trail of who may do what)."""
+"""Identity and tenancy events: the audit trail of who may do what, and the only source of the
+gateway's identity read model.
+
+Conventions, as for every event: the envelope (:class:`qlcore.events.envelope.Event`) carries
+the event id, time, ``workspace_id``, ``actor`` (who did it, named as the gateway's Principal
+names it: ``account:<id>``, ``api_key:<id>``, ``system`` or ``operator:<name>``) and the
+correlation id; one registration appends AccountRegistered, OrgCreated, WorkspaceCreated,
+MemberAdded and EmailVerificationIssued under one correlation id. A workspace-scoped event
+(WorkspaceCreated, ApiKeyCreated, SessionStarted) names its workspace in the envelope's
+``workspace_id``, not in its body. Times are RFC 3339 strings. Roles, scopes and reasons are
+plain ``str``, not ``Literal``: a new role must not make old consumers fail to decode the log.
+
+**What secrets the log holds.** Never a password, an API key, a session token or a
+verification token; always their hashes, because the read model is rebuilt by replay and must
+then still accept the same credentials:
+
+* ``password_hash`` (argon2id PHC string) is in AccountRegistered and PasswordChanged. Left
+  out, every account would be locked out after a replay. An argon2id hash at 64 MiB costs an
+  attacker ~0.1 s a guess; the run log is access-controlled like the database; and since the
+  log is append-only, old hashes stay after a password change (erasure of an account, when
+  needed, is crypto-shredding of its personal fields, a later design).
+* ``key_hash``/``token_hash`` are SHA-256 of 256-bit random secrets: useless to an attacker
+  (see :mod:`services.gateway.identity.tokens`).
+
+Login throttling counters are deliberately not events: they are operational state, and a
+replay must not re-lock anyone.
+"""
 
 from __future__ import annotations
 
 from qlcore.events.envelope import Event
 
-__all__ = ["IDENTITY_EVENTS", "ApiKeyCreated", "ApiKeyRevoked", "OrgCreated", "WorkspaceCreated"]
+__all__ = [
+    "IDENTITY_EVENTS",
+    "AccountRegistered",
+    "ApiKeyCreated",
+    "ApiKeyRevoked",
+    "EmailVerificationIssued",
+    "EmailVerified",
+    "MemberAdded",
+    "OrgCreated",
+    "OrgPlanChanged",
+    "PasswordChanged",
+    "SessionEnded",
+    "SessionStarted",
+    "WorkspaceCreated",
+]
+
+
+class AccountRegistered(Event, frozen=True, tag="account.registered"):
+    """A person registered; the account cannot log in until EmailVerified."""
+
+    account_id: str
+    email: str
+    name: str
+    password_hash: str
+
+
+class EmailVerificationIssued(Event, frozen=True, tag="account.verification_issued"):
+    """A verification mail was sent; a newer one supersedes older ones for the account."""
+
+    account_id: str
+    email: str
+    token_hash: str
+    expires_at: str
+
+
+class EmailVerified(Event, frozen=True, tag="account.email_verified"):
+    """The token was redeemed: single use, so replay marks the same token used again."""
+
+    account_id: str
+    email: str
+    token_hash: str
+
+
+class PasswordChanged(Event, frozen=True, tag="account.password_changed"):
+    """A new hash: ``reason`` is ``rehash`` (new argon2 parameters at login), ``change`` or ``reset``."""
+
+    account_id: str
+    password_hash: str
+    reason: str = "change"
 
 
 class OrgCreated(Event, frozen=True, tag="org.created"):
@@ -12,16 +86,31 @@ class OrgCreated(Event, frozen=True, tag="org.created"):
     slug: str
     name: str
     plan: str = "free"
+    created_by: str | None = None
 
 
 class WorkspaceCreated(Event, frozen=True, tag="workspace.created"):
+    """The new workspace's id is the envelope's ``workspace_id``."""
+
     org_id: str
     name: str
     slug: str
+    is_default: bool = False
+
+
+class MemberAdded(Event, frozen=True, tag="member.added"):
+    org_id: str
+    account_id: str
+    role: str
 
 
 class ApiKeyCreated(Event, frozen=True, tag="api_key.created"):
-    """The key itself is never logged: only its SHA-256 and a visible prefix."""
+    """The key itself is never logged: only its SHA-256 and visible prefix. Its workspace is
+    the envelope's ``workspace_id``; its creator the envelope's ``actor`` and ``created_by``.
+
+    ``account_id`` is the member the key acts for: its scopes are narrowed to that member's
+    role at every request. ``None`` for an operator's key, which acts for the org as its owner.
+    """
 
     key_id: str
     org_id: str
@@ -31,6 +120,7 @@ class ApiKeyCreated(Event, frozen=True, tag="api_key.created"):
     scopes: list[str]
     expires_at: str | None = None
     created_by: str | None = None
+    account_id: str | None = None
 
 
 class ApiKeyRevoked(Event, frozen=True, tag="api_key.revoked"):
@@ -39,4 +129,46 @@ class ApiKeyRevoked(Event, frozen=True, tag="api_key.revoked"):
     reason: str | None = None
 
 
-IDENTITY_EVENTS: tuple[type[Event], ...] = (OrgCreated, WorkspaceCreated, ApiKeyCreated, ApiKeyRevoked)
+class SessionStarted(Event, frozen=True, tag="session.started"):
+    """A login. ``client_ip``/``user_agent`` are for the audit trail ("where was I logged in?")."""
+
+    session_id: str
+    account_id: str
+    org_id: str
+    token_hash: str
+    expires_at: str
+    client_ip: str | None = None
+    user_agent: str | None = None
+
+
+class SessionEnded(Event, frozen=True, tag="session.ended"):
+    """``reason``: ``logout``, ``revoked`` (by an admin or a password change) or ``expired``."""
+
+    session_id: str
+    account_id: str
+    reason: str = "logout"
+
+
+class OrgPlanChanged(Event, frozen=True, tag="org.plan_changed"):
+    """An operator moved an org to another plan (``ql admin``); the actor is ``operator:<name>``."""
+
+    org_id: str
+    plan: str
+    previous_plan: str
+    reason: str | None = None
+
+
+IDENTITY_EVENTS: tuple[type[Event], ...] = (
+    AccountRegistered,
+    EmailVerificationIssued,
+    EmailVerified,
+    PasswordChanged,
+    OrgCreated,
+    WorkspaceCreated,
+    MemberAdded,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    SessionStarted,
+    SessionEnded,
+    OrgPlanChanged,
+)
