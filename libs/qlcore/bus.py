@@ -53,6 +53,7 @@ class Bus:
             discard=DiscardPolicy.NEW,
             duplicate_window=DEDUP_WINDOW_S,
             max_msg_size=-1,
+            num_replicas=s.stream_replicas,
         )
         try:
             await self.js.stream_info(s.stream)
@@ -89,8 +90,9 @@ class Bus:
 
 async def connect(settings: Settings, name: str) -> Bus:
     """Connect to NATS (retrying while the server starts) and ensure the run log exists."""
+    servers = [u.strip() for u in settings.nats_url.split(",") if u.strip()]  # a cluster: several URLs
     nc = await nats.connect(
-        settings.nats_url, name=name, connect_timeout=5, max_reconnect_attempts=-1,
+        servers, name=name, connect_timeout=5, max_reconnect_attempts=-1,
         reconnect_time_wait=0.5, allow_reconnect=True,
     )
     bus = Bus(nc, settings)

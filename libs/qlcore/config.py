@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_bundle_bytes: int = 4 * 1024 * 1024
     public_base_url: str = ""
     request_timeout: float = 10.0
+    stream_replicas: int = 1  # 3 on the production JetStream cluster
 
     @property
     def stream(self) -> str:
@@ -69,6 +70,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "log_level": e.get("QL_LOG_LEVEL", "info"),
         "max_bundle_bytes": int(e.get("QL_MAX_BUNDLE_BYTES", str(4 * 1024 * 1024))),
         "public_base_url": e.get("QL_PUBLIC_BASE_URL", ""),
+        "stream_replicas": int(e.get("QL_STREAM_REPLICAS", "1")),
     }
     values.update(overrides)
     ns = str(values["namespace"])

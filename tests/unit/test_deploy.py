@@ -1,0 +1,53 @@
+"""compose.yaml and deploy/ describe the production-like stack: every service, a 3-node JetStream cluster."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def service_folders() -> set[str]:
+    return {p.parent.name for p in (ROOT / "services").glob("*/bootstrap.py")}
+
+
+def test_every_service_folder_has_a_compose_entry_running_it() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    folders = service_folders()
+    assert {"ingest", "provenance", "gateway"} <= folders
+    for name in folders:
+        assert name in services, f"compose.yaml has no entry for services/{name}"
+        assert services[name]["command"] == ["python", "-m", f"services.{name}"]
+        env = services[name]["environment"]
+        assert env["QL_NATS_URL"].count("nats://") == 3 and env["QL_DATABASE_URL"].startswith("postgresql://")
+    assert "8000:8000" in services["gateway"]["ports"]
+    assert {"nats-1", "nats-2", "nats-3", "postgres"} <= set(services)
+
+
+def test_registry_lists_exactly_the_service_folders() -> None:
+    from services.registry import SERVICES
+
+    assert set(SERVICES) == service_folders()
+
+
+def test_nats_cluster_of_three_with_jetstream() -> None:
+    confs = sorted((ROOT / "deploy" / "nats").glob("nats-*.conf"))
+    assert len(confs) == 3
+    names = set()
+    for conf in confs:
+        text = conf.read_text()
+        assert "jetstream" in text and "cluster" in text
+        names.add(re.search(r"server_name:\s*(\S+)", text).group(1))  # type: ignore[union-attr]
+        routes = re.findall(r"nats-route://(nats-\d):6222", text)
+        assert sorted(routes) == ["nats-1", "nats-2", "nats-3"]
+    assert names == {"nats-1", "nats-2", "nats-3"}
+
+
+def test_postgres_init_gives_each_service_its_own_schema_and_role() -> None:
+    sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    for name in service_folders():
+        assert f"'{name}'" in sql, f"init.sql has no role/schema for {name}"
