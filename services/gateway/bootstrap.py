@@ -2,7 +2,7 @@
 
 from qlcore.service import ServiceSpec
 
-from services.gateway.admin import register
+from services.gateway.admin import on_start, register
 from services.gateway.http import serve_http
 from services.gateway.projection import IdentityProjection
 
@@ -10,5 +10,11 @@ __all__ = ["spec"]
 
 
 def spec() -> ServiceSpec:
-    return ServiceSpec(name="gateway", projection=IdentityProjection, register=register, tasks=[serve_http],
-                       pool_size=16)
+    return ServiceSpec(
+        name="gateway",
+        projection=IdentityProjection,
+        register=register,
+        tasks=[serve_http],
+        pool_size=16,
+        on_start=on_start,
+    )

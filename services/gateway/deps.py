@@ -1,8 +1,23 @@
-"""What every gateway route needs, kept on ``app.state.gw``, and the forwarding helper."""
+"""What every gateway route needs, kept on ``app.state.gw``: who is calling, what they may do,
+and the forwarding helper.
+
+Three checks guard an operation, and a route states all it needs in one call::
+
+    p = await authorized(request, scope="runs:write", feature="reproductions", quota="reproductions_per_month")
+
+* **scope** (403 ``missing-scope`` naming it): what the credential allows;
+* **role** (403 ``missing-role``): what the member is in the org;
+* **plan feature** (402 ``plan-feature-missing`` naming it) and **quota** (402 ``plan-limit-reached``):
+  what the org pays for (``plans.yaml``).
+
+The role is checked before the scope, and both before the plan: "ask an admin" comes before
+"upgrade". Resources of another workspace or org are the owning service's ``NotFound`` (404).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -11,13 +26,63 @@ from nats.aio.client import Client as NATS
 from psycopg_pool import AsyncConnectionPool
 from qlcore import rpc
 from qlcore.config import Settings
-from qlcore.errors import Forbidden
 
-from services.gateway.principal import Principal, resolve_api_key
-
-__all__ = ["Gateway", "forward", "gw_of", "principal_of", "require_scope"]
-
+from services.gateway.identity import store
+from services.gateway.identity.access import Principal, Role, authorize
+from services.gateway.identity.plans import Plan, PlanCatalog, check_limit, default_catalog, require_feature
+from services.gateway.identity.runtime import IdentityRuntime
+from services.gateway.principal import SESSION_COOKIE, resolve
 from services.registry import BACKEND_SERVICES as SERVICES
+
+__all__ = [
+    "USAGE",
+    "Gateway",
+    "UsageReader",
+    "authorized",
+    "forward",
+    "gw_of",
+    "plan_of",
+    "principal_of",
+    "require_feature_of",
+    "require_quota",
+    "require_role",
+    "require_scope",
+    "usage",
+]
+
+UsageReader = Callable[[AsyncConnectionPool, Principal], Awaitable[int]]
+
+
+async def _runs_this_month(pool: AsyncConnectionPool, p: Principal) -> int:
+    async with pool.connection() as conn:
+        return await store.runs_this_month(conn, p.org_id)
+
+
+async def _active_keys(pool: AsyncConnectionPool, p: Principal) -> int:
+    async with pool.connection() as conn:
+        return await store.active_key_count(conn, p.org_id)
+
+
+async def _workspaces(pool: AsyncConnectionPool, p: Principal) -> int:
+    async with pool.connection() as conn:
+        row = await (await conn.execute("SELECT count(*) FROM workspaces WHERE org_id = %s", (p.org_id,))).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _members(pool: AsyncConnectionPool, p: Principal) -> int:
+    async with pool.connection() as conn:
+        row = await (await conn.execute("SELECT count(*) FROM members WHERE org_id = %s", (p.org_id,))).fetchone()
+    return int(row[0]) if row else 0
+
+
+# How each plan limit is counted. A limit counted by another service's events (reproductions)
+# adds its reader here when that service projects them for the gateway.
+USAGE: dict[str, UsageReader] = {
+    "runs_per_month": _runs_this_month,
+    "api_keys": _active_keys,
+    "workspaces": _workspaces,
+    "members": _members,
+}
 
 
 @dataclass
@@ -26,6 +91,8 @@ class Gateway:
     nc: NATS
     pool: AsyncConnectionPool
     services: tuple[str, ...] = SERVICES
+    identity: IdentityRuntime | None = None
+    catalog: PlanCatalog = field(default_factory=default_catalog)
 
     def ctx(self, principal: Principal | None, request: Request[Any, Any, Any] | None = None) -> rpc.RpcContext:
         rid = structlog.contextvars.get_contextvars().get("request_id")
@@ -33,31 +100,94 @@ class Gateway:
             return rpc.RpcContext(request_id=rid)
         return rpc.RpcContext(principal.workspace_id, principal.org_id, principal.actor, rid)
 
+    @property
+    def ident(self) -> IdentityRuntime:
+        if self.identity is None:
+            raise RuntimeError("the gateway was built without its identity runtime")
+        return self.identity
+
 
 def gw_of(request: Request[Any, Any, Any]) -> Gateway:
     return request.app.state.gw  # type: ignore[no-any-return]
 
 
 async def principal_of(request: Request[Any, Any, Any]) -> Principal:
-    """Resolve the caller (401 problem when the key is missing, unknown, revoked or expired)."""
+    """Resolve the caller from ``Authorization: Bearer`` or the session cookie (401 problem when
+    missing, malformed, unknown, revoked, ended or expired); cached for the request."""
     cached = request.scope.get("ql_principal")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    p = await resolve_api_key(gw_of(request).pool, request.headers.get("authorization"))
+    p = await resolve(gw_of(request).pool, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     request.scope["ql_principal"] = p  # type: ignore[typeddict-unknown-key]
-    structlog.contextvars.bind_contextvars(workspace_id=p.workspace_id)
+    structlog.contextvars.bind_contextvars(workspace_id=p.workspace_id, org_id=p.org_id)
     return p
 
 
 def require_scope(principal: Principal, scope: str) -> None:
-    if scope not in principal.scopes and "admin" not in principal.scopes:
-        raise Forbidden(f"this API key lacks the {scope!r} scope", missing_scope=scope)
+    """403 ``missing-scope`` naming ``scope``. Scopes do not imply one another (``admin`` is org
+    administration, not a superset)."""
+    authorize(principal, scope=scope)  # type: ignore[arg-type]
 
 
-async def forward(request: Request[Any, Any, Any], service: str, op: str, body: bytes | Any = b"",
-                  principal: Principal | None = None, timeout: float | None = None) -> Response[bytes]:
+def require_role(principal: Principal, role: Role) -> None:
+    """403 ``missing-role`` unless the member's role is at least ``role``."""
+    authorize(principal, role=role)
+
+
+def plan_of(request: Request[Any, Any, Any], principal: Principal) -> Plan:
+    return gw_of(request).catalog.get(principal.plan)
+
+
+def require_feature_of(request: Request[Any, Any, Any], principal: Principal, feature: str) -> None:
+    """402 ``plan-feature-missing`` naming ``feature`` unless the org's plan includes it."""
+    require_feature(plan_of(request, principal), feature)
+
+
+async def usage(request: Request[Any, Any, Any], principal: Principal, limit: str) -> int:
+    reader = USAGE.get(limit)
+    if reader is None:
+        raise ValueError(f"no usage reader for the limit {limit!r}")
+    return await reader(gw_of(request).pool, principal)
+
+
+async def require_quota(request: Request[Any, Any, Any], principal: Principal, limit: str, adding: int = 1) -> int:
+    """402 ``plan-limit-reached`` if ``adding`` more would exceed the plan's ``limit``; returns the
+    count used so far (``-1`` when the plan has no limit: nothing is counted then)."""
+    plan = plan_of(request, principal)
+    if plan.limit(limit) is None:
+        return -1
+    used = await usage(request, principal, limit)
+    check_limit(plan, limit, used, adding)
+    return used
+
+
+async def authorized(
+    request: Request[Any, Any, Any],
+    *,
+    scope: str | None = None,
+    role: Role | None = None,
+    feature: str | None = None,
+    quota: str | None = None,
+) -> Principal:
+    """Resolve the caller and apply every check a route needs (see the module docstring)."""
+    p = await principal_of(request)
+    authorize(p, scope=scope, role=role)  # type: ignore[arg-type]
+    if feature is not None:
+        require_feature_of(request, p, feature)
+    if quota is not None:
+        await require_quota(request, p, quota)
+    return p
+
+
+async def forward(
+    request: Request[Any, Any, Any],
+    service: str,
+    op: str,
+    body: bytes | Any = b"",
+    principal: Principal | None = None,
+    timeout: float | None = None,
+) -> Response[bytes]:
     """Call a service and return its reply as the HTTP response, body untouched."""
     gw = gw_of(request)
     reply = await rpc.call(gw.nc, gw.settings, service, op, body, gw.ctx(principal), timeout=timeout)
-    return Response(reply.body, status_code=reply.status, media_type=reply.content_type,
-                    headers=reply.headers or None)
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type, headers=reply.headers or None)

@@ -11,8 +11,15 @@ from qlcore.service import ServiceContext
 
 from services.gateway.app import create_app
 from services.gateway.deps import Gateway
+from services.gateway.identity.runtime import identity_of
 
 __all__ = ["serve_http"]
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 class _Server(uvicorn.Server):
@@ -22,9 +29,10 @@ class _Server(uvicorn.Server):
 
 
 async def serve_http(ctx: ServiceContext) -> None:
-    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool)
+    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool, identity=identity_of(ctx))
     ctx.state["gateway"] = gw
     config = uvicorn.Config(create_app(gw), host=ctx.settings.host, port=ctx.settings.port, log_config=None,
+                            http="httptools" if _has("httptools") else "h11",
                             access_log=False, lifespan="off", timeout_graceful_shutdown=5,
                             limit_concurrency=2048, backlog=2048)
     server = _Server(config)

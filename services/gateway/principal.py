@@ -1,73 +1,117 @@
-"""Who is calling: resolve a bearer API key to a principal, from the identity read model.
+"""Who is calling: resolve a bearer token (API key or session) or the session cookie to a
+:class:`Principal`, from the identity read model.
 
-API keys are 256-bit random secrets, so a fast hash (SHA-256) is the right storage: there is
-nothing to brute-force, and the lookup runs on every request. Passwords, by contrast, use
-argon2id. No cache: a revoked or expired key stops working on the next request.
+Tokens are 256-bit random secrets with a checksum (:mod:`.identity.tokens`): a malformed one is
+refused before any query, a well-formed one is looked up by its SHA-256. No cache: a revoked
+key, an ended session or a changed role takes effect on the next request, on every gateway
+instance, because every instance reads the same tables.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+from datetime import UTC, datetime
 
-import msgspec
 from psycopg_pool import AsyncConnectionPool
 from qlcore.errors import Unauthorized
 
-__all__ = ["KEY_PREFIX", "Principal", "hash_secret", "new_api_key", "resolve_api_key"]
+from services.gateway.identity.access import SCOPES, Principal, effective_scopes, session_scopes
+from services.gateway.identity.tokens import PREFIXES, ensure_usable, parse_token, token_kind
 
-KEY_PREFIX = "ql_live_"
-ALL_SCOPES = ("runs:read", "runs:write", "cards:publish", "attest:write", "admin")
+__all__ = ["ALL_SCOPES", "KEY_PREFIX", "SESSION_COOKIE", "Principal", "resolve", "resolve_token"]
 
+KEY_PREFIX = PREFIXES["api_key"]
+SESSION_COOKIE = "ql_session"
+ALL_SCOPES = SCOPES
 
-class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    org_id: str
-    org_slug: str
-    org_name: str
-    plan: str
-    workspace_id: str
-    workspace_slug: str
-    workspace_name: str
-    scopes: tuple[str, ...]
-    via: str = "api_key"
-    key_id: str | None = None
-    account_id: str | None = None
-    role: str = "owner"
+_KEY = """
+SELECT k.key_id, k.scopes, k.account_id, k.expires_at, k.revoked_at, m.role,
+       o.org_id, o.slug, o.name, o.plan, w.workspace_id, w.slug, w.name
+FROM api_keys k
+JOIN workspaces w ON w.workspace_id = k.workspace_id
+JOIN orgs o ON o.org_id = k.org_id
+LEFT JOIN members m ON m.org_id = k.org_id AND m.account_id = k.account_id
+WHERE k.key_hash = %s
+"""
 
-    @property
-    def actor(self) -> str:
-        return f"account:{self.account_id}" if self.account_id else f"api_key:{self.key_id}"
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_api_key() -> tuple[str, str, str]:
-    """A fresh key: ``(key, visible prefix, sha256)``; the key itself is shown once."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    return key, key[:16], hash_secret(key)
-
-
-_LOOKUP = """
-SELECT k.key_id, k.scopes, o.org_id, o.slug, o.name, o.plan, w.workspace_id, w.slug, w.name
-FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id JOIN orgs o ON o.org_id = k.org_id
-WHERE k.key_hash = %s AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+_SESSION = """
+SELECT s.session_id, s.account_id, s.expires_at, s.ended_at, m.role,
+       o.org_id, o.slug, o.name, o.plan, w.workspace_id, w.slug, w.name
+FROM sessions s
+JOIN workspaces w ON w.workspace_id = s.workspace_id
+JOIN orgs o ON o.org_id = s.org_id
+LEFT JOIN members m ON m.org_id = s.org_id AND m.account_id = s.account_id
+WHERE s.token_hash = %s
 """
 
 
-async def resolve_api_key(pool: AsyncConnectionPool, authorization: str | None) -> Principal:
-    if not authorization:
-        raise Unauthorized("send an API key: Authorization: Bearer ql_live_...")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("the Authorization header must be 'Bearer <API key>'")
-    token = token.strip()
-    if not token.startswith(KEY_PREFIX):
-        raise Unauthorized("not a QuantumLedger API key")
+async def resolve(pool: AsyncConnectionPool, authorization: str | None, cookie: str | None = None) -> Principal:
+    """The caller of a request: the ``Authorization`` header wins over the session cookie."""
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("the Authorization header must be 'Bearer <API key or session token>'")
+        return await resolve_token(pool, token.strip())
+    if cookie:
+        return await resolve_token(pool, cookie.strip(), cookie=True)
+    raise Unauthorized("send an API key (Authorization: Bearer ql_live_...) or log in for a session")
+
+
+async def resolve_token(pool: AsyncConnectionPool, token: str, *, cookie: bool = False) -> Principal:
+    kind = token_kind(token)
+    if kind == "api_key" and not cookie:
+        return await _api_key(pool, parse_token(token, "api_key"))
+    if kind == "session":
+        return await _session(pool, parse_token(token, "session"))
+    raise Unauthorized("not a QuantumLedger API key or session token")
+
+
+async def _api_key(pool: AsyncConnectionPool, token_hash: str) -> Principal:
     async with pool.connection() as conn:
-        row = await (await conn.execute(_LOOKUP, (hash_secret(token),))).fetchone()
+        row = await (await conn.execute(_KEY, (token_hash,))).fetchone()
     if row is None:
-        raise Unauthorized("unknown, revoked or expired API key")
-    return Principal(key_id=row[0], scopes=tuple(row[1]), org_id=row[2], org_slug=row[3], org_name=row[4],
-                     plan=row[5], workspace_id=row[6], workspace_slug=row[7], workspace_name=row[8])
+        raise Unauthorized("unknown API key")
+    key_id, key_scopes, account_id, expires_at, revoked_at, role = row[:6]
+    ensure_usable(now=datetime.now(UTC), expires_at=expires_at, revoked_at=revoked_at)
+    if account_id is None:
+        role = "owner"  # an operator's key acts for the org itself
+    elif role is None:
+        raise Unauthorized("this API key's member has left the org")
+    return Principal(
+        org_id=row[6],
+        org_slug=row[7],
+        org_name=row[8],
+        plan=row[9],
+        workspace_id=row[10],
+        workspace_slug=row[11],
+        workspace_name=row[12],
+        scopes=effective_scopes(role, key_scopes),
+        role=role,
+        via="api_key",
+        account_id=account_id,
+        key_id=key_id,
+    )
+
+
+async def _session(pool: AsyncConnectionPool, token_hash: str) -> Principal:
+    async with pool.connection() as conn:
+        row = await (await conn.execute(_SESSION, (token_hash,))).fetchone()
+    if row is None:
+        raise Unauthorized("unknown session; log in again")
+    session_id, account_id, expires_at, ended_at, role = row[:5]
+    ensure_usable(now=datetime.now(UTC), expires_at=expires_at, revoked_at=ended_at)
+    if role is None:
+        raise Unauthorized("this account is no longer a member of the org")
+    return Principal(
+        org_id=row[5],
+        org_slug=row[6],
+        org_name=row[7],
+        plan=row[8],
+        workspace_id=row[9],
+        workspace_slug=row[10],
+        workspace_name=row[11],
+        scopes=session_scopes(role),
+        role=role,
+        via="session",
+        account_id=account_id,
+        session_id=session_id,
+    )

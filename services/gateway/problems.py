@@ -17,18 +17,29 @@ MEDIA = "application/problem+json"
 
 
 def problem_response(problem: dict[str, Any], headers: dict[str, str] | None = None) -> Response[bytes]:
-    return Response(orjson.dumps(problem), status_code=int(problem["status"]), media_type=MEDIA,
-                    headers=headers)
+    return Response(orjson.dumps(problem), status_code=int(problem["status"]), media_type=MEDIA, headers=headers)
 
 
 def _ql(request: Request[Any, Any, Any], exc: QLError) -> Response[bytes]:
-    headers = {"WWW-Authenticate": 'Bearer realm="quantumledger"'} if exc.status == 401 else None
-    return problem_response(exc.problem(instance=request.url.path), headers)
+    headers: dict[str, str] = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="quantumledger"'
+    retry_after = exc.extra.get("retry_after")
+    if isinstance(retry_after, int | float):  # 429 (and 503) tell the client when to come back
+        headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return problem_response(exc.problem(instance=request.url.path), headers or None)
 
 
-_TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
-           405: "Method not allowed", 413: "Payload too large", 415: "Unsupported media type",
-           429: "Too many requests"}
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+}
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -37,15 +48,25 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and exc.extra:
         extra["errors"] = exc.extra
-    p = Problem(type=problem_type(title.lower().replace(" ", "-")), title=title, status=status,
-                detail=exc.detail if exc.detail != title else None, instance=request.url.path)
+    p = Problem(
+        type=problem_type(title.lower().replace(" ", "-")),
+        title=title,
+        status=status,
+        detail=exc.detail if exc.detail != title else None,
+        instance=request.url.path,
+    )
     return problem_response(p.to_dict(extra), dict(exc.headers or {}))
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("http.unhandled", path=request.url.path)
-    p = Problem(type=problem_type("internal"), title="Internal error", status=500,
-                detail="unexpected error; it has been logged", instance=request.url.path)
+    p = Problem(
+        type=problem_type("internal"),
+        title="Internal error",
+        status=500,
+        detail="unexpected error; it has been logged",
+        instance=request.url.path,
+    )
     return problem_response(p.to_dict())
 
 

@@ -1,11 +1,37 @@
-"""The gateway's identity read model: orgs, workspaces and API keys, projected from the log."""
+"""The gateway's identity read model, projected from the run log.
+
+Orgs, workspaces, accounts, memberships, API keys, sessions, email verification tickets, plan
+changes, and the monthly run counts that plan limits are checked against (fed by
+``run.ingested``). Every value comes from an event's fields, never from the clock, so a replay
+from sequence 1 rebuilds the same rows and the same digest. Checks that depend on the time
+(has this key or session expired?) compare the stored times with ``now()`` when read.
+
+Login throttling counters live beside these tables but are not part of the read model (see
+:mod:`services.gateway.identity.store`): a replay must not re-lock anyone.
+"""
 
 from __future__ import annotations
 
-import psycopg
-from qlcore.events import ApiKeyCreated, ApiKeyRevoked, Event, OrgCreated, WorkspaceCreated
+from datetime import datetime
 
-__all__ = ["IdentityProjection"]
+import psycopg
+from qlcore.events import Event, RunIngested
+from qlcore.events.identity import (
+    AccountRegistered,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    EmailVerificationIssued,
+    EmailVerified,
+    MemberAdded,
+    OrgCreated,
+    OrgPlanChanged,
+    PasswordChanged,
+    SessionEnded,
+    SessionStarted,
+    WorkspaceCreated,
+)
+
+__all__ = ["DDL", "IdentityProjection", "month_of"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS orgs (
@@ -15,6 +41,7 @@ CREATE TABLE IF NOT EXISTS orgs (
     plan text NOT NULL,
     created_at timestamptz NOT NULL
 );
+ALTER TABLE orgs ADD COLUMN IF NOT EXISTS created_by text;
 CREATE TABLE IF NOT EXISTS workspaces (
     workspace_id text PRIMARY KEY,
     org_id text NOT NULL REFERENCES orgs (org_id),
@@ -23,6 +50,7 @@ CREATE TABLE IF NOT EXISTS workspaces (
     created_at timestamptz NOT NULL,
     UNIQUE (org_id, slug)
 );
+ALTER TABLE workspaces ADD COLUMN IF NOT EXISTS is_default boolean NOT NULL DEFAULT false;
 CREATE TABLE IF NOT EXISTS api_keys (
     key_id text PRIMARY KEY,
     org_id text NOT NULL REFERENCES orgs (org_id),
@@ -37,35 +65,239 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at timestamptz,
     revoked_reason text
 );
+ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS account_id text;
+CREATE INDEX IF NOT EXISTS api_keys_org ON api_keys (org_id, created_at);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id text PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    name text NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL,
+    email_verified_at timestamptz,
+    password_changed_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS members (
+    org_id text NOT NULL REFERENCES orgs (org_id),
+    account_id text NOT NULL REFERENCES accounts (account_id),
+    role text NOT NULL,
+    added_at timestamptz NOT NULL,
+    PRIMARY KEY (org_id, account_id)
+);
+CREATE INDEX IF NOT EXISTS members_account ON members (account_id, added_at);
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (account_id),
+    org_id text NOT NULL REFERENCES orgs (org_id),
+    workspace_id text NOT NULL REFERENCES workspaces (workspace_id),
+    token_hash text NOT NULL UNIQUE,
+    started_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    client_ip text,
+    user_agent text,
+    ended_at timestamptz,
+    end_reason text
+);
+CREATE TABLE IF NOT EXISTS verification_tickets (
+    token_hash text PRIMARY KEY,
+    account_id text NOT NULL REFERENCES accounts (account_id),
+    email text NOT NULL,
+    issued_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    used_at timestamptz,
+    superseded_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS plan_changes (
+    event_id text PRIMARY KEY,
+    org_id text NOT NULL REFERENCES orgs (org_id),
+    plan text NOT NULL,
+    previous_plan text NOT NULL,
+    reason text,
+    actor text NOT NULL,
+    changed_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_usage (
+    org_id text NOT NULL,
+    month date NOT NULL,
+    runs bigint NOT NULL,
+    PRIMARY KEY (org_id, month)
+);
 """
+
+TABLES: tuple[tuple[str, str], ...] = (
+    ("orgs", "org_id"),
+    ("workspaces", "workspace_id"),
+    ("api_keys", "key_id"),
+    ("accounts", "account_id"),
+    ("members", "org_id, account_id"),
+    ("sessions", "session_id"),
+    ("verification_tickets", "token_hash"),
+    ("plan_changes", "event_id"),
+    ("run_usage", "org_id, month"),
+)
+
+
+def month_of(rfc3339: str) -> str:
+    """The first day (UTC) of the month an event occurred in: the key of monthly usage."""
+    return datetime.fromisoformat(rfc3339).strftime("%Y-%m-01")
 
 
 class IdentityProjection:
     service = "gateway"
     ddl = DDL
-    tables = (("orgs", "org_id"), ("workspaces", "workspace_id"), ("api_keys", "key_id"))
-    handles = frozenset({"org.created", "workspace.created", "api_key.created", "api_key.revoked"})
+    tables = TABLES
+    handles = frozenset(
+        {
+            "org.created",
+            "org.plan_changed",
+            "workspace.created",
+            "api_key.created",
+            "api_key.revoked",
+            "account.registered",
+            "account.verification_issued",
+            "account.email_verified",
+            "account.password_changed",
+            "member.added",
+            "session.started",
+            "session.ended",
+            "run.ingested",
+        }
+    )
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:
-            case OrgCreated():
+            case OrgCreated() | WorkspaceCreated() | OrgPlanChanged() | MemberAdded():
+                await _apply_org(cur, event)
+            case AccountRegistered() | EmailVerificationIssued() | EmailVerified() | PasswordChanged():
+                await _apply_account(cur, event)
+            case ApiKeyCreated() | ApiKeyRevoked() | SessionStarted() | SessionEnded():
+                await _apply_credential(cur, event)
+            case RunIngested():
                 await cur.execute(
-                    "INSERT INTO orgs (org_id, slug, name, plan, created_at) VALUES (%s,%s,%s,%s,%s)"
-                    " ON CONFLICT (org_id) DO NOTHING",
-                    (event.org_id, event.slug, event.name, event.plan, event.occurred_at))
-            case WorkspaceCreated():
-                await cur.execute(
-                    "INSERT INTO workspaces (workspace_id, org_id, name, slug, created_at) VALUES (%s,%s,%s,%s,%s)"
-                    " ON CONFLICT (workspace_id) DO NOTHING",
-                    (event.workspace_id, event.org_id, event.name, event.slug, event.occurred_at))
-            case ApiKeyCreated():
-                await cur.execute(
-                    "INSERT INTO api_keys (key_id, org_id, workspace_id, name, prefix, key_hash, scopes,"
-                    " expires_at, created_at, created_by) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                    " ON CONFLICT (key_id) DO NOTHING",
-                    (event.key_id, event.org_id, event.workspace_id, event.name, event.prefix, event.key_hash,
-                     event.scopes, event.expires_at, event.occurred_at, event.created_by))
-            case ApiKeyRevoked():
-                await cur.execute(
-                    "UPDATE api_keys SET revoked_at = %s, revoked_reason = %s WHERE key_id = %s"
-                    " AND revoked_at IS NULL", (event.occurred_at, event.reason, event.key_id))
+                    "INSERT INTO run_usage (org_id, month, runs)"
+                    " SELECT org_id, %s, 1 FROM workspaces WHERE workspace_id = %s"
+                    " ON CONFLICT (org_id, month) DO UPDATE SET runs = run_usage.runs + 1",
+                    (month_of(event.occurred_at), event.workspace_id),
+                )
+
+
+async def _apply_org(cur: psycopg.AsyncCursor, event: Event) -> None:
+    match event:
+        case OrgCreated():
+            await cur.execute(
+                "INSERT INTO orgs (org_id, slug, name, plan, created_at, created_by) VALUES (%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (org_id) DO NOTHING",
+                (event.org_id, event.slug, event.name, event.plan, event.occurred_at, event.created_by),
+            )
+        case WorkspaceCreated():
+            await cur.execute(
+                "INSERT INTO workspaces (workspace_id, org_id, name, slug, created_at, is_default)"
+                " VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (workspace_id) DO NOTHING",
+                (event.workspace_id, event.org_id, event.name, event.slug, event.occurred_at, event.is_default),
+            )
+        case OrgPlanChanged():
+            await cur.execute("UPDATE orgs SET plan = %s WHERE org_id = %s", (event.plan, event.org_id))
+            await cur.execute(
+                "INSERT INTO plan_changes (event_id, org_id, plan, previous_plan, reason, actor, changed_at)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (event_id) DO NOTHING",
+                (
+                    event.event_id,
+                    event.org_id,
+                    event.plan,
+                    event.previous_plan,
+                    event.reason,
+                    event.actor,
+                    event.occurred_at,
+                ),
+            )
+        case MemberAdded():
+            await cur.execute(
+                "INSERT INTO members (org_id, account_id, role, added_at) VALUES (%s,%s,%s,%s)"
+                " ON CONFLICT (org_id, account_id) DO UPDATE SET role = EXCLUDED.role",
+                (event.org_id, event.account_id, event.role, event.occurred_at),
+            )
+
+
+async def _apply_account(cur: psycopg.AsyncCursor, event: Event) -> None:
+    match event:
+        case AccountRegistered():
+            await cur.execute(
+                "INSERT INTO accounts (account_id, email, name, password_hash, created_at) VALUES (%s,%s,%s,%s,%s)"
+                " ON CONFLICT (account_id) DO NOTHING",
+                (event.account_id, event.email, event.name, event.password_hash, event.occurred_at),
+            )
+        case EmailVerificationIssued():
+            await cur.execute(  # a newer link supersedes the unused older ones
+                "UPDATE verification_tickets SET superseded_at = %s"
+                " WHERE account_id = %s AND used_at IS NULL AND superseded_at IS NULL",
+                (event.occurred_at, event.account_id),
+            )
+            await cur.execute(
+                "INSERT INTO verification_tickets (token_hash, account_id, email, issued_at, expires_at)"
+                " VALUES (%s,%s,%s,%s,%s) ON CONFLICT (token_hash) DO NOTHING",
+                (event.token_hash, event.account_id, event.email, event.occurred_at, event.expires_at),
+            )
+        case EmailVerified():
+            await cur.execute(
+                "UPDATE verification_tickets SET used_at = %s WHERE token_hash = %s AND used_at IS NULL",
+                (event.occurred_at, event.token_hash),
+            )
+            await cur.execute(
+                "UPDATE accounts SET email_verified_at = coalesce(email_verified_at, %s) WHERE account_id = %s",
+                (event.occurred_at, event.account_id),
+            )
+        case PasswordChanged():
+            await cur.execute(
+                "UPDATE accounts SET password_hash = %s, password_changed_at = %s WHERE account_id = %s",
+                (event.password_hash, event.occurred_at, event.account_id),
+            )
+
+
+async def _apply_credential(cur: psycopg.AsyncCursor, event: Event) -> None:
+    match event:
+        case ApiKeyCreated():
+            await cur.execute(
+                "INSERT INTO api_keys (key_id, org_id, workspace_id, name, prefix, key_hash, scopes,"
+                " expires_at, created_at, created_by, account_id) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (key_id) DO NOTHING",
+                (
+                    event.key_id,
+                    event.org_id,
+                    event.workspace_id,
+                    event.name,
+                    event.prefix,
+                    event.key_hash,
+                    event.scopes,
+                    event.expires_at,
+                    event.occurred_at,
+                    event.created_by,
+                    event.account_id,
+                ),
+            )
+        case ApiKeyRevoked():
+            await cur.execute(
+                "UPDATE api_keys SET revoked_at = %s, revoked_reason = %s WHERE key_id = %s AND org_id = %s"
+                " AND revoked_at IS NULL",
+                (event.occurred_at, event.reason, event.key_id, event.org_id),
+            )
+        case SessionStarted():
+            await cur.execute(
+                "INSERT INTO sessions (session_id, account_id, org_id, workspace_id, token_hash, started_at,"
+                " expires_at, client_ip, user_agent) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " ON CONFLICT (session_id) DO NOTHING",
+                (
+                    event.session_id,
+                    event.account_id,
+                    event.org_id,
+                    event.workspace_id,
+                    event.token_hash,
+                    event.occurred_at,
+                    event.expires_at,
+                    event.client_ip,
+                    event.user_agent,
+                ),
+            )
+        case SessionEnded():
+            await cur.execute(
+                "UPDATE sessions SET ended_at = %s, end_reason = %s WHERE session_id = %s AND ended_at IS NULL",
+                (event.occurred_at, event.reason, event.session_id),
+            )

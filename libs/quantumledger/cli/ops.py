@@ -28,7 +28,6 @@ def _settings() -> Any:
 
 def _call(service: str, op: str, body: Any = b"", timeout: float = 600.0) -> Any:
     import nats
-
     from qlcore import rpc
     from qlcore.errors import QLError
 
@@ -90,7 +89,7 @@ def status(service: str) -> None:
 
 @click.group()
 def admin() -> None:
-    """Operator commands on orgs, workspaces and keys (needs NATS access)."""
+    """Operator commands on orgs, workspaces, plans and keys (needs NATS access)."""
 
 
 @admin.command("create-org")
@@ -101,3 +100,36 @@ def create_org(name: str, slug: str | None, plan: str) -> None:
     """Create an org NAME with a default workspace and an API key (printed once)."""
     body = {"name": name, "plan": plan, **({"slug": slug} if slug else {})}
     click.echo(json.dumps(_call("gateway", "admin.create_org", body, timeout=30), indent=2))
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit trail (``operator:<name>`` on the event)."""
+    import getpass
+
+    try:
+        return os.environ.get("QL_OPERATOR") or getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+@admin.command("set-plan")
+@click.argument("org_slug")
+@click.argument("plan")
+@click.option("--reason", help="Why (kept in the audit trail)")
+def set_plan(org_slug: str, plan: str, reason: str | None) -> None:
+    """Move the org ORG_SLUG to PLAN (free, pro, enterprise, dev); effective on the next request."""
+    body = {"org": org_slug, "plan": plan, "reason": reason, "operator": _operator()}
+    out = _call("gateway", "admin.set_plan", body, timeout=30)
+    if out["changed"]:
+        click.echo(f"{out['org_slug']}: plan {out['previous_plan']} -> {out['plan']}")
+    else:
+        click.echo(f"{out['org_slug']}: already on plan {out['plan']}")
+
+
+@admin.command("create-workspace")
+@click.argument("org_slug")
+@click.argument("name")
+def create_workspace(org_slug: str, name: str) -> None:
+    """Add a workspace NAME to the org ORG_SLUG, with an API key for it (printed once)."""
+    body = {"org": org_slug, "name": name, "operator": _operator()}
+    click.echo(json.dumps(_call("gateway", "admin.create_workspace", body, timeout=30), indent=2))

@@ -71,21 +71,35 @@ def roles() -> dict[Role, RoleSpec]:
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
-    """The authenticated caller of one request, as the gateway resolved it.
+    """The authenticated caller of one request, as the gateway resolved it (one type for both
+    credentials, so a route never cares whether a person or a script is calling).
 
-    ``account_id`` is the person behind a session, or the creator of an API key (``None`` for a
-    key whose creator's account is gone); ``key_id`` is set when ``via == "api_key"``.
+    ``account_id`` is the person behind a session, or the member an API key acts for (``None``
+    for an operator's key, which acts for the org as its owner); ``key_id`` is set when
+    ``via == "api_key"``, ``session_id`` when ``via == "session"``. ``scopes`` are the effective
+    ones: a key's own narrowed to its member's current role, or every scope of a session's role.
     """
 
     org_id: str
     org_slug: str
-    workspace_id: str
-    role: Role
-    scopes: frozenset[Scope]
+    org_name: str
     plan: str
-    via: Literal["api_key", "session"]
+    workspace_id: str
+    workspace_slug: str
+    workspace_name: str
+    scopes: frozenset[str]
+    role: Role
+    via: Literal["api_key", "session"] = "api_key"
     account_id: str | None = None
     key_id: str | None = None
+    session_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as events name it: the credential for a key, the person for a session."""
+        if self.via == "session" and self.account_id:
+            return f"account:{self.account_id}"
+        return f"api_key:{self.key_id}"
 
 
 def role_at_least(role: Role, required: Role) -> bool:

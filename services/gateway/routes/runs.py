@@ -80,17 +80,24 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             raise MethodNotAllowed("use POST")
         p = await principal_of(request)
         require_scope(p, "runs:write")
+        used = await require_quota(request, p, "runs_per_month")
     except QLError as err:
         await _send_problem(send, err.problem(instance=scope["path"]), err.status)
         return
     gw = gw_of(request)
     ctx = gw.ctx(p)
     limit = gw.settings.max_bundle_bytes
+    quota = plan_of(request, p).limit("runs_per_month")
+    admitted = 0
 
     async def one(line_no: int, line: bytes | None) -> bytes:
+        nonlocal admitted
         try:
             if line is None:
                 raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
+            if quota is not None and used + admitted >= quota:  # the plan's monthly runs are used up
+                raise PlanLimitReached("runs_per_month", p.plan, quota, used + admitted)
+            admitted += 1
             reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest", line, ctx)
             result = orjson.loads(reply.body)
             out = {"line": line_no, **result} if reply.status < 400 else {"line": line_no, "error": result}

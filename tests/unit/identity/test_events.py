@@ -4,13 +4,13 @@ from typing import Any, Union
 
 import msgspec
 import pytest
-
-from services.gateway.identity.events import (
+from qlcore.events.identity import (
     IDENTITY_EVENTS,
     AccountRegistered,
     ApiKeyCreated,
     SessionStarted,
 )
+
 from services.gateway.identity.passwords import Argon2Params, PasswordHashing
 from services.gateway.identity.tokens import issue_api_key
 

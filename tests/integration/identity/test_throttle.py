@@ -1,0 +1,96 @@
+"""Wrong passwords slow down: 429 with Retry-After, per address and per client, in PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from qlcore.db import make_pool
+
+from services.gateway.identity.ratelimit import EMAIL_POLICY, FailureRecord, ThrottleStore
+from services.gateway.identity.store import PgThrottleStore, ensure_throttle_table
+from tests.fixtures import Stack
+from tests.integration.identity.helpers import signup
+from tests.unit.identity import test_ratelimit as contract
+
+pytestmark = pytest.mark.integration
+
+
+def client_from(stack: Stack, address: str) -> httpx.AsyncClient:
+    """A client whose requests come from another loopback address (a distinct client IP)."""
+    return httpx.AsyncClient(
+        base_url=stack.base_url, timeout=60.0, transport=httpx.AsyncHTTPTransport(local_address=address)
+    )
+
+
+async def test_wrong_passwords_are_throttled_then_allowed_again(stack: Stack) -> None:
+    async with stack.client() as c:
+        user = await signup(stack, c)
+    async with client_from(stack, "127.0.0.2") as c:
+        wrong = {"email": user.email, "password": "not the password at all"}
+        for _ in range(EMAIL_POLICY.free_failures + 1):
+            r = await c.post("/api/v1/auth/login", json=wrong)
+            assert r.status_code == 401 and r.json()["type"].endswith("/invalid-credentials")
+        r = await c.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
+        assert r.status_code == 429
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert int(r.headers["retry-after"]) >= 1 and r.json()["retry_after"] == int(r.headers["retry-after"])
+        # the same address from another client is throttled too (the count is per address)
+        async with client_from(stack, "127.0.0.3") as other:
+            assert (await other.post("/api/v1/auth/login", json=wrong)).status_code == 429
+        # a throttled attempt is not counted: once Retry-After has passed the right password works
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while (
+            r := await c.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
+        ).status_code == 429:
+            assert loop.time() < deadline, "still throttled"
+            await asyncio.sleep(0.2)
+        assert r.status_code == 200
+
+
+async def test_unknown_addresses_fail_like_known_ones(stack: Stack) -> None:
+    async with client_from(stack, "127.0.0.4") as c:
+        r = await c.post(
+            "/api/v1/auth/login",
+            json={"email": f"nobody-{uuid.uuid4().hex[:8]}@lab.example", "password": "whatever it is"},
+        )
+        assert r.status_code == 401 and r.json()["type"].endswith("/invalid-credentials")
+
+
+@pytest.fixture
+async def pg_store(stack: Stack) -> AsyncIterator[Callable[[], ThrottleStore]]:
+    pool = await make_pool(stack.settings.database_url, stack.settings.schema("gateway"), max_size=8)
+    await ensure_throttle_table(pool)
+
+    def make() -> ThrottleStore:
+        return _Namespaced(PgThrottleStore(pool), uuid.uuid4().hex)
+
+    try:
+        yield make
+    finally:
+        await pool.close()
+
+
+class _Namespaced:
+    """Each contract run on its own keys, so runs never see each other's rows."""
+
+    def __init__(self, store: PgThrottleStore, prefix: str) -> None:
+        self.store, self.prefix = store, prefix
+
+    async def get(self, key: str) -> FailureRecord | None:
+        return await self.store.get(self.prefix + key)
+
+    async def record_failure(self, key: str, now: float, window: float) -> FailureRecord:
+        return await self.store.record_failure(self.prefix + key, now, window)
+
+    async def clear(self, key: str) -> None:
+        await self.store.clear(self.prefix + key)
+
+
+async def test_pg_store_meets_the_store_contract(pg_store: Callable[[], ThrottleStore]) -> None:
+    await contract.test_store_contract(pg_store)
+    await contract.test_store_counts_concurrent_failures_exactly(pg_store)
