@@ -59,7 +59,7 @@ def card_links(base_url: str, slug: str, run_id: str) -> CardLinks:
         api=api,
         embed=f"{api}/embed",
         oembed=f"{api}/embed?format=json",
-        provenance=f"{base}/api/v1/runs/{run_id}",
+        provenance=f"{api}/provenance",
         reproductions=f"{api}/reproductions",
         badges={
             kind: BadgeLinks(svg=f"{base}/badge/{slug}/{kind}.svg", json=f"{base}/badge/{slug}/{kind}.json")

@@ -6,9 +6,9 @@ import msgspec
 
 from services.card.domain.licenses import license_url
 from services.card.domain.links import CardLinks
-from services.card.domain.model import Author, Card, ReproductionSummary
+from services.card.domain.model import Author, Card, Reproduction, ReproductionSummary
 
-__all__ = ["CardView", "RunView", "card_view"]
+__all__ = ["CardView", "ReproductionView", "RunView", "card_view"]
 
 
 class RunView(msgspec.Struct, frozen=True):
@@ -23,6 +23,19 @@ class RunView(msgspec.Struct, frozen=True):
     calibration_taken_at: str
     program_name: str
     created_at: str
+
+
+class ReproductionView(msgspec.Struct, frozen=True):
+    """One reproduction as the public sees it: no submitter workspace, no private run id."""
+
+    reproduction_id: str
+    run_hash: str
+    backend: str
+    shots: int
+    hellinger_fidelity: float
+    noise_floor: float
+    verdict: str
+    submitted_at: str
 
 
 class CardView(msgspec.Struct, frozen=True):
@@ -41,9 +54,13 @@ class CardView(msgspec.Struct, frozen=True):
     run: RunView
     reproductions: ReproductionSummary
     links: CardLinks
+    reproduction_list: tuple[ReproductionView, ...] = ()
+    """Every reproduction, newest first (what the card page lists)."""
 
 
-def card_view(card: Card, links: CardLinks, reproductions: ReproductionSummary) -> CardView:
+def card_view(
+    card: Card, links: CardLinks, reproductions: ReproductionSummary, items: tuple[Reproduction, ...] = ()
+) -> CardView:
     """The card as the public API shows it (a withdrawn card shows its tombstone instead)."""
     if card.withdrawn:
         raise ValueError("a withdrawn card is shown as its tombstone")
@@ -76,4 +93,17 @@ def card_view(card: Card, links: CardLinks, reproductions: ReproductionSummary) 
         ),
         reproductions=reproductions,
         links=links,
+        reproduction_list=tuple(
+            ReproductionView(
+                reproduction_id=item.reproduction_id,
+                run_hash=item.run_hash,
+                backend=f"{item.backend_provider}/{item.backend_name}",
+                shots=item.shots,
+                hellinger_fidelity=item.hellinger_fidelity,
+                noise_floor=item.noise_floor,
+                verdict=item.verdict,
+                submitted_at=item.submitted_at,
+            )
+            for item in sorted(items, key=lambda item: (item.submitted_at, item.reproduction_id), reverse=True)
+        ),
     )

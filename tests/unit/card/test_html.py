@@ -140,7 +140,7 @@ def test_page_is_self_contained_and_its_csp_allows_exactly_its_inline_code(card:
         [body] = page.raw[tag]
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert re.search(rf"{directive} 'sha256-{re.escape(digest)}'(;|$)", policy)
-    assert "default-src 'none'" in policy and f"img-src {links.origin};" in policy
+    assert "default-src 'none'" in policy and f"img-src {links.origin} data:;" in policy
 
 
 def test_page_offers_oembed_discovery_and_scholar_metadata(card: Card, links: CardLinks) -> None:

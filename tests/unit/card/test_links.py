@@ -11,7 +11,7 @@ def test_card_links() -> None:
     assert links.html == "https://ql.example.org/cards/ghz-3-ibm-kyiv"
     assert links.api == "https://ql.example.org/api/v1/cards/ghz-3-ibm-kyiv"
     assert links.embed == links.api + "/embed" and links.oembed == links.api + "/embed?format=json"
-    assert links.provenance == "https://ql.example.org/api/v1/runs/01JRUN"
+    assert links.provenance == links.api + "/provenance"  # public: /api/v1/runs/{id} needs auth
     assert links.reproductions == links.api + "/reproductions"
     assert links.badges["fidelity"].svg == "https://ql.example.org/badge/ghz-3-ibm-kyiv/fidelity.svg"
     assert links.badges["fidelity"].json == "https://ql.example.org/badge/ghz-3-ibm-kyiv/fidelity.json"

@@ -56,9 +56,10 @@ def _sha256(text: str) -> str:
 def content_security_policy(badge_origin: str = "'self'") -> str:
     """The ``Content-Security-Policy`` for a card page: our inline style and script, badges, nothing else.
 
+    ``data:`` images only for the page's empty icon.
     ``frame-ancestors *`` because embedding the card anywhere is the point of the embed page.
     """
     return (
-        f"default-src 'none'; img-src {badge_origin}; style-src {_sha256(STYLE)}; "
+        f"default-src 'none'; img-src {badge_origin} data:; style-src {_sha256(STYLE)}; "
         f"script-src {_sha256(SCRIPT)}; base-uri 'none'; form-action 'none'; frame-ancestors *"
     )

@@ -30,6 +30,7 @@ def _document(title: str, head: str, body: str, *, embed: bool = False) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'  # no /favicon.ico request (and no 404 in the console)
         f"<title>{escape(title)}</title>{head}<style>{STYLE}</style></head>"
         f"{body_tag}<main>{body}</main><script>{SCRIPT}</script></body></html>\n"
     )

@@ -1,0 +1,148 @@
+"""Badges fetched the way shields.io and a CDN fetch them: anonymous, conditional, cacheable."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from qlcore import bus as qlbus
+from qlcore.events.attestation import AttestationIssued, AttestationRevoked
+from qlcore.events.reproduce import ReproductionCompleted
+
+from services.card.domain.badges import validate_endpoint
+from tests.fixtures import Stack
+from tests.integration.card.helpers import eventually, ghz, ingest, publish
+
+pytestmark = pytest.mark.integration
+
+KINDS = ("provenance", "reproduced", "fidelity", "backend", "attested")
+
+
+@pytest.fixture(scope="module")
+async def card(stack: Stack) -> dict[str, Any]:
+    t = await stack.tenant()
+    async with stack.client(t) as c:
+        run_id = await ingest(c, ghz("kyiv", seed=4242))
+        made = await publish(c, run_id)
+    return {**made, "tenant": t, "run_id": run_id}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_badges_are_cdn_cacheable_and_conditional(stack: Stack, card: dict[str, Any], kind: str) -> None:
+    async with stack.client() as anon:
+        for ext in ("svg", "json"):
+            url = f"/badge/{card['slug']}/{kind}.{ext}"
+            r = await anon.get(url)
+            assert r.status_code == 200, r.text
+            assert "set-cookie" not in r.headers
+            cache_control = r.headers["cache-control"]
+            assert cache_control.startswith("public, max-age=300, stale-while-revalidate=")
+            etag = r.headers["etag"]
+            assert etag.startswith('"') and not etag.startswith("W/")
+            assert int(r.headers["content-length"]) == len(r.content)
+            if ext == "svg":
+                assert r.headers["content-type"].startswith("image/svg+xml")
+                root = ET.fromstring(r.content)
+                assert root.tag == "{http://www.w3.org/2000/svg}svg" and int(root.attrib["height"]) == 20
+            else:
+                endpoint = validate_endpoint(r.json())  # shields' own rules
+                assert endpoint.label == kind and endpoint.cache_seconds == 300
+            for inm in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+                cond = await anon.get(url, headers={"If-None-Match": inm})
+                assert cond.status_code == 304 and cond.content == b"", inm
+                assert cond.headers["etag"] == etag and cond.headers["cache-control"] == cache_control
+            changed = await anon.get(url, headers={"If-None-Match": '"stale"'})
+            assert changed.status_code == 200 and changed.content == r.content
+            head = await anon.head(url)
+            assert head.status_code == 200 and head.content == b"" and head.headers["etag"] == etag
+
+
+async def test_badge_messages_and_errors(stack: Stack, card: dict[str, Any]) -> None:
+    slug = card["slug"]
+    async with stack.client() as anon:
+        got = {k: (await anon.get(f"/badge/{slug}/{k}.json")).json() for k in KINDS}
+        assert got["provenance"]["message"] == "verified" and got["provenance"]["color"] == "brightgreen"
+        assert got["backend"]["message"] == "ibm/ibm_kyiv"
+        assert got["reproduced"]["message"] == "none yet" and got["attested"]["message"] == "none"
+        missing = await anon.get("/badge/no-such-card/provenance.svg")
+        assert missing.status_code == 404 and b"card not found" in missing.content
+        assert (await anon.get(f"/badge/{slug}/nonsense.json")).status_code == 404
+        assert (await anon.get(f"/badge/{slug}/provenance.png")).status_code == 404
+        assert (await anon.post(f"/badge/{slug}/provenance.svg")).status_code == 405
+
+
+async def test_reproduce_service_results_and_attestations_reach_the_badges(stack: Stack, card: dict[str, Any]) -> None:
+    """Events of other services change a card's badges; the gateway's cache learns it from the
+    card service's change notice, without any request to the card routes."""
+    slug = card["slug"]
+    url = f"/badge/{slug}/reproduced.json"
+    bus = await qlbus.connect(stack.settings, "test-card-badges")
+    try:
+        async with stack.client(card["tenant"]) as c, stack.client() as anon:
+            assert (await anon.get(url)).json()["message"] == "none yet"  # cached in the gateway now
+            drifted = ghz("kyiv", seed=99)
+            drifted["results"]["counts"] = {"000": 1800, "111": 1800, "010": 496}
+            drifted.pop("run_hash", None)
+            reproduced_run = await ingest(c, drifted)
+            await stack.wait_caught_up("card")
+            run = (await anon.get(f"/api/v1/cards/{slug}")).json()["run"]
+            await bus.append(
+                ReproductionCompleted.new(
+                    actor="service:reproduce",
+                    workspace_id=card["tenant"].workspace_id,
+                    job_id="job-badge-1",
+                    run_id=card["run_id"],
+                    run_hash=run["run_hash"],
+                    reproduced_run_id=reproduced_run,
+                    reproduced_run_hash="f" * 64,
+                    days=90,
+                    profile="bad_day",
+                    seed=7,
+                    verdict="drifted",
+                    hellinger_fidelity=0.934,
+                    noise_floor=0.0009,
+                )
+            )
+
+            async def shows_reproduction() -> bool:
+                return (await anon.get(url)).json()["message"] == "1 · best 0.934"
+
+            await eventually(shows_reproduction)
+            assert (await anon.get(url)).json()["color"] == "yellow"
+            listed = (await anon.get(f"/api/v1/cards/{slug}")).json()["reproduction_list"]
+            assert [(i["verdict"], i["backend"]) for i in listed] == [("drifted", "ibm/ibm_kyiv")]
+
+            attested = f"/badge/{slug}/attested.json"
+            await bus.append(
+                AttestationIssued.new(
+                    actor="service:attestation",
+                    workspace_id=card["tenant"].workspace_id,
+                    attestation_id="att-card-1",
+                    framework_id="reproducibility-baseline",
+                    framework_version="1.0.0",
+                    evidence_root="0" * 64,
+                    keyid="k1",
+                    envelope={},
+                )
+            )
+
+            async def attested_now() -> bool:
+                return (await anon.get(attested)).json()["message"] == "reproducibility-baseline"
+
+            await eventually(attested_now)
+            await bus.append(
+                AttestationRevoked.new(
+                    actor="service:attestation",
+                    workspace_id=card["tenant"].workspace_id,
+                    attestation_id="att-card-1",
+                    reason="test",
+                )
+            )
+
+            async def revoked_now() -> bool:
+                return (await anon.get(attested)).json()["message"] == "none"
+
+            await eventually(revoked_now)
+    finally:
+        await bus.close()
