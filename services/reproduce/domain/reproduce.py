@@ -1,0 +1,187 @@
+"""``reproduce``: re-run a stored run against its device drifted by ``days``, and score it.
+
+One call drifts the recorded calibration (:mod:`.drift`), re-runs the stored transpiled
+circuit on Aer with a noise model of only the qubits it uses (:mod:`.noise`) and the original
+number of shots, and scores the new counts against the original ones (:mod:`.score`). It also
+re-runs the undrifted device (the *baseline*): how well the model reproduces the original at
+all, and whether the drift's own effect (baseline vs drifted) stands out of the shot noise.
+
+Everything is a pure function of (document, days, profile, seed, created_at): the seed drives
+the drift and, through derived seeds, the drifted re-run and the null-floor draws; the
+baseline's seed is derived from what it simulates (see :mod:`.rerun`). A redelivered job
+therefore reproduces the same document and hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+import numpy as np
+from qiskit.quantum_info import hellinger_fidelity
+from qlcore.hashing import run_hash
+
+from .calibration import check_calibration
+from .circuit import CircuitNotRunnable, load_transpiled
+from .document import NOISE_MODEL_VERSION, build_reproduction_document
+from .drift import DRIFT_MODEL_VERSION, drift_calibration, get_profile, validate_days, validate_seed
+from .errors import MissingCircuit, MissingCounts, ReproduceInputError
+from .noise import NoiseModelCache, default_cache
+from .rerun import BaselineCache, baseline_counts, default_baselines, normalize_counts, simulate_counts
+from .score import FLOOR_MULTIPLE, Verdict, null_floor, score_counts
+
+__all__ = ["ReproductionOutcome", "derived_seeds", "reproduce"]
+
+
+class ReproductionOutcome(msgspec.Struct, frozen=True):
+    """The reproduction's run document and its score against the original."""
+
+    document: dict[str, Any]
+    run_hash: str
+    verdict: Verdict
+    hellinger_fidelity: float
+    floor: float  # expected 1 - HF from shot noise alone (see score.py)
+    baseline_fidelity: float  # HF(original, re-run of the undrifted device)
+    drift_effect: float  # 1 - HF(undrifted re-run, drifted re-run)
+    detectable: bool  # drift_effect > 3 x its own shot-noise floor
+    days: float
+    profile: str
+    seed: int
+    error: str | None = None  # why the circuit could not run (verdict "failed")
+
+
+def derived_seeds(seed: int) -> dict[str, int]:
+    """Independent 32-bit seeds for each random step of a reproduction, derived from ``seed``."""
+    state = np.random.SeedSequence(seed).generate_state(3)
+    return dict(zip(("simulator", "floor", "detect"), map(int, state), strict=True))
+
+
+def _inputs(document: Any) -> tuple[dict[str, Any], dict[str, int], int, Mapping[str, Any]]:
+    if not isinstance(document, Mapping):
+        raise ReproduceInputError("the run document must be a JSON object")
+    calibration = check_calibration(document.get("calibration"))
+    results = document.get("results")
+    counts = results.get("counts") if isinstance(results, Mapping) else None
+    if not isinstance(counts, Mapping) or not counts:
+        raise MissingCounts("the run has no counts to compare a reproduction with")
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts.values()):
+        raise MissingCounts("counts must be non-negative integers")
+    if sum(counts.values()) == 0:
+        raise MissingCounts("the run's counts are all zero")
+    execution = document.get("execution")
+    shots = execution.get("shots") if isinstance(execution, Mapping) else None
+    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
+        shots = sum(counts.values())
+    transpiled = document.get("transpiled")
+    if not isinstance(transpiled, Mapping) or not isinstance(transpiled.get("source"), str):
+        raise MissingCircuit("the run has no transpiled circuit bound to the device's qubits")
+    for member in ("program", "backend"):
+        if not isinstance(document.get(member), Mapping):
+            raise ReproduceInputError(f"the run document has no {member} member")
+    return calibration, dict(counts), shots, transpiled
+
+
+def reproduce(
+    document: Mapping[str, Any],
+    *,
+    days: float,
+    profile: str,
+    seed: int | None = None,
+    reproduction_of: str | None = None,
+    created_at: dt.datetime | None = None,
+    cache: NoiseModelCache | None = None,
+    baselines: BaselineCache | None = None,
+) -> ReproductionOutcome:
+    """Reproduce ``document`` ``days`` later under drift ``profile``.
+
+    ``seed`` (drawn and recorded when None) fixes the result; ``reproduction_of`` defaults to the
+    original's ``run_hash``; ``created_at`` (default now) is the new run's time. ``cache`` and
+    ``baselines`` default to process-wide caches of noise models and undrifted re-runs.
+
+    Raises a :class:`ReproduceInputError` (HTTP 422) for bad input; a circuit that cannot be
+    parsed or simulated gives a ``failed`` outcome instead.
+    """
+    days = validate_days(days)
+    get_profile(profile)
+    seed = validate_seed(secrets.randbits(53) if seed is None else seed)
+    calibration, original_counts, shots, transpiled = _inputs(document)
+    drifted = drift_calibration(calibration, days=days, profile=profile, seed=seed)
+    seeds = derived_seeds(seed)
+    cache = default_cache() if cache is None else cache
+    reference = reproduction_of or document.get("run_hash") or run_hash(dict(document))
+    recorded = {
+        "days": int(days) if days.is_integer() else days,
+        "profile": profile,
+        "seed": seed,
+        "drift_model_version": DRIFT_MODEL_VERSION,
+        "noise_model_version": NOISE_MODEL_VERSION,
+        "original_calibration_taken_at": calibration["taken_at"],
+    }
+
+    def outcome(counts: dict[str, int] | None, **scores: Any) -> ReproductionOutcome:
+        doc = build_reproduction_document(
+            document,
+            calibration=drifted,
+            counts=counts,
+            shots=shots,
+            reproduction_of=reference,
+            reproduction=recorded,
+            seed_simulator=seeds["simulator"] if counts is not None else None,
+            created_at=created_at or dt.datetime.now(dt.UTC),
+        )
+        return ReproductionOutcome(
+            document=doc, run_hash=doc["run_hash"], days=days, profile=profile, seed=seed, **scores
+        )
+
+    try:
+        physical = load_transpiled(transpiled["source"], str(transpiled.get("format", "openqasm3")))
+        recorded["physical_qubits"] = list(physical.physical_qubits)
+        counts = simulate_counts(physical, drifted, shots=shots, seed=seeds["simulator"], cache=cache)
+        if days == 0:
+            baseline = counts
+        else:
+            baseline, _ = baseline_counts(
+                physical,
+                calibration,
+                source=transpiled["source"],
+                shots=shots,
+                cache=cache,
+                baselines=default_baselines() if baselines is None else baselines,
+            )
+    except CircuitNotRunnable as exc:
+        return outcome(
+            None,
+            verdict="failed",
+            hellinger_fidelity=0.0,
+            floor=0.0,
+            baseline_fidelity=0.0,
+            drift_effect=0.0,
+            detectable=False,
+            error=str(exc),
+        )
+
+    width = physical.circuit.num_clbits
+    original = normalize_counts(original_counts, width)
+    reproduced = normalize_counts(counts, width)
+    base = normalize_counts(baseline, width)
+    score = score_counts(original, reproduced, seed=seeds["floor"])
+    if days == 0:
+        drift_effect, detectable = 0.0, False
+        baseline_fidelity = score.hellinger_fidelity
+    else:
+        drift_effect = 1.0 - float(hellinger_fidelity(base, reproduced))
+        detect_floor = null_floor(base, reproduced, seed=seeds["detect"])
+        detectable = drift_effect > FLOOR_MULTIPLE * detect_floor
+        baseline_fidelity = float(hellinger_fidelity(original, base))
+    return outcome(
+        counts,
+        verdict=score.verdict,
+        hellinger_fidelity=score.hellinger_fidelity,
+        floor=score.floor,
+        baseline_fidelity=baseline_fidelity,
+        drift_effect=drift_effect,
+        detectable=detectable,
+    )
