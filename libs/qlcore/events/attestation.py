@@ -60,4 +60,9 @@ class SigningKeyPublished(Event, frozen=True, tag="signing_key.published"):
 
 
 ATTESTATION_EVENTS: tuple[type[Event], ...] = (
-    FrameworkEnabled, ComplianceEvaluated, AttestationIssued, AttestationRevoked, SigningKeyPublished)
+    FrameworkEnabled,
+    ComplianceEvaluated,
+    AttestationIssued,
+    AttestationRevoked,
+    SigningKeyPublished,
+)

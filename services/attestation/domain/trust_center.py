@@ -9,6 +9,8 @@ renders under a strict Content-Security-Policy.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 from typing import Literal
 from urllib.parse import quote
@@ -19,6 +21,7 @@ from services.attestation.domain.evaluation import ControlStatus
 from services.attestation.domain.jwk import JWKS_PATH
 
 __all__ = [
+    "CONTENT_SECURITY_POLICY",
     "AttestationView",
     "CardView",
     "FrameworkStatusView",
@@ -40,6 +43,7 @@ class FrameworkStatusView(msgspec.Struct, frozen=True, kw_only=True):
     version: str
     title: str
     status: ControlStatus | Literal["not_evaluated"]
+    workspace: str | None = None  # named when the org has several workspaces
     passing: int = 0
     failing: int = 0
     not_applicable: int = 0
@@ -94,6 +98,13 @@ code{font-size:.85em;word-break:break-all}
 .not_applicable,.not_evaluated,.revoked{background:#eaeef2;color:#424a53}
 """.strip()
 
+# The page's only resource is its inline style, allowed by its hash; the favicon is a data: URL.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
+
 
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
@@ -107,7 +118,8 @@ def _frameworks(view: TrustCenterView) -> str:
     if not view.frameworks:
         return "<p>No frameworks enabled.</p>"
     rows = "".join(
-        f"<tr><td>{_e(fw.title)} <small>({_e(fw.id)} {_e(fw.version)})</small></td>"
+        f"<tr><td>{_e(fw.title)} <small>({_e(fw.id)} {_e(fw.version)}"
+        f"{', workspace ' + _e(fw.workspace) if fw.workspace else ''})</small></td>"
         f"<td>{_status(fw.status)}</td>"
         f"<td>{fw.passing} passing, {fw.failing} failing, {fw.not_applicable} not applicable</td>"
         f"<td>{_e(fw.evaluated_at or '-')}</td></tr>"
@@ -157,7 +169,8 @@ def render_trust_center(view: TrustCenterView, *, base_url: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{name} · Trust center · QuantumLedger</title><style>{_STYLE}</style></head>"
+        f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="data:,">'
+        f"<style>{_STYLE}</style></head>"
         f"<body><header><h1>{name}</h1><p>Trust center of <code>{_e(view.org.slug)}</code>. "
         "Every status below is backed by signed evidence: verify an attestation with the link "
         f'beside it, or offline with the <a href="{_e(base_url + JWKS_PATH)}">public keys</a>.</p>'

@@ -1,13 +1,28 @@
 """Every controller the gateway serves; a new resource adds its controller here."""
 
+from services.gateway.routes.attestation import AttestationsController, TrustController, WellKnownController
 from services.gateway.routes.auth import AuthController
 from services.gateway.routes.badges import badge_route
 from services.gateway.routes.cards import CardPagesController, CardsController
+from services.gateway.routes.compliance import ComplianceController, FrameworksController
 from services.gateway.routes.keys import ApiKeysController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
 
 __all__ = ["CONTROLLERS"]
 
-CONTROLLERS: list[object] = [SystemController, RunsController, ingest_stream, AuthController, ApiKeysController,
-                              CardsController, CardPagesController, badge_route]
+CONTROLLERS: list[object] = [
+    SystemController,
+    RunsController,
+    ingest_stream,
+    AuthController,
+    ApiKeysController,
+    FrameworksController,
+    ComplianceController,
+    AttestationsController,
+    WellKnownController,
+    TrustController,
+    CardsController,
+    CardPagesController,
+    badge_route,
+]

@@ -1,0 +1,150 @@
+"""Attestations (issue, read, verify, revoke), the public keys and revocation list under
+``/.well-known/``, and the org trust center (JSON and an HTML page).
+
+Public, no credential: ``verify``, the JWKS, the revocation list and the trust center: anyone
+holding an attestation must be able to check it. Issuing and revoking need ``attest:write``
+(revoking also accepts ``admin``: an org administrator withdraws a claim without a special
+key) and the ``attestations`` plan feature (402 naming it). The trust center is published for
+orgs whose plan includes ``trust_center``; for any other slug it does not exist (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from qlcore.errors import NotFound
+
+from services.gateway.deps import authorized, forward, gw_of, principal_of, require_feature_of
+from services.gateway.identity import store
+from services.gateway.identity.errors import MissingScope
+from services.gateway.routes.compliance import json_body
+
+__all__ = ["AttestationsController", "TrustController", "WellKnownController"]
+
+SERVICE = "attestation"
+FEATURE = "attestations"
+
+
+class AttestationsController(Controller):
+    path = "/api/v1"
+    tags = ["attestations"]
+
+    @post(
+        "/workspaces/{ws_id:str}/attestations",
+        operation_id="issueAttestation",
+        status_code=201,
+        summary="Issue an Ed25519-signed attestation (in-toto Statement in DSSE) over a framework's evidence",
+    )
+    async def issue(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
+        p = await authorized(request, scope="attest:write", feature=FEATURE)
+        body = await json_body(request)
+        cmd = {"workspace_id": ws_id, "framework_id": body.get("framework_id")}
+        return await forward(request, SERVICE, "attestations.issue", cmd, p, timeout=60)
+
+    @get(
+        "/workspaces/{ws_id:str}/attestations",
+        operation_id="listAttestations",
+        summary="The workspace's attestations, newest first",
+    )
+    async def list_attestations(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
+        p = await authorized(request, scope="runs:read", feature=FEATURE)
+        return await forward(request, SERVICE, "attestations.list", {"workspace_id": ws_id}, p)
+
+    @get(
+        "/attestations/{att_id:str}",
+        operation_id="getAttestation",
+        summary="One of your workspace's attestations with its envelope and evidence items",
+    )
+    async def get_attestation(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
+        p = await authorized(request, scope="runs:read", feature=FEATURE)
+        return await forward(request, SERVICE, "attestations.get", {"attestation_id": att_id}, p)
+
+    @get(
+        "/attestations/{att_id:str}/verify",
+        operation_id="verifyAttestation",
+        summary="Verify an attestation's signature, evidence root and revocation (public, no auth)",
+    )
+    async def verify(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
+        return await forward(request, SERVICE, "attestations.verify", {"attestation_id": att_id})
+
+    @post(
+        "/attestations/verify",
+        operation_id="verifyAttestationEnvelope",
+        status_code=200,
+        summary='Verify a DSSE envelope you hold ({"envelope": ...}) against the JWKS and the ledger (public)',
+    )
+    async def verify_envelope(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return await forward(request, SERVICE, "attestations.verify_envelope", await json_body(request))
+
+    @post(
+        "/attestations/{att_id:str}/revoke",
+        operation_id="revokeAttestation",
+        status_code=200,
+        summary="Revoke an attestation with a reason (attest:write or admin); verify reports it from then on",
+    )
+    async def revoke(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
+        p = await principal_of(request)
+        if not {"attest:write", "admin"} & p.scopes:
+            raise MissingScope("attest:write", p.scopes)
+        require_feature_of(request, p, FEATURE)
+        body = await json_body(request)
+        cmd = {"workspace_id": p.workspace_id, "attestation_id": att_id, "reason": body.get("reason")}
+        return await forward(request, SERVICE, "attestations.revoke", cmd, p)
+
+
+class WellKnownController(Controller):
+    path = "/.well-known"
+    tags = ["attestations"]
+
+    @get(
+        "/quantumledger-jwks.json",
+        operation_id="jwks",
+        summary="Public JWKS (RFC 8037 Ed25519) for verifying attestation signatures yourself",
+    )
+    async def jwks(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return await forward(request, SERVICE, "keys.jwks", {})
+
+    @get(
+        "/quantumledger-revocations.json",
+        operation_id="revocations",
+        summary="The signed revocation list (DSSE envelope, same keys as attestations)",
+    )
+    async def revocations(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        resp = await forward(request, SERVICE, "revocations.list", {})
+        etag = (resp.headers or {}).get("ETag")
+        if etag and request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers={"ETag": etag})
+        return resp
+
+
+async def _published(request: Request[Any, Any, Any], org_slug: str) -> None:
+    """404 unless the org exists and its plan includes the trust center."""
+    gw = gw_of(request)
+    async with gw.pool.connection() as conn:
+        org = await store.org_by_id_or_slug(conn, org_slug)
+    if org is None or org.slug != org_slug or not gw.catalog.get(org.plan).has("trust_center"):
+        raise NotFound(f"no trust center for {org_slug!r}")
+
+
+class TrustController(Controller):
+    tags = ["trust center"]
+
+    @get(
+        "/api/v1/trust/{org_slug:str}",
+        operation_id="trustCenter",
+        summary="An org's trust center (public): frameworks and status, attestations with verify links, cards",
+    )
+    async def trust(self, request: Request[Any, Any, Any], org_slug: str) -> Response[bytes]:
+        await _published(request, org_slug)
+        return await forward(request, SERVICE, "trust.get", {"org_slug": org_slug})
+
+    @get(
+        "/trust/{org_slug:str}",
+        operation_id="trustCenterPage",
+        summary="The trust center as a page for people",
+        include_in_schema=False,
+    )
+    async def page(self, request: Request[Any, Any, Any], org_slug: str) -> Response[bytes]:
+        await _published(request, org_slug)
+        return await forward(request, SERVICE, "trust.page", {"org_slug": org_slug})
