@@ -15,7 +15,7 @@ from typing import Any
 
 from qlcore.embedded import free_port
 
-__all__ = ["RunningStack", "percentile", "running_stack", "summarize", "write_results"]
+__all__ = ["RunningStack", "cpu_ms_per_item", "percentile", "running_stack", "summarize", "write_results"]
 
 
 @dataclass
@@ -24,10 +24,32 @@ class RunningStack:
     api_key: str
     home: Path
     settings: Any
+    pids: dict[str, int]
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each process of the stack, children included."""
+        import psutil
+
+        out: dict[str, float] = {}
+        for name, pid in self.pids.items():
+            try:
+                p = psutil.Process(pid)
+                procs = [p, *p.children(recursive=True)]
+                out[name] = sum(sum(q.cpu_times()[:2]) for q in procs)
+            except psutil.NoSuchProcess:
+                out[name] = float("nan")
+        return out
+
+
+def cpu_ms_per_item(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
+    """CPU milliseconds each process spent per item between two :meth:`RunningStack.cpu_seconds`."""
+    per = {k: round((after[k] - before[k]) * 1000 / n, 3) for k in before}
+    per["total"] = round(sum(per.values()), 3)
+    return per
 
 
 @contextlib.contextmanager
@@ -41,7 +63,15 @@ def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningSt
     sup = StackSupervisor(env=env, services=services)
     try:
         key = sup.start() or (home / "dev-api-key").read_text().strip()
-        yield RunningStack(sup.settings.base_url(), key, home, sup.settings)
+        pids = {name: p.pid for name, p in sup.procs.items()}
+        for e in sup.embedded:
+            proc = getattr(e, "proc", None)
+            if proc is not None:
+                pids["nats-server"] = proc.pid
+        pg_pid = home / "pg" / "postmaster.pid"
+        if pg_pid.exists():
+            pids["postgres"] = int(pg_pid.read_text().split()[0])
+        yield RunningStack(sup.settings.base_url(), key, home, sup.settings, pids)
     finally:
         sup.stop()
 

@@ -59,15 +59,20 @@ _NULL = b"null"
 _SAFE_INT = 2**53 - 1
 
 
-def canonicalize(obj: Any) -> bytes:
-    """Return the RFC 8785 canonical UTF-8 bytes of a parsed JSON value."""
+def canonicalize(obj: Any, *, parsed_json: bool = False) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 bytes of a parsed JSON value.
+
+    ``parsed_json=True`` promises that ``obj`` came from a JSON parser (``orjson.loads``): it then
+    holds no NaN, no Infinity and no tuple, and the check for those (a parse-back, ~0.3 ms on a
+    75 KB bundle) is skipped.
+    """
     try:
         out = orjson.dumps(obj, option=_OPTIONS)
     except (TypeError, orjson.JSONEncodeError):
         return canonicalize_reference(obj)
     if not out.isascii() and any(lead in out for lead in _ASTRAL):
         return canonicalize_reference(obj)
-    if _NULL in out and not _round_trips(out, obj):
+    if not parsed_json and _NULL in out and not _round_trips(out, obj):
         # a NaN or an Infinity became null (or a tuple a list): let the reference decide
         return canonicalize_reference(obj)
     if not _number_suspect(out):

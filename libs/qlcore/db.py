@@ -42,6 +42,10 @@ async def make_pool(database_url: str, schema: str, *, min_size: int = 1, max_si
 
     async def configure(conn: psycopg.AsyncConnection) -> None:
         await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        # Everything a service stores is derived from the run log and committed with its checkpoint:
+        # a crash may lose the last commits, never split one, and the runner re-applies them from the
+        # log. Not waiting for the WAL flush is therefore safe here (docs/decisions/0003).
+        await conn.execute("SET synchronous_commit TO off")
         await conn.commit()
 
     pool = AsyncConnectionPool(database_url, min_size=min_size, max_size=max_size, open=False,

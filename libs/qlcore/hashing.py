@@ -21,11 +21,14 @@ def digest_hex(data: bytes) -> str:
     return blake3.blake3(data).hexdigest()
 
 
-def canonical_body(document: dict[str, Any]) -> bytes:
-    """Canonical JSON of the document with its ``run_hash`` member removed."""
+def canonical_body(document: dict[str, Any], *, parsed_json: bool = False) -> bytes:
+    """Canonical JSON of the document with its ``run_hash`` member removed.
+
+    ``parsed_json``: the document came straight from a JSON parser (see ``canonicalize``).
+    """
     if HASH_MEMBER in document:
         document = {k: v for k, v in document.items() if k != HASH_MEMBER}
-    return canonicalize(document)
+    return canonicalize(document, parsed_json=parsed_json)
 
 
 def run_hash(document: dict[str, Any]) -> str:

@@ -52,6 +52,10 @@ class Projection(Protocol):
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None: ...
 
+    # Optional: ``async def apply_batch(self, cur, items: list[tuple[Event, int]]) -> None`` applies a
+    # batch's events (in log order) at once, e.g. with a pipelined ``executemany``; when present it is
+    # used instead of ``apply``. It must have the same effect as applying them one by one.
+
 
 @dataclass(frozen=True)
 class ReplayResult:
@@ -204,6 +208,8 @@ class ProjectionRunner:
         row = await cur.fetchone()
         checkpoint = int(row[0]) if row else 0
         last = checkpoint
+        apply_batch = getattr(self.p, "apply_batch", None)
+        pending: list[tuple[Event, int]] = []
         for m in msgs:
             seq = m.metadata.sequence.stream
             if seq <= checkpoint:
@@ -211,7 +217,9 @@ class ProjectionRunner:
             if seq != last + 1:  # the run log's sequences are contiguous: never apply past a hole
                 raise OutOfOrder(f"expected sequence {last + 1}, got {seq}")
             event = self._decode(m)
-            if event is not None:
+            if event is not None and apply_batch is not None:
+                pending.append((event, seq))
+            elif event is not None:
                 structlog.contextvars.bind_contextvars(event_id=event.event_id,
                                                        run_id=getattr(event, "run_id", None))
                 try:
@@ -219,6 +227,8 @@ class ProjectionRunner:
                 finally:
                     structlog.contextvars.unbind_contextvars("event_id", "run_id")
             last = seq
+        if pending:
+            await apply_batch(cur, pending)  # type: ignore[misc]
         if last > checkpoint:
             await cur.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (last,))
         return last

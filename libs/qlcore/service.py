@@ -153,4 +153,9 @@ def main(spec_factory: Callable[[], ServiceSpec]) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_service(spec, settings, stop)
 
-    asyncio.run(_run())
+    try:
+        import uvloop  # the faster event loop where available (Linux, macOS)
+    except ImportError:
+        asyncio.run(_run())
+    else:
+        uvloop.run(_run())

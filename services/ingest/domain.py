@@ -41,7 +41,7 @@ def prepare(raw: bytes, max_bytes: int) -> Prepared:
     except msgspec.ValidationError as exc:
         raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)]) from exc
     try:
-        body = canonical_body(obj)
+        body = canonical_body(obj, parsed_json=True)  # orjson refuses NaN/Infinity on input
     except Exception as exc:  # numbers outside the JSON/IEEE-754 domain, lone surrogates...
         raise Unprocessable(f"cannot be canonicalized (RFC 8785): {exc}") from exc
     computed = digest_hex(body)

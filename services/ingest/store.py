@@ -1,8 +1,8 @@
 """The ingest service's state: the durable ``run_hash → run_id`` claims index.
 
 A claim is taken before the event is appended (so concurrent sends of one bundle agree on one
-``run_id``) and is marked ``logged_seq`` once the event is in the log. The projection rebuilds
-the logged claims from ``run.ingested`` events, so the index survives a replay.
+``run_id``); the claims projection marks it ``logged_seq`` when the event reaches the read
+model, and rebuilds the logged claims from ``run.ingested`` events on a replay.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import psycopg
 from qlcore.events import Event, RunIngested
 
-__all__ = ["Claim", "ClaimsProjection", "claim", "mark_logged"]
+__all__ = ["Claim", "ClaimsProjection", "claim"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -45,12 +45,6 @@ async def claim(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str,
     return Claim(run_id=row[0], new=bool(row[1]), logged=bool(row[2]))
 
 
-async def mark_logged(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str, seq: int) -> None:
-    await conn.execute(
-        "UPDATE claims SET logged_seq = %s WHERE workspace_id = %s AND run_hash = %s AND logged_seq IS NULL",
-        (seq, workspace_id, run_hash))
-
-
 class ClaimsProjection:
     service = "ingest"
     ddl = DDL
@@ -58,9 +52,12 @@ class ClaimsProjection:
     handles = frozenset({"run.ingested"})
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
-        if isinstance(event, RunIngested):
-            await cur.execute(
+        await self.apply_batch(cur, [(event, seq)])
+
+    async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
+        rows = [(e.workspace_id, e.run_hash, e.run_id, seq) for e, seq in items if isinstance(e, RunIngested)]
+        if rows:
+            await cur.executemany(
                 "INSERT INTO claims (workspace_id, run_hash, run_id, logged_seq) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (workspace_id, run_hash) DO UPDATE SET logged_seq = "
-                "LEAST(COALESCE(claims.logged_seq, EXCLUDED.logged_seq), EXCLUDED.logged_seq)",
-                (event.workspace_id, event.run_hash, event.run_id, seq))
+                "LEAST(COALESCE(claims.logged_seq, EXCLUDED.logged_seq), EXCLUDED.logged_seq)", rows)

@@ -52,6 +52,12 @@ class Summary(msgspec.Struct):
 
 _summary = msgspec.json.Decoder(Summary)
 
+_INSERT = (
+    "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
+    " created_at, created_at_text, seq, document) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " ON CONFLICT (run_id) DO NOTHING"
+)
+
 
 class RunsProjection:
     service = "provenance"
@@ -60,14 +66,16 @@ class RunsProjection:
     handles = frozenset({"run.ingested"})
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
-        if not isinstance(event, RunIngested):
-            return
-        body = bytes(event.document)
-        s = _summary.decode(body)
-        await cur.execute(
-            "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-            " created_at, created_at_text, seq, document) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-            " ON CONFLICT (run_id) DO NOTHING",
-            (event.run_id, event.workspace_id, event.run_hash, s.backend.provider, s.backend.name,
-             s.execution.shots, s.execution.status, s.created_at, s.created_at, seq, body),
-        )
+        await self.apply_batch(cur, [(event, seq)])
+
+    async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
+        rows = []
+        for event, seq in items:
+            if not isinstance(event, RunIngested):
+                continue
+            body = bytes(event.document)
+            s = _summary.decode(body)
+            rows.append((event.run_id, event.workspace_id, event.run_hash, s.backend.provider, s.backend.name,
+                         s.execution.shots, s.execution.status, s.created_at, s.created_at, seq, body))
+        if rows:  # executemany pipelines the inserts: one round trip per batch, not per row
+            await cur.executemany(_INSERT, rows)

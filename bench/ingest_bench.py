@@ -1,0 +1,162 @@
+"""End-to-end ingest of real 127-qubit bundles (~78 KB; ibm_kyiv's calibration from
+qiskit-ibm-runtime's fake provider) through a stack started as `make run` starts it.
+
+Measures: bundles/s through the NDJSON streaming endpoint; bundles/s and p50/p99 latency of single
+requests from 16 concurrent clients; the lag from ingest ack to visible in GET /api/v1/runs/{id} at
+half the measured single-request load; replay events/s of the provenance read model.
+Targets (2 cores): streaming >= 400/s; single >= 150/s with p99 < 100 ms; lag p99 < 200 ms; replay
+>= 2,000 events/s. The load generator shares the 2 cores with the stack: figures are conservative.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+
+from bench.common import RunningStack, cpu_ms_per_item, running_stack, summarize, write_results
+from qlcore import rpc
+
+__all__ = ["run"]
+
+TARGETS = {"stream_bundles_per_s": 400, "single_bundles_per_s": 150, "single_p99_ms": 100,
+           "visibility_lag_p99_ms": 200, "replay_events_per_s": 2000}
+_counter = itertools.count()
+
+
+def _bundles(n: int) -> list[bytes]:
+    from quantumledger.examples import bench_bundle_bytes
+
+    base = next(_counter) * 1_000_000 + int(time.time()) % 1000 * 1_000_000_000
+    out = [bench_bundle_bytes(base + i) for i in range(n)]
+    gc.freeze()
+    return out
+
+
+async def _stream(s: RunningStack, bundles: list[bytes]) -> dict[str, Any]:
+    async def body() -> Any:
+        for b in bundles:
+            yield b + b"\n"
+
+    t0 = time.perf_counter()
+    n_ok = 0
+    async with httpx.AsyncClient(base_url=s.base_url, headers=s.headers, timeout=None) as c, \
+            c.stream("POST", "/api/v1/ingest/runs:stream", content=body(),
+                     headers={"Content-Type": "application/x-ndjson"}) as r:
+        async for line in r.aiter_lines():
+            if line and '"error"' not in line:
+                n_ok += 1
+    dt = time.perf_counter() - t0
+    return {"bundles": len(bundles), "ok": n_ok, "seconds": round(dt, 3), "bundles_per_s": round(n_ok / dt, 1)}
+
+
+async def _singles(s: RunningStack, bundles: list[bytes], clients: int = 16) -> dict[str, Any]:
+    queue = list(reversed(bundles))
+    lat: list[float] = []
+
+    async def worker(c: httpx.AsyncClient) -> None:
+        while queue:
+            b = queue.pop()
+            t = time.perf_counter()
+            r = await c.post("/api/v1/ingest/runs", content=b, headers={"Content-Type": "application/json"})
+            lat.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=s.base_url, headers=s.headers, timeout=60, limits=limits) as c:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(c) for _ in range(clients)))
+        dt = time.perf_counter() - t0
+    return {"clients": clients, "seconds": round(dt, 3), "bundles_per_s": round(len(bundles) / dt, 1),
+            **summarize(lat)}
+
+
+async def _visibility(s: RunningStack, bundles: list[bytes], rate: float) -> dict[str, Any]:
+    """Open-loop ingest at ``rate``/s; for each ack, poll GET /runs/{id} until it answers 200."""
+    lags: list[float] = []
+    ingest_lat: list[float] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=s.base_url, headers=s.headers, timeout=60, limits=limits) as c:
+
+        async def one(b: bytes) -> None:
+            t = time.perf_counter()
+            r = await c.post("/api/v1/ingest/runs", content=b, headers={"Content-Type": "application/json"})
+            acked = time.perf_counter()
+            ingest_lat.append((acked - t) * 1000)
+            run_id = r.json()["run_id"]
+            while (await c.get(f"/api/v1/runs/{run_id}")).status_code != 200:
+                await asyncio.sleep(0.002)
+            lags.append((time.perf_counter() - acked) * 1000)
+
+        tasks = []
+        t0 = time.perf_counter()
+        for i, b in enumerate(bundles):
+            delay = t0 + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(b)))
+        await asyncio.gather(*tasks)
+    return {"rate_per_s": round(rate, 1), "lag": summarize(lags), "ingest_latency": summarize(ingest_lat)}
+
+
+async def _replay(s: RunningStack) -> dict[str, Any]:
+    nc = await nats.connect(s.settings.nats_url)
+    try:
+        out = (await rpc.call(nc, s.settings, "provenance", "ops.replay", timeout=600)).json()
+    finally:
+        await nc.close()
+    return {"events": out["events"], "seconds": round(out["seconds"], 3),
+            "events_per_s": round(out["events"] / out["seconds"], 1)}
+
+
+async def _all(s: RunningStack, rounds: int) -> dict[str, Any]:
+    streams, singles = [], []
+    for _ in range(rounds):
+        b = _bundles(1500)
+        c0 = s.cpu_seconds()
+        streams.append(await _stream(s, b))
+        streams[-1]["cpu_ms_per_bundle"] = cpu_ms_per_item(c0, s.cpu_seconds(), len(b))
+        b = _bundles(1000)
+        c0 = s.cpu_seconds()
+        singles.append(await _singles(s, b))
+        singles[-1]["cpu_ms_per_bundle"] = cpu_ms_per_item(c0, s.cpu_seconds(), len(b))
+    single_rate = sorted(x["bundles_per_s"] for x in singles)[len(singles) // 2]
+    vis = await _visibility(s, _bundles(600), rate=single_rate / 2)
+    replays = []
+    for _ in range(rounds):
+        c0 = s.cpu_seconds()
+        replays.append(await _replay(s))
+        replays[-1]["cpu_ms_per_event"] = cpu_ms_per_item(c0, s.cpu_seconds(), replays[-1]["events"])
+    return {"stream": streams, "single": singles, "visibility": vis, "replay": replays}
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float:
+    vals = sorted(r[key] for r in rows)
+    return vals[len(vals) // 2]
+
+
+def run(results_dir: Path, rounds: int = 3) -> dict[str, Any]:
+    with running_stack() as s:
+        raw = asyncio.run(_all(s, rounds))
+    figures = {
+        "stream_bundles_per_s": _median(raw["stream"], "bundles_per_s"),
+        "single_bundles_per_s": _median(raw["single"], "bundles_per_s"),
+        "single_p50_ms": _median(raw["single"], "p50_ms"),
+        "single_p99_ms": _median(raw["single"], "p99_ms"),
+        "visibility_lag_p50_ms": raw["visibility"]["lag"]["p50_ms"],
+        "visibility_lag_p99_ms": raw["visibility"]["lag"]["p99_ms"],
+        "replay_events_per_s": _median(raw["replay"], "events_per_s"),
+        "stream_cpu_ms_per_bundle": raw["stream"][0]["cpu_ms_per_bundle"],
+        "single_cpu_ms_per_bundle": raw["single"][0]["cpu_ms_per_bundle"],
+        "replay_cpu_ms_per_event": raw["replay"][0]["cpu_ms_per_event"],
+    }
+    result = {"bundle_bytes": len(_bundles(1)[0]), "rounds": rounds, "figures": figures, "targets": TARGETS,
+              "raw": raw}
+    write_results(results_dir, "ingest", result)
+    return result
