@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from quantumledger.capture import capture, run_on_simulator
+    from quantumledger.client import Client
     from quantumledger.errors import (
+        APIError,
         HashMismatchError,
         InvalidDocumentError,
         MissingHashError,
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from quantumledger.verify import VerifyResult, verify
 
 __all__ = [
+    "APIError",
+    "Client",
     "HashMismatchError",
     "InvalidDocumentError",
     "MissingHashError",
@@ -36,6 +40,8 @@ __all__ = [
 ]
 
 _EXPORTS: dict[str, str] = {
+    "Client": "quantumledger.client",
+    "APIError": "quantumledger.errors",
     "capture": "quantumledger.capture",
     "run_on_simulator": "quantumledger.capture",
     "verify": "quantumledger.verify",

@@ -10,15 +10,9 @@ from typing import Any
 import httpx
 import orjson
 
+from quantumledger.errors import APIError
+
 __all__ = ["APIError", "Client", "default_api_key", "default_base_url"]
-
-
-class APIError(Exception):
-    """The server answered with a problem document (RFC 9457)."""
-
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        self.status, self.problem = status, problem
-        super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail') or ''}".strip())
 
 
 def default_base_url() -> str:
@@ -56,11 +50,15 @@ class Runs:
     def __init__(self, http: httpx.Client) -> None:
         self._http = http
 
-    def list(self, *, backend: str | None = None, status: str | None = None, limit: int = 50,
-             cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+    def list(
+        self, *, backend: str | None = None, status: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of runs, most recent first, and the next page's URL (or ``None``)."""
-        params = {k: v for k, v in {"backend": backend, "status": status, "limit": limit,
-                                     "cursor": cursor}.items() if v is not None}
+        params = {
+            k: v
+            for k, v in {"backend": backend, "status": status, "limit": limit, "cursor": cursor}.items()
+            if v is not None
+        }
         r = self._http.get("/api/v1/runs", params=params)
         _raise_for(r)
         return r.json(), r.links.get("next", {}).get("url")
@@ -107,8 +105,7 @@ class Client:
 
     def ingest(self, bundle: dict[str, Any] | bytes | str | Path) -> dict[str, Any]:
         """Ingest one bundle: ``{run_id, run_hash, deduplicated}``."""
-        r = self._http.post("/api/v1/ingest/runs", content=_bytes(bundle),
-                            headers={"Content-Type": "application/json"})
+        r = self._http.post("/api/v1/ingest/runs", content=_bytes(bundle), headers={"Content-Type": "application/json"})
         _raise_for(r)
         return r.json()  # type: ignore[no-any-return]
 
@@ -124,8 +121,13 @@ class Client:
                 data = _bytes(b)
                 yield data.replace(b"\n", b" ") + b"\n" if b"\n" in data else data + b"\n"
 
-        with self._http.stream("POST", "/api/v1/ingest/runs:stream", content=body(),
-                               headers={"Content-Type": "application/x-ndjson"}, timeout=None) as r:
+        with self._http.stream(
+            "POST",
+            "/api/v1/ingest/runs:stream",
+            content=body(),
+            headers={"Content-Type": "application/x-ndjson"},
+            timeout=None,
+        ) as r:
             if r.status_code >= 400:
                 r.read()
                 _raise_for(r)

@@ -7,7 +7,10 @@ tampered one without parsing messages.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
+    "APIError",
     "HashMismatchError",
     "InvalidDocumentError",
     "MissingHashError",
@@ -18,6 +21,14 @@ __all__ = [
 
 class QuantumLedgerError(Exception):
     """Base of every error the SDK raises on purpose."""
+
+
+class APIError(QuantumLedgerError):
+    """The server answered with a problem document (RFC 9457): ``status`` and ``problem``."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status, self.problem = status, problem
+        super().__init__(f"{status} {problem.get('title', '')}: {problem.get('detail') or ''}".strip())
 
 
 class VerificationError(QuantumLedgerError):
