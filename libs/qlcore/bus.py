@@ -65,9 +65,13 @@ class Bus:
 
     async def append(self, event: Event, *, msg_id: str | None = None, timeout: float = 5.0) -> Appended:
         """Append one event to the run log and wait for JetStream's ack."""
-        headers = {HDR_TYPE: event.type, HDR_VERSION: str(event.version)}
+        headers = {HDR_TYPE: event.type, HDR_VERSION: str(event.version), "Ql-Event-Id": event.event_id,
+                   "Ql-Correlation-Id": event.correlation_id}
         if event.workspace_id:
             headers[HDR_WORKSPACE] = event.workspace_id
+        run_id = getattr(event, "run_id", None)
+        if run_id:
+            headers["Ql-Run-Id"] = str(run_id)
         if msg_id:
             headers["Nats-Msg-Id"] = msg_id
         ack = await self.js.publish(

@@ -231,7 +231,20 @@ class ProjectionRunner:
             await apply_batch(cur, pending)  # type: ignore[misc]
         if last > checkpoint:
             await cur.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (last,))
+            self._log_applied(msgs, checkpoint, last)
         return last
+
+    def _log_applied(self, msgs: list[Msg], checkpoint: int, last: int) -> None:
+        """One line a batch; with the run ids and correlation (request) ids of small batches, so one run
+        can be followed from its HTTP request into every read model."""
+        fresh = [m for m in msgs if m.metadata.sequence.stream > checkpoint]
+        details: dict[str, object] = {}
+        if len(fresh) <= 20:
+            details["event_ids"] = [(m.headers or {}).get("Ql-Event-Id") for m in fresh]
+            details["run_ids"] = [r for m in fresh if (r := (m.headers or {}).get("Ql-Run-Id"))]
+            details["correlation_ids"] = [c for m in fresh if (c := (m.headers or {}).get("Ql-Correlation-Id"))]
+        log.info("projection.applied", service=self.p.service, from_seq=checkpoint + 1, to_seq=last,
+                 events=len(fresh), **details)
 
     def _decode(self, m: Msg) -> Event | None:
         h = m.headers or {}
