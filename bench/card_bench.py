@@ -12,6 +12,7 @@ through NATS to the card service on every request.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import statistics
@@ -113,6 +114,7 @@ def run(results_dir: Path) -> dict[str, Any]:
     worst_200 = min(figures[f"badge_{e}_200"]["median_req_per_s"] for e in ("svg", "json"))
     worst_304 = min(figures[f"badge_{e}_304"]["median_req_per_s"] for e in ("svg", "json"))
     data = {
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],  # other work on the machine skews figures
         "load_generator": "wrk -t1" if shutil.which("wrk") else "httpx (wrk not installed)",
         "connections": CONNECTIONS,
         "seconds_per_run": SECONDS,

@@ -9,7 +9,8 @@ by (slug, file) and answers 200s and 304s without a hop to NATS, through a raw A
   is committed to its read model; the cache drops those entries;
 * the card routes of this gateway drop the slug themselves when a command returns, so the
   caller's next badge request already shows the change (read-your-writes, no broadcast race);
-* entries also expire after :data:`TTL` seconds, bounding staleness when a broadcast is lost.
+* entries also expire after :data:`TTL` seconds, bounding staleness when a broadcast is lost
+  (an expired entry is still answered while its refresh is under way, so no request waits).
 
 A generation counter, bumped by every invalidation, keeps a fetch that started before a
 change from caching what it read. Concurrent misses for one badge share one fetch.
@@ -99,16 +100,18 @@ class BadgeCache:
         if pending is None:
             pending = asyncio.get_running_loop().create_future()
             self.inflight[key] = pending
-            task = asyncio.create_task(self._fetch(key, pending))
+            task = asyncio.create_task(self._fetch(key, pending, self.generation))
             self.fetches.add(task)
             task.add_done_callback(self.fetches.discard)
+        if entry is not None:
+            return entry  # expired by age only (a known change deletes it): served while it refreshes
         result = await asyncio.shield(pending)
         if isinstance(result, QLError):
             raise result
         return result
 
-    async def _fetch(self, key: tuple[str, str], done: asyncio.Future[Entry | QLError]) -> None:
-        generation = self.generation
+    async def _fetch(self, key: tuple[str, str], done: asyncio.Future[Entry | QLError], generation: int) -> None:
+        """Fetch one badge; cached only if no invalidation happened since the request for it."""
         try:
             await self.subscribe()
             reply = await rpc.call(
