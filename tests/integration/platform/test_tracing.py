@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 async def test_request_id_follows_the_run_into_every_projection(stack: Stack) -> None:
     t = await stack.tenant()
     rid = "trace-me-0123456789"
-    with structlog.testing.capture_logs() as logs:
+    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         async with stack.client(t) as c:
             r = await c.post("/api/v1/ingest/runs", json=bundle(4242), headers={"X-Request-Id": rid})
         assert r.headers["x-request-id"] == rid
