@@ -55,6 +55,9 @@ async def test_a_new_user_publishes_a_run_and_anyone_reads_the_card(stack: Stack
         assert prov.json()["run_hash"] == run_hash(prov.json()) == card["run"]["run_hash"]
         assert prov.json()["calibration"] == document["calibration"]
 
+        browser = await anon.get(f"/api/v1/cards/{slug}", headers={"Accept": "text/html,application/xhtml+xml"})
+        assert browser.headers["content-type"].startswith("text/html") and "<h1>" in browser.text
+
         etag = r.headers["etag"]
         again = await anon.get(f"/api/v1/cards/{slug}", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
