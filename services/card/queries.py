@@ -80,7 +80,7 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
         async with ctx.pool.connection() as conn:
             items = tuple(await store.reproductions(conn, row.card.run.run_id))
         view = card_view(row.card, links_of(row), summarize_reproductions(items), items)
-        return cacheable(_json.encode(view), "application/json", q.if_none_match)
+        return cacheable(_json.encode(view), "application/json", q.if_none_match, headers={"Vary": "Accept"})
 
     async def citation(req: RpcRequest) -> RpcReply:
         q: CardQuery = req.json(CardQuery)
