@@ -39,7 +39,6 @@ class AttestCommand(msgspec.Struct, forbid_unknown_fields=True):
 
 class AttestationRef(msgspec.Struct, forbid_unknown_fields=True):
     attestation_id: str
-    workspace_id: str | None = None
 
 
 class RevokeCommand(msgspec.Struct, forbid_unknown_fields=True):
@@ -170,7 +169,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         return RpcReply(
             200,
             page.encode(),
-            "text/html; charset=utf-8",
+            "text/html",
             {
                 "Content-Security-Policy": CONTENT_SECURITY_POLICY,
                 "Cache-Control": PUBLIC_CACHE,

@@ -42,7 +42,7 @@ async def test_trust_center_json_and_page(stack: Stack) -> None:
         assert (await public.get("/api/v1/trust/no-such-org-slug")).status_code == 404
 
         page = await public.get(f"/trust/{t.org_slug}")
-        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
         assert "default-src 'none'" in page.headers["content-security-policy"]
         assert "<b>superseded</b>" not in page.text and "&lt;b&gt;superseded&lt;/b&gt;" in page.text
 
