@@ -34,6 +34,7 @@ from services.attestation.domain import (
     Envelope,
     Revocation,
     encode_envelope,
+    inclusion_proof,
     issue_attestation,
     sign_revocation_list,
     verify_attestation,
@@ -131,10 +132,26 @@ async def _own(ctx: ServiceContext, workspace_id: str, attestation_id: str) -> s
     return row
 
 
-async def get(ctx: ServiceContext, workspace_id: str, attestation_id: str) -> dict[str, Any]:
-    """The owner's full view: envelope and evidence items (for inclusion proofs and audits)."""
+async def get(
+    ctx: ServiceContext, workspace_id: str, attestation_id: str, evidence_id: str | None = None
+) -> dict[str, Any]:
+    """The owner's full view: envelope and evidence items; with ``evidence_id``, that one item
+    and its RFC 9162 inclusion proof under the signed root (to disclose one item, not all)."""
     row = await _own(ctx, workspace_id, attestation_id)
-    return {**row.summary(), "envelope": row.envelope, "evidence": row.evidence(), **_links(ctx, attestation_id)}
+    evidence = sorted(row.evidence(), key=lambda item: item.id.encode())
+    if evidence_id is None:
+        return {**row.summary(), "envelope": row.envelope, "evidence": evidence, **_links(ctx, attestation_id)}
+    index = next((i for i, item in enumerate(evidence) if item.id == evidence_id), None)
+    if index is None:
+        raise NotFound(f"no evidence item {evidence_id!r} in attestation {attestation_id!r}")
+    proof = inclusion_proof([bytes.fromhex(item.digest) for item in evidence], index)
+    return {
+        "attestation_id": attestation_id,
+        "evidence_root": row.evidence_root,
+        "item": evidence[index],
+        "proof": proof,
+        **_links(ctx, attestation_id),
+    }
 
 
 async def list_for(ctx: ServiceContext, workspace_id: str) -> list[dict[str, Any]]:

@@ -39,6 +39,7 @@ class AttestCommand(msgspec.Struct, forbid_unknown_fields=True):
 
 class AttestationRef(msgspec.Struct, forbid_unknown_fields=True):
     attestation_id: str
+    evidence_id: str | None = None
 
 
 class RevokeCommand(msgspec.Struct, forbid_unknown_fields=True):
@@ -127,7 +128,8 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
 
     async def get(req: RpcRequest) -> RpcReply:
         ref: AttestationRef = req.json(AttestationRef)
-        return json_reply(await attestations.get(ctx, _own(req, req.ctx.workspace_id), ref.attestation_id))
+        workspace_id = _own(req, req.ctx.workspace_id)
+        return json_reply(await attestations.get(ctx, workspace_id, ref.attestation_id, ref.evidence_id))
 
     async def verify(req: RpcRequest) -> RpcReply:
         ref: AttestationRef = req.json(AttestationRef)

@@ -54,11 +54,15 @@ class AttestationsController(Controller):
     @get(
         "/attestations/{att_id:str}",
         operation_id="getAttestation",
-        summary="One of your workspace's attestations with its envelope and evidence items",
+        summary="One of your workspace's attestations with its envelope and evidence items"
+        " (?evidence_id=: one item and its inclusion proof)",
     )
-    async def get_attestation(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
+    async def get_attestation(
+        self, request: Request[Any, Any, Any], att_id: str, evidence_id: str | None = None
+    ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read", feature=FEATURE)
-        return await forward(request, SERVICE, "attestations.get", {"attestation_id": att_id}, p)
+        q = {"attestation_id": att_id, **({"evidence_id": evidence_id} if evidence_id else {})}
+        return await forward(request, SERVICE, "attestations.get", q, p)
 
     @get(
         "/attestations/{att_id:str}/verify",

@@ -17,6 +17,7 @@ __all__ = [
     "BASELINE",
     "FAIR",
     "b64url_decode",
+    "independent_inclusion",
     "independent_merkle_root",
     "independent_verify",
     "pae",
@@ -114,3 +115,24 @@ def independent_merkle_root(evidence: list[dict[str, Any]]) -> tuple[str, dict[s
     bundle = rfc8785.dumps(ordered)
     root = _mth([bytes.fromhex(i["digest"]) for i in ordered]).hex()
     return root, {"sha256": hashlib.sha256(bundle).hexdigest(), "blake3": blake3.blake3(bundle).hexdigest()}
+
+
+def independent_inclusion(item: dict[str, Any], proof: dict[str, Any], root_hex: str) -> bool:
+    """RFC 9162 section 2.1.3.2: an item (its digest recomputed) is a leaf under the root."""
+    content = {k: v for k, v in item.items() if k != "digest"}
+    digest = hashlib.sha256(rfc8785.dumps(content)).digest()
+    if digest.hex() != item["digest"] or proof["leaf_index"] >= proof["tree_size"]:
+        return False
+    fn, sn = proof["leaf_index"], proof["tree_size"] - 1
+    node = hashlib.sha256(b"\x00" + digest).digest()
+    for sibling in map(bytes.fromhex, proof["path"]):
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            node = hashlib.sha256(b"\x01" + sibling + node).digest()
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            node = hashlib.sha256(b"\x01" + node + sibling).digest()
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and node.hex() == root_hex

@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from tests.fixtures import Stack
 from tests.integration.attestation.helpers import (
     BASELINE,
+    independent_inclusion,
     independent_merkle_root,
     independent_verify,
     run_document,
@@ -120,6 +121,15 @@ async def test_enable_evaluate_fix_attest_verify_tamper_revoke(stack: Stack) -> 
         evidence = (await c.get(f"/api/v1/attestations/{att['attestation_id']}")).json()["evidence"]
         root, digests = independent_merkle_root(evidence)
         assert root == att["evidence_root"] and statement["subject"][0]["digest"] == digests
+        # one item disclosed alone, proven under the signed root
+        for item in evidence:
+            one = await c.get(f"/api/v1/attestations/{att['attestation_id']}", params={"evidence_id": item["id"]})
+            assert one.status_code == 200, one.text
+            assert one.json()["item"] == item and independent_inclusion(item, one.json()["proof"], root)
+            forged = {**item, "facts": {**item["facts"], "forged": True}, "digest": item["digest"]}
+            assert not independent_inclusion(forged, one.json()["proof"], root)
+        missing = await c.get(f"/api/v1/attestations/{att['attestation_id']}", params={"evidence_id": "RB-1/run:x"})
+        assert missing.status_code == 404
 
         # 8. tamper: a changed statement fails the independent check and ours
         tampered_statement = {**statement, "predicate": {**statement["predicate"], "status": "failing"}}
