@@ -53,9 +53,12 @@ __all__ = [
 UsageReader = Callable[[AsyncConnectionPool, Principal], Awaitable[int]]
 
 
-async def _runs_this_month(pool: AsyncConnectionPool, p: Principal) -> int:
-    async with pool.connection() as conn:
-        return await store.runs_this_month(conn, p.org_id)
+def _monthly(metric: str) -> UsageReader:
+    async def read(pool: AsyncConnectionPool, p: Principal) -> int:
+        async with pool.connection() as conn:
+            return await store.used_this_month(conn, p.org_id, metric)
+
+    return read
 
 
 async def _active_keys(pool: AsyncConnectionPool, p: Principal) -> int:
@@ -75,10 +78,11 @@ async def _members(pool: AsyncConnectionPool, p: Principal) -> int:
     return int(row[0]) if row else 0
 
 
-# How each plan limit is counted. A limit counted by another service's events (reproductions)
-# adds its reader here when that service projects them for the gateway.
+# How each plan limit is counted: monthly ones from events the identity projection counts,
+# the others from its tables. A new limit in plans.yaml needs its reader here.
 USAGE: dict[str, UsageReader] = {
-    "runs_per_month": _runs_this_month,
+    "runs_per_month": _monthly("runs_per_month"),
+    "reproductions_per_month": _monthly("reproductions_per_month"),
     "api_keys": _active_keys,
     "workspaces": _workspaces,
     "members": _members,

@@ -1,9 +1,10 @@
 """The gateway's identity read model, projected from the run log.
 
 Orgs, workspaces, accounts, memberships, API keys, sessions, email verification tickets, plan
-changes, and the monthly run counts that plan limits are checked against (fed by
-``run.ingested``). Every value comes from an event's fields, never from the clock, so a replay
-from sequence 1 rebuilds the same rows and the same digest. Checks that depend on the time
+changes, and the monthly counts that plan limits are checked against (``runs_per_month`` fed
+by ``run.ingested``, ``reproductions_per_month`` by ``reproduction.requested``). Every value
+comes from an event's fields, never from the clock, so a replay from sequence 1 rebuilds the
+same rows and the same digest. Checks that depend on the time
 (has this key or session expired?) compare the stored times with ``now()`` when read.
 
 Login throttling counters live beside these tables but are not part of the read model (see
@@ -30,6 +31,7 @@ from qlcore.events.identity import (
     SessionStarted,
     WorkspaceCreated,
 )
+from qlcore.events.reproduce import ReproductionRequested
 
 __all__ = ["DDL", "IdentityProjection", "month_of"]
 
@@ -115,11 +117,12 @@ CREATE TABLE IF NOT EXISTS plan_changes (
     actor text NOT NULL,
     changed_at timestamptz NOT NULL
 );
-CREATE TABLE IF NOT EXISTS run_usage (
+CREATE TABLE IF NOT EXISTS monthly_usage (
     org_id text NOT NULL,
     month date NOT NULL,
-    runs bigint NOT NULL,
-    PRIMARY KEY (org_id, month)
+    metric text NOT NULL,
+    n bigint NOT NULL,
+    PRIMARY KEY (org_id, month, metric)
 );
 """
 
@@ -132,7 +135,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("sessions", "session_id"),
     ("verification_tickets", "token_hash"),
     ("plan_changes", "event_id"),
-    ("run_usage", "org_id, month"),
+    ("monthly_usage", "org_id, month, metric"),
 )
 
 
@@ -160,6 +163,7 @@ class IdentityProjection:
             "session.started",
             "session.ended",
             "run.ingested",
+            "reproduction.requested",
         }
     )
 
@@ -172,12 +176,20 @@ class IdentityProjection:
             case ApiKeyCreated() | ApiKeyRevoked() | SessionStarted() | SessionEnded():
                 await _apply_credential(cur, event)
             case RunIngested():
-                await cur.execute(
-                    "INSERT INTO run_usage (org_id, month, runs)"
-                    " SELECT org_id, %s, 1 FROM workspaces WHERE workspace_id = %s"
-                    " ON CONFLICT (org_id, month) DO UPDATE SET runs = run_usage.runs + 1",
-                    (month_of(event.occurred_at), event.workspace_id),
-                )
+                await _count(cur, event, "runs_per_month")
+            case ReproductionRequested():
+                await _count(cur, event, "reproductions_per_month")
+
+
+async def _count(cur: psycopg.AsyncCursor, event: Event, metric: str) -> None:
+    """One more of a monthly plan limit's unit for the org of the event's workspace. Exactly once
+    per event: the runner applies each event once, with the checkpoint, in one transaction."""
+    await cur.execute(
+        "INSERT INTO monthly_usage (org_id, month, metric, n)"
+        " SELECT org_id, %s, %s, 1 FROM workspaces WHERE workspace_id = %s"
+        " ON CONFLICT (org_id, month, metric) DO UPDATE SET n = monthly_usage.n + 1",
+        (month_of(event.occurred_at), metric, event.workspace_id),
+    )
 
 
 async def _apply_org(cur: psycopg.AsyncCursor, event: Event) -> None:

@@ -28,9 +28,9 @@ __all__ = [
     "ensure_throttle_table",
     "membership",
     "org_by_id_or_slug",
-    "runs_this_month",
     "slug_taken",
     "ticket_by_hash",
+    "used_this_month",
     "workspace_in_org",
 ]
 
@@ -150,12 +150,14 @@ async def active_key_count(conn: AsyncConnection, org_id: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def runs_this_month(conn: AsyncConnection, org_id: str) -> int:
-    """Runs the org ingested in the current calendar month (UTC), as far as the model has applied."""
+async def used_this_month(conn: AsyncConnection, org_id: str, metric: str) -> int:
+    """How much of a monthly limit (``runs_per_month``...) the org used in the current calendar
+    month (UTC), as far as the read model has applied the log."""
     row = await (
         await conn.execute(
-            "SELECT runs FROM run_usage WHERE org_id = %s AND month = date_trunc('month', now() AT TIME ZONE 'UTC')",
-            (org_id,),
+            "SELECT n FROM monthly_usage WHERE org_id = %s AND metric = %s"
+            " AND month = date_trunc('month', now() AT TIME ZONE 'UTC')",
+            (org_id, metric),
         )
     ).fetchone()
     return int(row[0]) if row else 0

@@ -112,3 +112,8 @@ def test_roles_file_must_define_every_role(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(msgspec.ValidationError):
         load_roles(path)
+
+
+def test_actor_names_the_person_for_a_session_and_the_credential_for_a_key() -> None:
+    assert principal("member").actor == "account:acc1"
+    assert principal("member", via="api_key").actor == "api_key:key1"

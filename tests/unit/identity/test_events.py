@@ -81,3 +81,63 @@ def test_consumers_tolerate_fields_added_later() -> None:
     raw = msgspec.json.decode(msgspec.json.encode(event))
     raw["device_name"] = "laptop"
     assert msgspec.convert(raw, AnyIdentityEvent) == event
+
+
+def test_every_identity_event_is_in_the_run_log_registry() -> None:
+    from qlcore.events.registry import EVENT_TYPES, decode_event
+
+    assert set(IDENTITY_EVENTS) <= set(EVENT_TYPES)
+    event = SessionStarted.new(
+        actor="account:a",
+        workspace_id="ws1",
+        session_id="s1",
+        account_id="a",
+        org_id="org1",
+        token_hash="0" * 64,
+        expires_at="2026-03-15T12:00:00Z",
+    )
+    assert decode_event(msgspec.json.encode(event), "session.started", 1) == event
+
+
+def test_events_logged_before_phase_2_still_decode() -> None:
+    """The first four types were in the log before the others: their old payloads must decode."""
+    from qlcore.events.identity import OrgCreated, WorkspaceCreated
+    from qlcore.events.registry import decode_event
+
+    envelope = {
+        "event_id": "e1",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "workspace_id": "ws1",
+        "actor": "operator",
+        "correlation_id": "e1",
+        "causation_id": None,
+        "version": 1,
+    }
+    old_key = {
+        **envelope,
+        "type": "api_key.created",
+        "key_id": "key_1",
+        "org_id": "org_1",
+        "name": "default",
+        "prefix": "ql_live_abcdefgh",
+        "key_hash": "0" * 64,
+        "scopes": ["runs:read"],
+        "expires_at": None,
+        "created_by": "operator",
+    }
+    key = decode_event(msgspec.json.encode(old_key), "api_key.created", 1)
+    assert isinstance(key, ApiKeyCreated) and key.account_id is None and key.scopes == ["runs:read"]
+    old_org = {
+        **envelope,
+        "workspace_id": None,
+        "type": "org.created",
+        "org_id": "org_1",
+        "slug": "lab",
+        "name": "Lab",
+        "plan": "free",
+    }
+    org = decode_event(msgspec.json.encode(old_org), "org.created", 1)
+    assert isinstance(org, OrgCreated) and org.created_by is None
+    old_ws = {**envelope, "type": "workspace.created", "org_id": "org_1", "name": "default", "slug": "default"}
+    ws = decode_event(msgspec.json.encode(old_ws), "workspace.created", 1)
+    assert isinstance(ws, WorkspaceCreated) and ws.is_default is False

@@ -1,0 +1,279 @@
+"""Tenant isolation, for every endpoint of the API.
+
+A key from another org (``b``) or another workspace of the same org (``a2``) on the first
+tenant's (``a``'s) resources gets 404, never the data, never a 5xx; public endpoints give only
+what was published. The world and the kinds of check are in
+``tests/integration/identity/isolation.py``.
+
+**Adding a route?** Add its case to :data:`CASES`, keyed ``"METHOD path"`` exactly as litestar
+lists the route (``"GET /api/v1/runs/{run_id:str}"``; ``"ASGI /path"`` for a raw ASGI route).
+``test_every_route_has_an_isolation_case`` fails, naming the route, until you do.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+from litestar.routes import ASGIRoute, HTTPRoute
+from qlcore.config import load_settings
+
+from services.gateway.app import create_app
+from services.gateway.deps import Gateway
+from tests.fixtures import Stack
+from tests.integration.identity.helpers import PASSWORD, bundle
+from tests.integration.identity.isolation import (
+    ANON,
+    CARD_BODY,
+    Check,
+    World,
+    build_world,
+    own_scope,
+    owned,
+    public,
+    static,
+)
+
+pytestmark = pytest.mark.integration
+
+CARD = "/api/v1/cards/{published_card}"
+GONE = (404, 410)  # a withdrawn card answers with a tombstone, never its data
+
+
+def card_views(suffix: str) -> Check:
+    """A card's public view: the published card for anyone, nothing of a withdrawn one."""
+    shown, withdrawn = (
+        public("GET", CARD + suffix),
+        public("GET", "/api/v1/cards/{withdrawn_card}" + suffix, expect=GONE),
+    )
+
+    async def check(w: World) -> None:
+        await shown(w)
+        await withdrawn(w)
+        await public("GET", f"/api/v1/cards/no-such-{uuid.uuid4().hex[:8]}{suffix}", expect=(404,))(w)
+
+    return check
+
+
+async def ingest_same_bundle(w: World) -> None:
+    """The same bundle in another tenant is another run: deduplication never reveals ``a``'s."""
+    private = await w.resource("private_run")
+    body = await _private_bundle(w)
+    for who in (w.b, w.a2):
+        r = await w.call(who, "POST", "/api/v1/ingest/runs", body)
+        assert r.status_code in (200, 201) and r.json()["run_id"] != private, r.text  # 200: its own earlier copy
+        w.assert_no_leak(r, who)
+
+
+async def ingest_stream_same_bundle(w: World) -> None:
+    private = await w.resource("private_run")
+    body = await _private_bundle(w)
+    for who in (w.b, w.a2):
+        r = await w.call(who, "POST", "/api/v1/ingest/runs:stream", body + b"\n")
+        assert r.status_code == 200, r.text
+        assert private not in r.text and orjson.loads(r.content.splitlines()[0])["run_id"]
+
+
+async def _private_bundle(w: World) -> bytes:
+    """``a``'s private run document, as ``a`` fetches it (without its run_hash member)."""
+    doc = (await w.call(w.a, "GET", f"/api/v1/runs/{await w.resource('private_run')}")).json()
+    doc.pop("run_hash", None)
+    return orjson.dumps(doc)
+
+
+async def register_existing(w: World) -> None:
+    assert w.a.user is not None
+    taken = {"email": w.a.user.email, "password": PASSWORD, "name": "Mallory", "org_name": "Mallory Lab"}
+    fresh = {**taken, "email": f"fresh-{uuid.uuid4().hex[:8]}@lab.example"}
+    r1 = await w.call(w.b, "POST", "/api/v1/auth/register", taken)
+    r2 = await w.call(w.b, "POST", "/api/v1/auth/register", fresh)
+    assert r1.status_code == r2.status_code == 202 and r1.json() == r2.json()
+    w.assert_no_leak(r1, w.b)
+
+
+async def login_as_another(w: World) -> None:
+    assert w.a.user is not None and w.b.user is not None
+    r = await w.call(ANON, "POST", "/api/v1/auth/login", {"email": w.a.user.email, "password": w.b.user.password + "x"})
+    assert r.status_code == 401
+    w.assert_no_leak(r, ANON)
+
+
+async def logout_is_per_session(w: World) -> None:
+    assert w.b.user is not None and w.a.user is not None
+    r = await w.call(ANON, "POST", "/api/v1/auth/login", {"email": w.b.user.email, "password": w.b.user.password})
+    b_session = {"Authorization": f"Bearer {r.json()['token']}"}
+    r = await w.client.post("/api/v1/auth/logout", headers=b_session)
+    assert r.status_code == 204
+    assert (await w.client.get("/api/v1/me", headers=w.a.user.headers)).status_code == 200
+
+
+async def verify_email_guessing(w: World) -> None:
+    r = await w.call(w.b, "POST", "/api/v1/auth/verify-email", {"token": "ql_verify_" + "A" * 49})
+    assert r.status_code == 401
+    w.assert_no_leak(r, w.b)
+
+
+async def revoke_key_across_orgs(w: World) -> None:
+    """``b`` cannot revoke ``a``'s key through ``a``'s org nor by naming it under its own org."""
+    key_id = await w.resource("fresh_key")
+    for url in (f"/api/v1/orgs/{w.a.org_id}/api-keys/{key_id}", f"/api/v1/orgs/{w.b.org_id}/api-keys/{key_id}"):
+        r = await w.call(w.b, "DELETE", url)
+        assert r.status_code == 404, f"{url} -> {r.status_code} {r.text[:300]}"
+        w.assert_no_leak(r, w.b)
+    assert (await w.call(w.a, "DELETE", f"/api/v1/orgs/{w.a.org_id}/api-keys/{key_id}")).status_code == 204
+
+
+async def create_key_in_another_orgs_workspace(w: World) -> None:
+    await owned("POST", "/api/v1/orgs/{a_org}/api-keys", {"name": "x", "scopes": ["runs:read"]}, level="org")(w)
+    r = await w.call(
+        w.b,
+        "POST",
+        f"/api/v1/orgs/{w.b.org_id}/api-keys",
+        {"name": "x", "scopes": ["runs:read"], "workspace": w.a.workspace_id},
+    )
+    assert r.status_code == 404, r.text
+
+
+async def reproduce_with_anothers_run(w: World) -> None:
+    """Submitting ``a``'s private run as one's own reproduction is a 404; a withdrawn card takes none."""
+    url = await w.fmt(CARD + "/reproductions")
+    r = await w.call(w.b, "POST", url, {"run_id": await w.resource("private_run")})
+    assert r.status_code == 404, r.text
+    w.assert_no_leak(r, w.b)
+    own = await w.ok(w.b, "POST", "/api/v1/ingest/runs", bundle(f"b's reproduction {uuid.uuid4().hex}"))
+    await w.stack.wait_caught_up("provenance")
+    url = await w.fmt("/api/v1/cards/{withdrawn_card}/reproductions")
+    r = await w.call(w.b, "POST", url, {"run_id": own["run_id"]})
+    assert r.status_code in GONE, r.text
+    w.assert_no_leak(r, w.b)
+
+
+WS = "/api/v1/workspaces/{a_ws}"
+TREND = "/backends/ibm/ibm_kyiv/trend"
+
+CASES: dict[str, Check] = {
+    # system, identity
+    "GET /api/v1/health": static("GET", "/api/v1/health"),
+    "GET /api/v1/me": own_scope("GET", "/api/v1/me", owner_sees="a_email"),
+    "POST /api/v1/auth/register": register_existing,
+    "POST /api/v1/auth/login": login_as_another,
+    "POST /api/v1/auth/logout": logout_is_per_session,
+    "POST /api/v1/auth/verify-email": verify_email_guessing,
+    "GET /api/v1/orgs/{org_id:str}/api-keys": owned("GET", "/api/v1/orgs/{a_org}/api-keys", level="org"),
+    "POST /api/v1/orgs/{org_id:str}/api-keys": create_key_in_another_orgs_workspace,
+    "DELETE /api/v1/orgs/{org_id:str}/api-keys/{key_id:str}": revoke_key_across_orgs,
+    # runs
+    "POST /api/v1/ingest/runs": ingest_same_bundle,
+    "ASGI /api/v1/ingest/runs:stream": ingest_stream_same_bundle,
+    "GET /api/v1/runs": own_scope("GET", "/api/v1/runs", owner_sees="private_run"),
+    "GET /api/v1/runs/{run_id:str}": owned("GET", "/api/v1/runs/{private_run}"),
+    # cards and badges
+    "POST /api/v1/runs/{run_id:str}/card/publish": owned("POST", "/api/v1/runs/{fresh_run}/card/publish", CARD_BODY),
+    "POST /api/v1/runs/{run_id:str}/card/unpublish": owned("POST", "/api/v1/runs/{fresh_published_run}/card/unpublish"),
+    "GET /api/v1/cards/{slug:str}": card_views(""),
+    "GET /api/v1/cards/{slug:str}/citation": card_views("/citation"),
+    "GET /api/v1/cards/{slug:str}/embed": card_views("/embed"),
+    "GET /api/v1/cards/{slug:str}/provenance": card_views("/provenance"),
+    "POST /api/v1/cards/{slug:str}/reproductions": reproduce_with_anothers_run,
+    "GET /cards/{slug:str}": public("GET", "/cards/{published_card}"),
+    "ASGI /badge": public("GET", "/badge/{withdrawn_card}/provenance.svg", expect=(200, *GONE)),
+    # corpus and leaderboard: device data, no tenant's
+    "GET /api/v1/leaderboard": static("GET", "/api/v1/leaderboard"),
+    "GET /api/v1/leaderboard/methodology": static("GET", "/api/v1/leaderboard/methodology"),
+    "GET /api/v1/backends/{provider:str}/{backend_id:str}/trend": static("GET", "/api/v1" + TREND),
+    "GET /leaderboard": static("GET", "/leaderboard"),
+    "GET /backends/{provider:str}/{backend_id:str}/trend": static("GET", TREND),
+    "GET /backends/{provider:str}/{backend_id:str}/trend.svg": static("GET", TREND + ".svg"),
+    # compliance and attestations
+    "GET /api/v1/frameworks": static("GET", "/api/v1/frameworks"),
+    "GET /api/v1/frameworks/{fw_id:str}": static("GET", "/api/v1/frameworks/{framework}"),
+    "POST /api/v1/workspaces/{ws_id:str}/frameworks/{fw_id:str}/enable": owned(
+        "POST", WS + "/frameworks/{framework}/enable", {}
+    ),
+    "POST /api/v1/workspaces/{ws_id:str}/compliance/evaluate": owned("POST", WS + "/compliance/evaluate", {}),
+    "GET /api/v1/workspaces/{ws_id:str}/compliance": owned("GET", WS + "/compliance"),
+    "GET /api/v1/workspaces/{ws_id:str}/gaps": owned("GET", WS + "/gaps"),
+    "GET /api/v1/workspaces/{ws_id:str}/attestations": owned("GET", WS + "/attestations"),
+    "POST /api/v1/workspaces/{ws_id:str}/attestations": owned(
+        "POST", WS + "/attestations", {"framework_id": "{framework}"}
+    ),
+    "GET /api/v1/attestations/{att_id:str}": owned("GET", "/api/v1/attestations/{attestation}"),
+    "POST /api/v1/attestations/{att_id:str}/revoke": owned(
+        "POST", "/api/v1/attestations/{fresh_attestation}/revoke", {"reason": "isolation suite"}
+    ),
+    "GET /api/v1/attestations/{att_id:str}/verify": public("GET", "/api/v1/attestations/{attestation}/verify"),
+    "POST /api/v1/attestations/verify": static("POST", "/api/v1/attestations/verify", {"envelope": {}}),
+    "GET /.well-known/quantumledger-jwks.json": static("GET", "/.well-known/quantumledger-jwks.json"),
+    "GET /.well-known/quantumledger-revocations.json": static("GET", "/.well-known/quantumledger-revocations.json"),
+    "GET /api/v1/trust/{org_slug:str}": public("GET", "/api/v1/trust/{a_org_slug}"),
+    "GET /trust/{org_slug:str}": public("GET", "/trust/{a_org_slug}"),
+    # the OpenAPI documents litestar serves: the same for everyone
+    **{
+        f"GET {p}": static("GET", p)
+        for p in (
+            "/schema",
+            "/schema/openapi.json",
+            "/schema/openapi.yaml",
+            "/schema/openapi.yml",
+            "/schema/swagger",
+            "/schema/redoc",
+            "/schema/rapidoc",
+            "/schema/elements",
+            "/schema/oauth2-redirect.html",
+        )
+    },
+    "GET /schema/{path:str}": static("GET", "/schema/no-such-document"),
+}
+
+
+def endpoints() -> list[str]:
+    """Every endpoint the gateway app serves, as ``"METHOD path"`` (``OPTIONS``/``HEAD`` are implied)."""
+    app = create_app(Gateway(load_settings(env={}), None, None))  # type: ignore[arg-type]  # routes only
+    found: list[str] = []
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            found += [f"{m} {route.path}" for m in sorted(route.methods - {"OPTIONS", "HEAD"})]
+        elif isinstance(route, ASGIRoute):
+            found.append(f"ASGI {route.path}")
+        else:
+            found.append(f"{type(route).__name__} {route.path}")
+    return sorted(found)
+
+
+ENDPOINTS = endpoints()
+
+
+def test_every_route_has_an_isolation_case() -> None:
+    missing = [e for e in ENDPOINTS if e not in CASES]
+    stale = sorted(set(CASES) - set(ENDPOINTS))
+    assert not missing, (
+        "routes without a tenant isolation case; add one to CASES in tests/integration/test_tenant_isolation.py: "
+        + ", ".join(missing)
+    )
+    assert not stale, f"cases for routes that no longer exist (remove or rename them): {', '.join(stale)}"
+
+
+@pytest.fixture(scope="module")
+async def world(stack: Stack) -> AsyncIterator[World]:
+    async with stack.client() as client:
+        yield await build_world(stack, client)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e in CASES])
+async def test_isolation(world: World, endpoint: str) -> None:
+    await CASES[endpoint](world)
+
+
+async def test_the_world_is_what_the_cases_assume(world: World) -> None:
+    """The intruders are real, working callers (a check that 404s them would pass vacuously otherwise)."""
+    for who in (world.a, world.b, world.a2):
+        r = await world.call(who, "GET", "/api/v1/runs")
+        assert r.status_code == 200, f"{who.name}: {r.text}"
+    r = await world.call(world.b, "POST", "/api/v1/ingest/runs", bundle(f"b {uuid.uuid4().hex}"))
+    assert r.status_code == 201
+    me = {p.name: (await world.call(p, "GET", "/api/v1/me")).json() for p in (world.a, world.b, world.a2)}
+    assert {m["org"]["id"] for m in me.values()} == {world.a.org_id, world.b.org_id}
+    assert len({m["workspace"]["id"] for m in me.values()}) == 3
+    assert all(m["plan"]["name"] == "dev" for m in me.values())
