@@ -18,6 +18,7 @@ from datetime import datetime
 import psycopg
 from qlcore.events import Event, RunIngested
 from qlcore.events.identity import (
+    IDENTITY_EVENTS,
     AccountRegistered,
     ApiKeyCreated,
     ApiKeyRevoked,
@@ -148,24 +149,7 @@ class IdentityProjection:
     service = "gateway"
     ddl = DDL
     tables = TABLES
-    handles = frozenset(
-        {
-            "org.created",
-            "org.plan_changed",
-            "workspace.created",
-            "api_key.created",
-            "api_key.revoked",
-            "account.registered",
-            "account.verification_issued",
-            "account.email_verified",
-            "account.password_changed",
-            "member.added",
-            "session.started",
-            "session.ended",
-            "run.ingested",
-            "reproduction.requested",
-        }
-    )
+    handles = frozenset(str(t.__struct_config__.tag) for t in (*IDENTITY_EVENTS, RunIngested, ReproductionRequested))
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import parseaddr
 
 import msgspec
 from qlcore.errors import Forbidden, QLError, Unprocessable
@@ -30,7 +30,7 @@ from ulid import ULID
 from services.gateway.identity import store
 from services.gateway.identity.access import Principal
 from services.gateway.identity.errors import InvalidToken, TokenExpired
-from services.gateway.identity.mail import build_verification_mail
+from services.gateway.identity.mail import build_already_registered_mail, build_verification_mail
 from services.gateway.identity.orgs import identity_lock, new_org_events, pick_slug
 from services.gateway.identity.passwords import check_password_policy
 from services.gateway.identity.runtime import IdentityRuntime
@@ -122,20 +122,6 @@ def _required(value: str, field: str, limit: int = 200) -> str:
     return value
 
 
-def _already_registered_mail(rt: IdentityRuntime, to: str, name: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["Subject"] = "You already have a QuantumLedger account"
-    msg["From"], msg["To"] = rt.sender, to
-    msg["Date"] = format_datetime(_now())
-    msg["Message-ID"] = make_msgid(domain=parseaddr(rt.sender)[1].rpartition("@")[2] or None)
-    msg.set_content(
-        f"Hello {name},\n\nSomeone (perhaps you) tried to register a QuantumLedger account with this address.\n"
-        f"It already has one: log in at {rt.settings.base_url()}/api/v1/auth/login.\n\n"
-        "If this was not you, you can ignore this message; nothing has changed.\n"
-    )
-    return msg
-
-
 def _verification(
     rt: IdentityRuntime, account_id: str, email: str, name: str, actor: str, correlation_id: str | None
 ) -> tuple[EmailVerificationIssued, EmailMessage]:
@@ -171,7 +157,10 @@ async def register(rt: IdentityRuntime, cmd: Register) -> dict[str, str]:
         existing = await store.account_by_email(conn, email)
         if existing is not None:
             if existing.verified:
-                mail = _already_registered_mail(rt, email, existing.name)
+                login = f"{rt.settings.base_url()}/api/v1/auth/login"
+                mail = build_already_registered_mail(
+                    to=email, sender=rt.sender, name=existing.name, login_url=login, now=_now()
+                )
             else:  # a second chance to receive the link: a new one supersedes the old
                 actor = f"account:{existing.account_id}"
                 event, mail = _verification(rt, existing.account_id, email, existing.name, actor, None)

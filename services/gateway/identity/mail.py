@@ -29,6 +29,7 @@ __all__ = [
     "MailTransport",
     "SmtpSettings",
     "SmtpTransport",
+    "build_already_registered_mail",
     "build_verification_mail",
 ]
 
@@ -151,5 +152,23 @@ def build_verification_mail(
         f"The link works once and expires at {html.escape(until)}.</p>"
         "<p>If you did not register, ignore this message.</p>",
         subtype="html",
+    )
+    return msg
+
+
+def build_already_registered_mail(*, to: str, sender: str, name: str, login_url: str, now: datetime) -> EmailMessage:
+    """What a second registration of a known, verified address sends to that address instead of
+    telling the registering party: only the mailbox's owner learns that the account exists."""
+    msg = EmailMessage()
+    msg["Subject"] = "You already have a QuantumLedger account"
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    msg.set_content(
+        f"Hello {name},\n\n"
+        "Someone (perhaps you) tried to register a QuantumLedger account with this address.\n"
+        f"It already has one: log in at {login_url}.\n\n"
+        "If this was not you, you can ignore this message; nothing has changed.\n"
     )
     return msg

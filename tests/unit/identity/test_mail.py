@@ -17,6 +17,7 @@ from services.gateway.identity.mail import (
     FileSinkTransport,
     SmtpSettings,
     SmtpTransport,
+    build_already_registered_mail,
     build_verification_mail,
 )
 from services.gateway.identity.tokens import issue_token
@@ -187,3 +188,17 @@ def test_smtp_delivers_over_a_real_socket() -> None:
     delivered = BytesParser(policy=policy.default).parsebytes(received[0])
     assert delivered["To"] == "ada@lab.example"
     assert "ql_verify_X" in delivered.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_already_registered_mail_carries_no_token_and_points_to_login() -> None:
+    msg = build_already_registered_mail(
+        to="ada@lab.example",
+        sender="QuantumLedger <no-reply@ql.example>",
+        name="Ada",
+        login_url="https://ql.example/api/v1/auth/login",
+        now=NOW,
+    )
+    body = msg.get_content()
+    assert msg["To"] == "ada@lab.example" and "already have" in msg["Subject"]
+    assert "https://ql.example/api/v1/auth/login" in body and "ql_verify_" not in body
+    assert msg["Message-ID"].endswith("@ql.example>")
