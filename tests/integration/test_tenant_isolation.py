@@ -115,6 +115,12 @@ async def verify_email_guessing(w: World) -> None:
     w.assert_no_leak(r, w.b)
 
 
+async def verify_page_guessing(w: World) -> None:
+    r = await w.client.post("/verify-email", data={"token": "ql_verify_" + "A" * 49})
+    assert r.status_code == 401
+    w.assert_no_leak(r, ANON)
+
+
 async def revoke_key_across_orgs(w: World) -> None:
     """``b`` cannot revoke ``a``'s key through ``a``'s org nor by naming it under its own org."""
     key_id = await w.resource("fresh_key")
@@ -161,6 +167,8 @@ CASES: dict[str, Check] = {
     "POST /api/v1/auth/login": login_as_another,
     "POST /api/v1/auth/logout": logout_is_per_session,
     "POST /api/v1/auth/verify-email": verify_email_guessing,
+    "GET /verify-email": static("GET", "/verify-email?token=ql_verify_guess"),
+    "POST /verify-email": verify_page_guessing,
     "GET /api/v1/orgs/{org_id:str}/api-keys": owned("GET", "/api/v1/orgs/{a_org}/api-keys", level="org"),
     "POST /api/v1/orgs/{org_id:str}/api-keys": create_key_in_another_orgs_workspace,
     "DELETE /api/v1/orgs/{org_id:str}/api-keys/{key_id:str}": revoke_key_across_orgs,

@@ -8,6 +8,7 @@ from services.gateway.routes.compliance import ComplianceController, FrameworksC
 from services.gateway.routes.keys import ApiKeysController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
+from services.gateway.routes.verify_page import VerifyEmailPage
 
 __all__ = ["CONTROLLERS"]
 
@@ -17,6 +18,7 @@ CONTROLLERS: list[object] = [
     ingest_stream,
     AuthController,
     ApiKeysController,
+    VerifyEmailPage,
     FrameworksController,
     ComplianceController,
     AttestationsController,
