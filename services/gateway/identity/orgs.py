@@ -56,7 +56,7 @@ class CreateOrg(msgspec.Struct, forbid_unknown_fields=True):
 @asynccontextmanager
 async def identity_lock(rt: IdentityRuntime) -> AsyncIterator[AsyncConnection]:
     """Serialize identity creations across every gateway instance (see the module docstring)."""
-    async with rt.pool.connection() as conn, conn.transaction():
+    async with rt.write_lock, rt.pool.connection() as conn, conn.transaction():
         key = rt.settings.schema("gateway") + ":identity-write"
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
         yield conn

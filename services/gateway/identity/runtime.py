@@ -21,6 +21,7 @@ import structlog
 from psycopg_pool import AsyncConnectionPool
 from qlcore.bus import Bus
 from qlcore.config import Settings
+from qlcore.errors import Unavailable
 from qlcore.events import Event
 from qlcore.service import ServiceContext
 
@@ -83,6 +84,10 @@ class IdentityRuntime:
     catalog: PlanCatalog = field(default_factory=default_catalog)
     throttle: LoginThrottle | None = None
     sender: str = DEFAULT_SENDER
+    # Serializes identity creations in this process before they take the PostgreSQL advisory
+    # lock (see ``orgs.identity_lock``), so waiters never hold more than one pooled connection:
+    # the projection they wait for needs the pool too.
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         if self.throttle is None:
@@ -103,7 +108,10 @@ class IdentityRuntime:
     async def commit(self, *events: Event) -> int:
         """Append, then wait until the gateway's own read model has applied them."""
         seq = await self.append(*events)
-        await self.wait(seq)
+        try:
+            await self.wait(seq)
+        except TimeoutError as exc:
+            raise Unavailable("the change is recorded but not yet applied; retry in a moment") from exc
         return seq
 
     async def send(self, message: EmailMessage) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -205,3 +206,30 @@ async def test_the_mails_link_opens_a_page_whose_button_verifies(stack: Stack) -
         again = await c.post("/verify-email", data={"token": token})
         assert again.status_code == 401 and "already been used" in again.text
         assert (await c.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})).status_code == 200
+
+
+async def test_concurrent_registrations_get_one_account_per_address_and_distinct_slugs(stack: Stack) -> None:
+    org = f"Race Lab {uuid.uuid4().hex[:6]}"
+    same = f"race-{uuid.uuid4().hex[:8]}@lab.example"
+    emails = [same] * 4 + [f"race-{i}-{uuid.uuid4().hex[:6]}@lab.example" for i in range(8)]
+    async with stack.client() as c:
+        rs = await asyncio.gather(
+            *(
+                c.post(
+                    "/api/v1/auth/register", json={"email": e, "password": PASSWORD, "name": "Racer", "org_name": org}
+                )
+                for e in emails
+            )
+        )
+        assert [r.status_code for r in rs] == [202] * len(emails)
+        slugs = set()
+        for e in sorted(set(emails)):
+            await wait_for_mail(stack, e)
+            tokens = [verification_token(m) for m in outbox_mails(stack, e)]
+            verified = [(await c.post("/api/v1/auth/verify-email", json={"token": t})).status_code for t in tokens]
+            assert verified.count(200) == 1, verified  # only the newest link works: it superseded the others
+            s = (await c.post("/api/v1/auth/login", json={"email": e, "password": PASSWORD})).json()
+            me = (await c.get("/api/v1/me", headers={"Authorization": f"Bearer {s['token']}"})).json()
+            slugs.add(me["org"]["slug"])
+    assert len(slugs) == len(set(emails))  # one org per account, each with its own slug
+    assert len(outbox_mails(stack, same)) == 4  # one registration, three more links to the same address
