@@ -7,7 +7,9 @@ what was published. The world and the kinds of check are in
 
 **Adding a route?** Add its case to :data:`CASES`, keyed ``"METHOD path"`` exactly as litestar
 lists the route (``"GET /api/v1/runs/{run_id:str}"``; ``"ASGI /path"`` for a raw ASGI route).
-``test_every_route_has_an_isolation_case`` fails, naming the route, until you do.
+``test_every_route_has_an_isolation_case`` fails, naming the route, until you do. Routes the
+API contract announces but the gateway does not serve yet have their cases in :data:`ANNOUNCED`:
+they run as soon as the route appears (move them to ``CASES`` then, adjusting if need be).
 """
 
 from __future__ import annotations
@@ -236,6 +238,15 @@ CASES: dict[str, Check] = {
 }
 
 
+# Routes of the API contract the gateway does not serve yet: their cases apply once they appear.
+ANNOUNCED: dict[str, Check] = {
+    "POST /api/v1/runs/{run_id:str}/reproduce": owned(
+        "POST", "/api/v1/runs/{private_run}/reproduce", {"days": 90, "profile": "bad_day"}, owner=(200, 201, 202, 422)
+    ),
+    "GET /api/v1/runs/{run_id:str}/report": owned("GET", "/api/v1/runs/{private_run}/report"),
+}
+
+
 def endpoints() -> list[str]:
     """Every endpoint the gateway app serves, as ``"METHOD path"`` (``OPTIONS``/``HEAD`` are implied)."""
     app = create_app(Gateway(load_settings(env={}), None, None))  # type: ignore[arg-type]  # routes only
@@ -254,7 +265,7 @@ ENDPOINTS = endpoints()
 
 
 def test_every_route_has_an_isolation_case() -> None:
-    missing = [e for e in ENDPOINTS if e not in CASES]
+    missing = [e for e in ENDPOINTS if e not in CASES and e not in ANNOUNCED]
     stale = sorted(set(CASES) - set(ENDPOINTS))
     assert not missing, (
         "routes without a tenant isolation case; add one to CASES in tests/integration/test_tenant_isolation.py: "
@@ -269,9 +280,9 @@ async def world(stack: Stack) -> AsyncIterator[World]:
         yield await build_world(stack, client)
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e in CASES])
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e in CASES or e in ANNOUNCED])
 async def test_isolation(world: World, endpoint: str) -> None:
-    await CASES[endpoint](world)
+    await {**ANNOUNCED, **CASES}[endpoint](world)
 
 
 async def test_the_world_is_what_the_cases_assume(world: World) -> None:
