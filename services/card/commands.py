@@ -121,7 +121,7 @@ def register_commands(rpc: RpcServer, ctx: ServiceContext) -> None:
                     correlation_id=req.ctx.request_id,
                     concept_id=c.concept_id,
                     version_id=c.version_id,
-                    version=c.version,
+                    card_version=c.version,
                     slug=c.slug,
                     run_id=c.run.run_id,
                     run_hash=c.run.run_hash,

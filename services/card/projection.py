@@ -139,7 +139,7 @@ class CardProjection:
                 e.run_id,
                 e.workspace_id or "",
                 e.version_id,
-                e.version,
+                e.card_version,
                 e.title,
                 authors,
                 e.abstract,
@@ -157,7 +157,7 @@ class CardProjection:
             (
                 e.version_id,
                 e.concept_id,
-                e.version,
+                e.card_version,
                 e.slug,
                 e.run_id,
                 e.run_hash,
