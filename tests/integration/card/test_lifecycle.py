@@ -164,3 +164,22 @@ async def test_slugs_are_unique_across_workspaces_even_when_published_concurrent
     slugs = [card["slug"] for card in cards]
     assert len(set(slugs)) == 3 and all(s.startswith("ghz3-ibm-brisbane") for s in slugs)
     assert {a["concept_id"] for a in again} == {cards[0]["concept_id"]}  # one card per run
+
+
+async def test_publishing_needs_the_cards_scope_and_reproducing_the_runs_write_scope(stack: Stack) -> None:
+    async with stack.client() as c:
+        user = await signup(stack, c)
+        owner = {"Authorization": f"Bearer {user.session}"}
+        r = await c.post(
+            f"/api/v1/orgs/{user.org_id}/api-keys", headers=owner, json={"name": "reader", "scopes": ["runs:read"]}
+        )
+        assert r.status_code == 201, r.text
+        reader = {"Authorization": f"Bearer {r.json()['api_key']}"}
+        run = await c.post("/api/v1/ingest/runs", headers=owner, json=bell())
+        run_id = run.json()["run_id"]
+        for path in ("publish", "unpublish"):
+            r = await c.post(f"/api/v1/runs/{run_id}/card/{path}", headers=reader, json={"authors": AUTHORS})
+            assert r.status_code == 403 and r.json()["scope"] == "cards:publish", r.text
+        made = (await c.post(f"/api/v1/runs/{run_id}/card/publish", headers=owner, json={"authors": AUTHORS})).json()
+        r = await c.post(f"/api/v1/cards/{made['slug']}/reproductions", headers=reader, json={"run_id": run_id})
+        assert r.status_code == 403 and r.json()["scope"] == "runs:write"
