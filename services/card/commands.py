@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import msgspec
 import psycopg
@@ -46,7 +47,7 @@ class PublishCommand(msgspec.Struct, forbid_unknown_fields=True):
 
 class UnpublishCommand(msgspec.Struct, forbid_unknown_fields=True):
     run_id: str
-    reason: str | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
 async def _own_run(ctx: ServiceContext, conn: psycopg.AsyncConnection, run_id: str, workspace_id: str) -> RunRow:

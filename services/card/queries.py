@@ -145,10 +145,9 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
             raise NotFound("a badge is /badge/{slug}/{type}.svg or .json")
         try:
             kind = parse_badge_type(name)
-        except UnknownBadgeType as exc:
-            view = not_found_badge(name)
-            view = msgspec.structs.replace(view, message="unknown badge type")
-            return _badge_reply(view, ext, 404, q.if_none_match, NOT_FOUND_CACHE, str(exc))
+        except UnknownBadgeType:
+            view = msgspec.structs.replace(not_found_badge(name), message="unknown badge type")
+            return _badge_reply(view, ext, 404, q.if_none_match, NOT_FOUND_CACHE)
         row, items, frameworks = None, [], []
         if is_valid_slug(q.slug):
             async with ctx.pool.connection() as conn:
@@ -173,15 +172,11 @@ def _formats() -> list[CitationFormat]:
     return list(FORMATS.values())
 
 
-def _badge_reply(
-    view: BadgeView, ext: str, status: int, inm: str | None, cache_control: str, detail: str | None = None
-) -> RpcReply:
+def _badge_reply(view: BadgeView, ext: str, status: int, inm: str | None, cache_control: str) -> RpcReply:
     body = view.svg() if ext == "svg" else view.endpoint_json()
     headers = {"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
     if ext == "svg":
         headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    if detail:
-        headers["Ql-Detail"] = detail
     return cacheable(
         body,
         SVG if ext == "svg" else "application/json",
