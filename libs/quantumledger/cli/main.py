@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from quantumledger.cli.corpus import corpus
 from quantumledger.cli.ops import admin, ops
 from quantumledger.cli.runs import ingest, runs, verify
 from quantumledger.cli.stack import dev
@@ -29,6 +30,7 @@ cli.add_command(verify)
 cli.add_command(ops)
 cli.add_command(admin)
 cli.add_command(dev)
+cli.add_command(corpus)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from services.gateway.routes.badges import badge_route
 from services.gateway.routes.cards import CardPagesController, CardsController
 from services.gateway.routes.compliance import ComplianceController, FrameworksController
 from services.gateway.routes.keys import ApiKeysController
+from services.gateway.routes.leaderboard import LeaderboardController, LeaderboardPagesController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
 from services.gateway.routes.verify_page import VerifyEmailPage
@@ -19,6 +20,8 @@ CONTROLLERS: list[object] = [
     AuthController,
     ApiKeysController,
     VerifyEmailPage,
+    LeaderboardController,
+    LeaderboardPagesController,
     FrameworksController,
     ComplianceController,
     AttestationsController,

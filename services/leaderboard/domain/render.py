@@ -49,6 +49,7 @@ def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en">'
         f'<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>'
+        '<link rel="icon" href="data:,"/>'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>\n"
     )
 
@@ -176,9 +177,9 @@ def render_trend_svg(
 
 def render_trend_html(
     provider: str, backend: str, metric: str, buckets: Sequence[TrendBucket], *, bucket: str = "day",
-    leaderboard_href: str = "/leaderboard",
+    leaderboard_href: str = "/leaderboard", svg_href: str | None = None,
 ) -> str:  # fmt: skip
-    """A device's trend page: the inline SVG chart and the bucket table."""
+    """A device's trend page: the inline SVG chart (and a link to it alone) and the bucket table."""
     definition = metric_definition(metric)
     title = f"{provider}/{backend} — {definition.label} per {bucket}"
     rows = "".join(
@@ -187,11 +188,12 @@ def render_trend_html(
         f'<td class="num">{escape(format_value(b.p90, definition))}</td><td class="num">{b.n}</td></tr>'
         for b in buckets
     )
+    caption = f'<figcaption><a href="{escape(svg_href)}">SVG</a></figcaption>' if svg_href else ""
     body = (
         f"<h1>{escape(title)}</h1>"
         f'<p><a href="{escape(leaderboard_href)}?{escape(urlencode({"metric": metric}))}">'
         "Back to the leaderboard</a></p>"
-        f"<figure>{render_trend_svg(buckets, metric, title=title)}</figure>"
+        f"<figure>{render_trend_svg(buckets, metric, title=title)}{caption}</figure>"
         '<table id="trend"><thead><tr><th>Bucket start</th><th>Median</th><th>p10</th><th>p90</th>'
         "<th>n</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"

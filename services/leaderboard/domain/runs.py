@@ -15,9 +15,26 @@ from services.leaderboard.domain.model import Observation, SourceRef, format_rfc
 from services.leaderboard.domain.sources._common import observation_from_calibration
 from services.leaderboard.domain.sources.ibm import canonical_backend_name
 
-__all__ = ["RUN_SOURCE_PATH_PREFIX", "observation_from_run"]
+__all__ = ["RUN_SOURCE_PATH_PREFIX", "observation_from_run", "run_device", "run_snapshot_key"]
 
 RUN_SOURCE_PATH_PREFIX = "run:"
+
+
+def run_device(provider: str, name: str) -> tuple[str, str, list[str]]:
+    """``(provider, backend, notes)`` as the corpus names the device a run names (providers in
+    lower case, IBM's retired ``alt_<city>`` as ``ibm_<city>``)."""
+    provider = provider.lower()
+    if provider == "ibm":
+        name, note = canonical_backend_name(name)
+        return provider, name, [note] if note else []
+    return provider, name, []
+
+
+def run_snapshot_key(provider: str, name: str, taken_at: str) -> str:
+    """The :attr:`Observation.key` a run's calibration gets, without measuring the calibration
+    (cheap: lets a projection skip a snapshot it already holds)."""
+    provider, backend, _ = run_device(provider, name)
+    return f"{provider}/{backend}@{format_rfc3339(parse_rfc3339(taken_at))}"
 
 
 def observation_from_run(document: Mapping[str, Any], *, run_hash: str | None = None) -> Observation:
@@ -26,11 +43,7 @@ def observation_from_run(document: Mapping[str, Any], *, run_hash: str | None = 
     ``source`` names the SDK that captured it and ``path`` is ``run:<run_hash>``.
     """
     backend = document["backend"]
-    provider, name = str(backend["provider"]), str(backend["name"])
-    notes = []
-    if provider == "ibm":
-        name, note = canonical_backend_name(name)
-        notes = [note] if note else []
+    provider, name, notes = run_device(str(backend["provider"]), str(backend["name"]))
     raw = document["calibration"]
     calibration = {
         "taken_at": format_rfc3339(parse_rfc3339(str(raw["taken_at"]))),
