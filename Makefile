@@ -39,6 +39,9 @@ test-unit: $(STAMP) ## Only the unit tests (no servers)
 	$(VENV)/bin/pytest -q tests/unit $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Run the benchmarks; figures printed and written under bench/results/
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+	  echo "warning: no wrk; HTTP load benchmarks fall back to a Python client (apt-get install wrk)"
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff (lint + format check) and mypy on libs/
