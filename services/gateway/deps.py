@@ -119,8 +119,8 @@ async def principal_of(request: Request[Any, Any, Any]) -> Principal:
     """Resolve the caller from ``Authorization: Bearer`` or the session cookie (401 problem when
     missing, malformed, unknown, revoked, ended or expired); cached for the request."""
     cached = request.scope.get("ql_principal")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Principal):
+        return cached
     p = await resolve(gw_of(request).pool, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
     request.scope["ql_principal"] = p  # type: ignore[typeddict-unknown-key]
     structlog.contextvars.bind_contextvars(workspace_id=p.workspace_id, org_id=p.org_id)

@@ -140,6 +140,9 @@ TABLES: tuple[tuple[str, str], ...] = (
 )
 
 
+HANDLED: tuple[type[Event], ...] = (*IDENTITY_EVENTS, RunIngested, ReproductionRequested)
+
+
 def month_of(rfc3339: str) -> str:
     """The first day (UTC) of the month an event occurred in: the key of monthly usage."""
     return datetime.fromisoformat(rfc3339).strftime("%Y-%m-01")
@@ -149,7 +152,7 @@ class IdentityProjection:
     service = "gateway"
     ddl = DDL
     tables = TABLES
-    handles = frozenset(str(t.__struct_config__.tag) for t in (*IDENTITY_EVENTS, RunIngested, ReproductionRequested))
+    handles = frozenset(str(t.__struct_config__.tag) for t in HANDLED)
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:

@@ -16,6 +16,7 @@ from email.utils import parseaddr
 
 import msgspec
 from qlcore.errors import Forbidden, QLError, Unprocessable
+from qlcore.events import Event
 from qlcore.events.identity import (
     AccountRegistered,
     EmailVerificationIssued,
@@ -255,7 +256,7 @@ async def login(rt: IdentityRuntime, cmd: Login, client_ip: str, user_agent: str
         client_ip=client_ip,
         user_agent=(user_agent or "")[:300] or None,
     )
-    events = [started]
+    events: list[Event] = [started]
     if rt.hashing.needs_rehash(account.password_hash):  # parameters changed since it was stored
         events.insert(
             0,

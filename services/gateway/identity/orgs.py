@@ -9,7 +9,7 @@ registration are rare; one lock for both costs nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import msgspec
@@ -82,13 +82,13 @@ def api_key_event(
     org_id: str,
     workspace_id: str,
     name: str,
-    scopes: Sequence[str],
+    scopes: Iterable[str],
     account_id: str | None,
     expires_at: str | None = None,
     correlation_id: str | None = None,
 ) -> tuple[IssuedToken, ApiKeyCreated]:
     """A fresh ``ql_live_`` key and the event that records only its hash and visible prefix."""
-    key = issue_api_key()
+    key, wanted = issue_api_key(), set(scopes)
     event = ApiKeyCreated.new(
         actor=actor,
         workspace_id=workspace_id,
@@ -98,7 +98,7 @@ def api_key_event(
         name=name,
         prefix=key.prefix,
         key_hash=key.token_hash,
-        scopes=[s for s in SCOPES if s in set(scopes)],
+        scopes=[s for s in SCOPES if s in wanted],
         expires_at=expires_at,
         created_by=actor,
         account_id=account_id,
