@@ -18,6 +18,7 @@ writes ``reproduce.json`` there.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -113,9 +114,12 @@ def _bench_circuit(backend: BackendV2, name: str, n: int) -> dict[str, Any]:
 def run(results_dir: Path | str = Path(__file__).parent / "results") -> dict[str, Any]:
     """Run the benchmark, print a table, write ``reproduce.json`` to ``results_dir``."""
     backend = load_backend("kyiv")
+    load_before = os.getloadavg()
     rows = [_bench_circuit(backend, name, n) for name, n in CIRCUITS.items()]
     _print_table(rows)
     report = {
+        # the machine may be shared: timings of a loaded machine are not the code's
+        "load_average_1m": {"before": load_before[0], "after": os.getloadavg()[0]},
         "device": "ibm_kyiv (FakeKyiv, 127 qubits, calibration 2025-02-26)",
         "shots": SHOTS,
         "repeats": {"reproduce": REPRODUCE_REPEATS, "plain": PLAIN_REPEATS},
