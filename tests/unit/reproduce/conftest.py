@@ -8,7 +8,6 @@ bundles, the full-device ``NoiseModel.from_backend``) is built once per session.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -48,13 +47,6 @@ def kyiv_calibration(kyiv_documents: dict[int, dict[str, Any]]) -> dict[str, Any
 
 
 @pytest.fixture(scope="session")
-def kyiv_full_noise_build(kyiv: BackendV2) -> tuple[NoiseModel, float]:
-    """The plain path's full-device model (~3 s), built once, and the seconds it took."""
-    start = time.perf_counter()
-    model = NoiseModel.from_backend(kyiv)
-    return model, time.perf_counter() - start
-
-
-@pytest.fixture(scope="session")
-def kyiv_full_noise(kyiv_full_noise_build: tuple[NoiseModel, float]) -> NoiseModel:
-    return kyiv_full_noise_build[0]
+def kyiv_full_noise(kyiv: BackendV2) -> NoiseModel:
+    """The plain path's full-device model (~3 s), built once."""
+    return NoiseModel.from_backend(kyiv)
