@@ -132,15 +132,15 @@ class ObservationsProjection:
                 obs = observation_from_event(event)
                 await cur.execute(_UPSERT + _CORPUS_WINS, _row(obs, ORIGIN_CORPUS, seq))
             case RunIngested():
-                await self._apply_run(cur, bytes(event.document), seq)
+                await self._apply_run(cur, bytes(event.document), event.received_at, seq)
 
-    async def _apply_run(self, cur: psycopg.AsyncCursor, document: bytes, seq: int) -> None:
-        key = public_run_key(_run_head.decode(document).as_document())
+    async def _apply_run(self, cur: psycopg.AsyncCursor, document: bytes, received_at: str, seq: int) -> None:
+        key = public_run_key(_run_head.decode(document).as_document(), received_at)
         if key is None:
             return
         await cur.execute("SELECT 1 FROM observations WHERE key = %s", (key,))
         if await cur.fetchone() is not None:
             return  # a snapshot seen before (the corpus or an earlier run): first one wins
-        observation = public_observation_from_run(_run_view.decode(document).as_document())
+        observation = public_observation_from_run(_run_view.decode(document).as_document(), received_at)
         if observation is not None:  # always, after public_run_key: the same rules decide
             await cur.execute(_UPSERT + "NOTHING", _row(observation, ORIGIN_RUN, seq))

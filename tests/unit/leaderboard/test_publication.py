@@ -94,3 +94,11 @@ def test_the_projections_partial_decodes_see_what_the_rules_need() -> None:
         assert public_run_key(head) == public_run_key(doc)
     view = msgspec.json.decode(msgspec.json.encode(_doc()), type=RunView).as_document()
     assert public_observation_from_run(view) == public_observation_from_run(_doc())
+
+
+def test_a_calibration_from_after_the_run_was_received_is_not_a_snapshot() -> None:
+    doc = _doc()  # taken 2024-03-25T15:22:31Z
+    assert public_run_key(doc, "2024-03-25T15:20:00Z") is not None  # within the clock skew
+    assert public_observation_from_run(doc, "2025-01-01T00:00:00Z") is not None
+    assert public_run_key(doc, "2024-03-25T15:10:00Z") is None
+    assert public_observation_from_run(doc, "2024-03-01T00:00:00Z") is None
