@@ -7,6 +7,7 @@ model, and rebuilds the logged claims from ``run.ingested`` events on a replay.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -46,10 +47,10 @@ async def claim(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str,
 
 
 class ClaimsProjection:
-    service = "ingest"
-    ddl = DDL
-    tables = (("claims", "workspace_id, run_hash"),)
-    handles = frozenset({"run.ingested"})
+    service: str = "ingest"
+    ddl: str = DDL
+    tables: Sequence[tuple[str, str]] = (("claims", "workspace_id, run_hash"),)
+    handles: frozenset[str] | None = frozenset({"run.ingested"})
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         await self.apply_batch(cur, [(event, seq)])

@@ -7,6 +7,8 @@ jsonb parsing and pglz compression cost ~0.5 ms CPU a row and halve ingest throu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 import psycopg
 from qlcore.events import Event, RunIngested
@@ -60,10 +62,10 @@ _INSERT = (
 
 
 class RunsProjection:
-    service = "provenance"
-    ddl = DDL
-    tables = (("runs", "run_id"),)
-    handles = frozenset({"run.ingested"})
+    service: str = "provenance"
+    ddl: str = DDL
+    tables: Sequence[tuple[str, str]] = (("runs", "run_id"),)
+    handles: frozenset[str] | None = frozenset({"run.ingested"})
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         await self.apply_batch(cur, [(event, seq)])
