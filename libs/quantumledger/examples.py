@@ -52,7 +52,7 @@ def ghz_circuit(n_qubits: int = 3) -> QuantumCircuit:
     """An ``n_qubits`` GHZ state, measured: counts concentrate on all-0 and all-1."""
     if n_qubits < 2:
         raise ValueError("a GHZ state needs at least 2 qubits")
-    circuit = QuantumCircuit(n_qubits, name=f"ghz{n_qubits}")
+    circuit = QuantumCircuit(n_qubits, name=f"ghz_{n_qubits}")  # card slug: ghz-3-ibm-kyiv
     circuit.h(0)
     for q in range(n_qubits - 1):
         circuit.cx(q, q + 1)

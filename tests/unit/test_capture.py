@@ -81,7 +81,7 @@ def test_calibration_has_every_qubit_and_gate_exactly_as_reported(kyiv_bundle: d
 
 def test_program_environment_and_results(kyiv_bundle: dict[str, Any]) -> None:
     assert kyiv_bundle["program"] == {
-        "name": "ghz3",
+        "name": "ghz_3",
         "format": "openqasm3",
         "source": qasm3.dumps(examples.ghz_circuit(3)),
     }
@@ -103,7 +103,7 @@ def test_examples_are_deterministic_fresh_copies() -> None:
     second = examples.ghz_bundle()
     assert second["results"]["counts"]["000"] > 0
     assert second == examples.ghz_bundle()
-    assert second["execution"]["job_id"] == f"sim-kyiv-ghz3-{examples.DEFAULT_SEED}"
+    assert second["execution"]["job_id"] == f"sim-kyiv-ghz_3-{examples.DEFAULT_SEED}"
     assert second["execution"]["submitted_at"] == "2025-02-26T17:02:56Z"  # an hour after calibration
     assert examples.ghz_bundle(backend="ibm_kyiv") == second
     assert examples.ghz_bundle(seed=7)["run_hash"] != second["run_hash"]
