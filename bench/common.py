@@ -58,8 +58,13 @@ def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningSt
     from qlcore.stack import StackSupervisor
 
     home = Path(tempfile.mkdtemp(prefix="ql-bench-"))
-    env = {**os.environ, "QL_HOME": str(home), "QL_PORT": str(free_port()), "QL_LOG_LEVEL": "warning",
-           "QL_NAMESPACE": "bench"}
+    env = {
+        **os.environ,
+        "QL_HOME": str(home),
+        "QL_PORT": str(free_port()),
+        "QL_LOG_LEVEL": "warning",
+        "QL_NAMESPACE": "bench",
+    }
     sup = StackSupervisor(env=env, services=services)
     try:
         key = sup.start() or (home / "dev-api-key").read_text().strip()
@@ -86,15 +91,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarize(samples_ms: list[float]) -> dict[str, float]:
-    return {"n": len(samples_ms), "p50_ms": round(percentile(samples_ms, 0.5), 3),
-            "p99_ms": round(percentile(samples_ms, 0.99), 3),
-            "mean_ms": round(statistics.fmean(samples_ms), 3) if samples_ms else float("nan")}
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(percentile(samples_ms, 0.5), 3),
+        "p99_ms": round(percentile(samples_ms, 0.99), 3),
+        "mean_ms": round(statistics.fmean(samples_ms), 3) if samples_ms else float("nan"),
+    }
 
 
 def write_results(results_dir: Path, name: str, data: dict[str, Any]) -> Path:
     results_dir.mkdir(parents=True, exist_ok=True)
-    data = {"benchmark": name, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                           "platform": platform.platform()}, **data}
+    data = {
+        "benchmark": name,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        **data,
+    }
     out = results_dir / f"{name}.json"
     out.write_text(json.dumps(data, indent=2, default=str) + "\n")
     print(json.dumps(data, indent=2, default=str))

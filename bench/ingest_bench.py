@@ -19,14 +19,19 @@ from typing import Any
 
 import httpx
 import nats
+from qlcore import rpc
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, summarize, write_results
-from qlcore import rpc
 
 __all__ = ["run"]
 
-TARGETS = {"stream_bundles_per_s": 400, "single_bundles_per_s": 150, "single_p99_ms": 100,
-           "visibility_lag_p99_ms": 200, "replay_events_per_s": 2000}
+TARGETS = {
+    "stream_bundles_per_s": 400,
+    "single_bundles_per_s": 150,
+    "single_p99_ms": 100,
+    "visibility_lag_p99_ms": 200,
+    "replay_events_per_s": 2000,
+}
 _counter = itertools.count()
 
 
@@ -46,9 +51,12 @@ async def _stream(s: RunningStack, bundles: list[bytes]) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     n_ok = 0
-    async with httpx.AsyncClient(base_url=s.base_url, headers=s.headers, timeout=None) as c, \
-            c.stream("POST", "/api/v1/ingest/runs:stream", content=body(),
-                     headers={"Content-Type": "application/x-ndjson"}) as r:
+    async with (
+        httpx.AsyncClient(base_url=s.base_url, headers=s.headers, timeout=None) as c,
+        c.stream(
+            "POST", "/api/v1/ingest/runs:stream", content=body(), headers={"Content-Type": "application/x-ndjson"}
+        ) as r,
+    ):
         async for line in r.aiter_lines():
             if line and '"error"' not in line:
                 n_ok += 1
@@ -73,8 +81,7 @@ async def _singles(s: RunningStack, bundles: list[bytes], clients: int = 16) -> 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(c) for _ in range(clients)))
         dt = time.perf_counter() - t0
-    return {"clients": clients, "seconds": round(dt, 3), "bundles_per_s": round(len(bundles) / dt, 1),
-            **summarize(lat)}
+    return {"clients": clients, "seconds": round(dt, 3), "bundles_per_s": round(len(bundles) / dt, 1), **summarize(lat)}
 
 
 async def _visibility(s: RunningStack, bundles: list[bytes], rate: float) -> dict[str, Any]:
@@ -111,8 +118,11 @@ async def _replay(s: RunningStack) -> dict[str, Any]:
         out = (await rpc.call(nc, s.settings, "provenance", "ops.replay", timeout=600)).json()
     finally:
         await nc.close()
-    return {"events": out["events"], "seconds": round(out["seconds"], 3),
-            "events_per_s": round(out["events"] / out["seconds"], 1)}
+    return {
+        "events": out["events"],
+        "seconds": round(out["seconds"], 3),
+        "events_per_s": round(out["events"] / out["seconds"], 1),
+    }
 
 
 async def _all(s: RunningStack, rounds: int) -> dict[str, Any]:
@@ -156,7 +166,6 @@ def run(results_dir: Path, rounds: int = 3) -> dict[str, Any]:
         "single_cpu_ms_per_bundle": raw["single"][0]["cpu_ms_per_bundle"],
         "replay_cpu_ms_per_event": raw["replay"][0]["cpu_ms_per_event"],
     }
-    result = {"bundle_bytes": len(_bundles(1)[0]), "rounds": rounds, "figures": figures, "targets": TARGETS,
-              "raw": raw}
+    result = {"bundle_bytes": len(_bundles(1)[0]), "rounds": rounds, "figures": figures, "targets": TARGETS, "raw": raw}
     write_results(results_dir, "ingest", result)
     return result

@@ -14,8 +14,15 @@ from playwright.async_api import async_playwright
 
 __all__ = ["PageReport", "chromium_path", "load_page"]
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium_path() -> str:
@@ -49,10 +56,12 @@ async def load_page(url: str, screenshot: Path | None = None) -> PageReport:
             page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
             resp = await page.goto(url, wait_until="networkidle")
             images = await page.eval_on_selector_all(
-                "img", "els => els.map(e => ({src: e.src, complete: e.complete, naturalWidth: e.naturalWidth}))")
+                "img", "els => els.map(e => ({src: e.src, complete: e.complete, naturalWidth: e.naturalWidth}))"
+            )
             if screenshot is not None:
                 await page.screenshot(path=str(screenshot), full_page=True)
-            return PageReport(resp.status if resp else 0, await page.title(), errors, failed, images,
-                              await page.inner_text("body"))
+            return PageReport(
+                resp.status if resp else 0, await page.title(), errors, failed, images, await page.inner_text("body")
+            )
         finally:
             await browser.close()

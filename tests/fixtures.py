@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import psycopg
 from psycopg import sql
-
 from qlcore import rpc
 from qlcore.config import Settings, load_settings
 from qlcore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
@@ -38,8 +37,15 @@ class Infra:
 
     def settings(self, **overrides: Any) -> Settings:
         ns = overrides.pop("namespace", None) or f"t{uuid.uuid4().hex[:10]}"
-        return load_settings(env={}, nats_url=self.nats_url, database_url=self.database_url,
-                             namespace=ns, home=self.home / ns, log_format="console", **overrides)
+        return load_settings(
+            env={},
+            nats_url=self.nats_url,
+            database_url=self.database_url,
+            namespace=ns,
+            home=self.home / ns,
+            log_format="console",
+            **overrides,
+        )
 
 
 def _env(*names: str) -> str | None:
@@ -109,8 +115,7 @@ class Stack:
         return Tenant(**reply.json())
 
     def client(self, tenant: Tenant | None = None, **kw: Any) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.base_url, headers=tenant.headers if tenant else None,
-                                 timeout=60.0, **kw)
+        return httpx.AsyncClient(base_url=self.base_url, headers=tenant.headers if tenant else None, timeout=60.0, **kw)
 
     async def wait_caught_up(self, service: str, timeout: float = 30.0) -> None:
         """Wait (with a timeout, no bare sleep) until a service's read model reached the log's end."""

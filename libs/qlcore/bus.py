@@ -65,8 +65,12 @@ class Bus:
 
     async def append(self, event: Event, *, msg_id: str | None = None, timeout: float = 5.0) -> Appended:
         """Append one event to the run log and wait for JetStream's ack."""
-        headers = {HDR_TYPE: event.type, HDR_VERSION: str(event.version), "Ql-Event-Id": event.event_id,
-                   "Ql-Correlation-Id": event.correlation_id}
+        headers = {
+            HDR_TYPE: event.type,
+            HDR_VERSION: str(event.version),
+            "Ql-Event-Id": event.event_id,
+            "Ql-Correlation-Id": event.correlation_id,
+        }
         if event.workspace_id:
             headers[HDR_WORKSPACE] = event.workspace_id
         run_id = getattr(event, "run_id", None)
@@ -75,8 +79,11 @@ class Bus:
         if msg_id:
             headers["Nats-Msg-Id"] = msg_id
         ack = await self.js.publish(
-            self.subject_for(event), encode_event(event), timeout=timeout,
-            stream=self.settings.stream, headers=headers,
+            self.subject_for(event),
+            encode_event(event),
+            timeout=timeout,
+            stream=self.settings.stream,
+            headers=headers,
         )
         return Appended(seq=ack.seq, duplicate=bool(ack.duplicate))
 
@@ -96,8 +103,12 @@ async def connect(settings: Settings, name: str) -> Bus:
     """Connect to NATS (retrying while the server starts) and ensure the run log exists."""
     servers = [u.strip() for u in settings.nats_url.split(",") if u.strip()]  # a cluster: several URLs
     nc = await nats.connect(
-        servers, name=name, connect_timeout=5, max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5, allow_reconnect=True,
+        servers,
+        name=name,
+        connect_timeout=5,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        allow_reconnect=True,
     )
     bus = Bus(nc, settings)
     await bus.ensure_stream()

@@ -34,8 +34,9 @@ CREATE TABLE IF NOT EXISTS _dead_letters (
 """
 
 
-async def make_pool(database_url: str, schema: str, *, min_size: int = 1, max_size: int = 8,
-                    name: str | None = None) -> AsyncConnectionPool:
+async def make_pool(
+    database_url: str, schema: str, *, min_size: int = 1, max_size: int = 8, name: str | None = None
+) -> AsyncConnectionPool:
     """Open a pool whose connections use ``schema`` (created if missing)."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         await ensure_schema(conn, schema)
@@ -48,8 +49,15 @@ async def make_pool(database_url: str, schema: str, *, min_size: int = 1, max_si
         await conn.execute("SET synchronous_commit TO off")
         await conn.commit()
 
-    pool = AsyncConnectionPool(database_url, min_size=min_size, max_size=max_size, open=False,
-                               configure=configure, name=name or schema, timeout=30)
+    pool = AsyncConnectionPool(
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        configure=configure,
+        name=name or schema,
+        timeout=30,
+    )
     await pool.open(wait=True)
     return pool
 
@@ -81,7 +89,8 @@ async def digest_tables(conn: psycopg.AsyncConnection, tables: Sequence[tuple[st
         for table, order_by in tables:
             h.update(f"\x00table {table}\n".encode())
             query = sql.SQL("COPY (SELECT * FROM {} ORDER BY {}) TO STDOUT").format(
-                sql.Identifier(table), sql.SQL(order_by))
+                sql.Identifier(table), sql.SQL(order_by)
+            )
             async with cur.copy(query) as copy:
                 async for chunk in copy:
                     h.update(bytes(chunk))

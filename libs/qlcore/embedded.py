@@ -80,7 +80,9 @@ class EmbeddedNats:
         log_file = self.data_dir / "nats-server.log"
         self.proc = subprocess.Popen(
             [nats_server_binary(), "-c", str(conf), "-l", str(log_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         _wait_port(self.port, timeout, self.proc, log_file)
         log.info("embedded.nats_started", url=self.url, data=str(self.data_dir))
@@ -111,9 +113,11 @@ class EmbeddedPostgres:
             runtime.mkdir(mode=0o700, exist_ok=True)
             os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         import pgserver  # heavy-ish import kept out of module import
+
         self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
         exists = self._server.psql(  # type: ignore[attr-defined]
-            f"SELECT 1 FROM pg_database WHERE datname = '{self.dbname}';")
+            f"SELECT 1 FROM pg_database WHERE datname = '{self.dbname}';"
+        )
         if "1 row" not in exists:
             self._server.psql(f'CREATE DATABASE "{self.dbname}";')  # type: ignore[attr-defined]
         log.info("embedded.postgres_started", data=str(self.data_dir))

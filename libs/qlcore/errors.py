@@ -55,8 +55,9 @@ class QLError(Exception):
         self.extra = extra
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
-        p = Problem(type=problem_type(self.slug), title=self.title, status=self.status,
-                    detail=self.detail, instance=instance)
+        p = Problem(
+            type=problem_type(self.slug), title=self.title, status=self.status, detail=self.detail, instance=instance
+        )
         return p.to_dict(self.extra)
 
 

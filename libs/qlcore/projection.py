@@ -73,8 +73,16 @@ class RunnerStatus:
 
 
 class ProjectionRunner:
-    def __init__(self, bus: Bus, pool: AsyncConnectionPool, projection: Projection, *,
-                 batch: int = 256, max_attempts: int = 5, retry_base: float = 0.05) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        pool: AsyncConnectionPool,
+        projection: Projection,
+        *,
+        batch: int = 256,
+        max_attempts: int = 5,
+        retry_base: float = 0.05,
+    ) -> None:
         self.bus, self.pool, self.p = bus, pool, projection
         self.batch, self.max_attempts, self.retry_base = batch, max_attempts, retry_base
         s = bus.settings
@@ -220,8 +228,7 @@ class ProjectionRunner:
             if event is not None and apply_batch is not None:
                 pending.append((event, seq))
             elif event is not None:
-                structlog.contextvars.bind_contextvars(event_id=event.event_id,
-                                                       run_id=getattr(event, "run_id", None))
+                structlog.contextvars.bind_contextvars(event_id=event.event_id, run_id=getattr(event, "run_id", None))
                 try:
                     await self.p.apply(cur, event, seq)
                 finally:
@@ -243,8 +250,14 @@ class ProjectionRunner:
             details["event_ids"] = [(m.headers or {}).get("Ql-Event-Id") for m in fresh]
             details["run_ids"] = [r for m in fresh if (r := (m.headers or {}).get("Ql-Run-Id"))]
             details["correlation_ids"] = [c for m in fresh if (c := (m.headers or {}).get("Ql-Correlation-Id"))]
-        log.info("projection.applied", service=self.p.service, from_seq=checkpoint + 1, to_seq=last,
-                 events=len(fresh), **details)
+        log.info(
+            "projection.applied",
+            service=self.p.service,
+            from_seq=checkpoint + 1,
+            to_seq=last,
+            events=len(fresh),
+            **details,
+        )
 
     def _decode(self, m: Msg) -> Event | None:
         h = m.headers or {}
@@ -267,7 +280,7 @@ class ProjectionRunner:
                 return
             except psycopg.OperationalError as exc:
                 log.warning("projection.db_unavailable", service=self.p.service, error=repr(exc))
-                await asyncio.sleep(min(5.0, self.retry_base * 2**min(attempt, 6)))
+                await asyncio.sleep(min(5.0, self.retry_base * 2 ** min(attempt, 6)))
                 attempt -= 1  # an outage is not the event's fault
             except Exception as exc:
                 if attempt >= self.max_attempts:
@@ -282,13 +295,22 @@ class ProjectionRunner:
             await conn.execute(
                 "INSERT INTO _dead_letters (seq, event_type, event_id, error, attempts) VALUES (%s,%s,%s,%s,%s)"
                 " ON CONFLICT (seq) DO NOTHING",
-                (seq, h.get(HDR_TYPE, "?"), None, repr(exc)[:2000], attempts))
+                (seq, h.get(HDR_TYPE, "?"), None, repr(exc)[:2000], attempts),
+            )
             await conn.execute("UPDATE _checkpoint SET seq = GREATEST(seq, %s) WHERE id = 1", (seq,))
         subject = f"{self.bus.settings.namespace}.dlq.{self.p.service}"
-        await self.bus.nc.publish(subject, m.data, headers={**h, "Ql-Error": repr(exc)[:500],
-                                                             "Ql-Stream-Seq": str(seq)})
-        log.error("projection.dead_letter", alert=True, service=self.p.service, seq=seq,
-                  event_type=h.get(HDR_TYPE), error=repr(exc), attempts=attempts)
+        await self.bus.nc.publish(
+            subject, m.data, headers={**h, "Ql-Error": repr(exc)[:500], "Ql-Stream-Seq": str(seq)}
+        )
+        log.error(
+            "projection.dead_letter",
+            alert=True,
+            service=self.p.service,
+            seq=seq,
+            event_type=h.get(HDR_TYPE),
+            error=repr(exc),
+            attempts=attempts,
+        )
 
     async def _advance(self, seq: int) -> None:
         async with self._cond:

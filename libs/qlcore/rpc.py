@@ -94,8 +94,9 @@ Handler = Callable[[RpcRequest], Awaitable[RpcReply]]
 class RpcServer:
     """Registers a service's operations as ``nats.micro`` endpoints (queue group = service)."""
 
-    def __init__(self, nc: NATS, settings: Settings, service: str, version: str = "0.1.0",
-                 max_concurrency: int = 64) -> None:
+    def __init__(
+        self, nc: NATS, settings: Settings, service: str, version: str = "0.1.0", max_concurrency: int = 64
+    ) -> None:
         self.nc, self.settings, self.service_name, self.version = nc, settings, service, version
         self._handlers: dict[str, tuple[Handler, bool]] = {}
         self._svc: Service | None = None
@@ -117,12 +118,14 @@ class RpcServer:
         name = f"{self.settings.namespace}_{self.service_name}"
         self._svc = await add_service(self.nc, ServiceConfig(name=name, version=self.version))
         for op, (fn, broadcast) in self._handlers.items():
-            await self._svc.add_endpoint(EndpointConfig(
-                name=op.replace(".", "_"),
-                subject=self.settings.rpc_subject(self.service_name, op),
-                handler=self._wrap(op, fn),
-                queue_group=f"{name}.{self._svc.id}" if broadcast else name,
-            ))
+            await self._svc.add_endpoint(
+                EndpointConfig(
+                    name=op.replace(".", "_"),
+                    subject=self.settings.rpc_subject(self.service_name, op),
+                    handler=self._wrap(op, fn),
+                    queue_group=f"{name}.{self._svc.id}" if broadcast else name,
+                )
+            )
 
     async def stop(self) -> None:
         if self._svc is not None:
@@ -167,18 +170,25 @@ class RpcServer:
 
 
 async def call(
-    nc: NATS, settings: Settings, service: str, op: str, body: bytes | Any = b"",
-    ctx: RpcContext | None = None, timeout: float | None = None,
+    nc: NATS,
+    settings: Settings,
+    service: str,
+    op: str,
+    body: bytes | Any = b"",
+    ctx: RpcContext | None = None,
+    timeout: float | None = None,
 ) -> RpcReply:
     """Call a service operation; a missing or silent service is a 503 :class:`Unavailable`."""
     data = body if isinstance(body, bytes) else msgspec.json.encode(body)
     try:
         msg = await nc.request(
-            settings.rpc_subject(service, op), data,
-            timeout=timeout or settings.request_timeout, headers=(ctx or RpcContext()).headers(),
+            settings.rpc_subject(service, op),
+            data,
+            timeout=timeout or settings.request_timeout,
+            headers=(ctx or RpcContext()).headers(),
         )
     except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
         raise Unavailable(f"the {service} service did not answer ({type(exc).__name__})") from exc
     h = msg.headers or {}
-    extra = {k[len(H_EXTRA):]: v for k, v in h.items() if k.startswith(H_EXTRA)}
+    extra = {k[len(H_EXTRA) :]: v for k, v in h.items() if k.startswith(H_EXTRA)}
     return RpcReply(int(h.get(H_STATUS, "200")), msg.data, h.get(H_CTYPE, "application/json"), extra)

@@ -83,8 +83,11 @@ def _event_schemas() -> list[SchemaFile]:
         tag = str(t.__struct_config__.tag)
         version = next(f.default for f in msgspec.structs.fields(t) if f.name == "version")
         doc = (t.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") or f"The {tag} event."
-        files.append(SchemaFile(f"events/{tag}-v{version}.schema.json", t, tag,
-                                f"Run log event {tag!r} (envelope + body). {doc}"))
+        files.append(
+            SchemaFile(
+                f"events/{tag}-v{version}.schema.json", t, tag, f"Run log event {tag!r} (envelope + body). {doc}"
+            )
+        )
     return files
 
 

@@ -72,15 +72,23 @@ def _register_ops(rpc: RpcServer, ctx: ServiceContext) -> None:
             return json_reply({"service": ctx.name, "projection": False})
         st = await r.status()
         last = await ctx.bus.last_seq()
-        return json_reply({"service": ctx.name, "projection": True, "position": st.position,
-                           "stream_last_seq": last, "lag": max(0, last - st.position),
-                           "dead_letters": st.dead_letters})
+        return json_reply(
+            {
+                "service": ctx.name,
+                "projection": True,
+                "position": st.position,
+                "stream_last_seq": last,
+                "lag": max(0, last - st.position),
+                "dead_letters": st.dead_letters,
+            }
+        )
 
     async def digest(_: RpcRequest) -> RpcReply:
         if ctx.runner is None:
             raise Conflict(f"{ctx.name} has no read model")
-        return json_reply({"service": ctx.name, "digest": await ctx.runner.digest(),
-                           "position": await ctx.runner.stored_position()})
+        return json_reply(
+            {"service": ctx.name, "digest": await ctx.runner.digest(), "position": await ctx.runner.stored_position()}
+        )
 
     async def replay(_: RpcRequest) -> RpcReply:
         if ctx.runner is None:
@@ -95,8 +103,9 @@ def _register_ops(rpc: RpcServer, ctx: ServiceContext) -> None:
     rpc.add("ops.replay", replay, broadcast=True)
 
 
-async def run_service(spec: ServiceSpec, settings: Settings, stop: asyncio.Event,
-                      started: asyncio.Event | None = None) -> None:
+async def run_service(
+    spec: ServiceSpec, settings: Settings, stop: asyncio.Event, started: asyncio.Event | None = None
+) -> None:
     """Run one service until ``stop`` is set."""
     structlog.contextvars.bind_contextvars(service=spec.name)
     bus = await connect(settings, spec.name)

@@ -34,8 +34,13 @@ def read_stack_file(home: Path) -> dict[str, str]:
 
 
 class StackSupervisor:
-    def __init__(self, settings: Settings | None = None, *, services: tuple[str, ...] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        services: tuple[str, ...] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         from services.registry import SERVICES
 
         self.env = dict(os.environ if env is None else env)
@@ -62,21 +67,41 @@ class StackSupervisor:
             self.embedded.append(pg)
             db_url = pg.url
             self._say(f"embedded PostgreSQL (data in {pg.data_dir})")
-        child_env = {**self.env, "QL_NATS_URL": nats_url, "QL_DATABASE_URL": db_url,
-                     "QL_HOME": str(self.home), "QL_PORT": str(self.settings.port),
-                     "QL_NAMESPACE": self.settings.namespace, "PYTHONUNBUFFERED": "1"}
+        child_env = {
+            **self.env,
+            "QL_NATS_URL": nats_url,
+            "QL_DATABASE_URL": db_url,
+            "QL_HOME": str(self.home),
+            "QL_PORT": str(self.settings.port),
+            "QL_NAMESPACE": self.settings.namespace,
+            "PYTHONUNBUFFERED": "1",
+        }
         self.settings = load_settings(child_env)
         logs = self.home / "logs"
         logs.mkdir(exist_ok=True)
         for name in self.services:
             out = open(logs / f"{name}.log", "ab")
-            self.procs[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=child_env,
-                                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                env=child_env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self._say(f"started {', '.join(self.services)} (logs in {logs})")
         self._wait_healthy()
-        (self.home / "stack.json").write_text(json.dumps({
-            "url": self.settings.base_url(), "nats_url": nats_url, "database_url": db_url,
-            "namespace": self.settings.namespace, "pid": os.getpid()}, indent=2))
+        (self.home / "stack.json").write_text(
+            json.dumps(
+                {
+                    "url": self.settings.base_url(),
+                    "nats_url": nats_url,
+                    "database_url": db_url,
+                    "namespace": self.settings.namespace,
+                    "pid": os.getpid(),
+                },
+                indent=2,
+            )
+        )
         key_file = self.home / "dev-api-key"
         if key_file.exists():
             return None

@@ -43,8 +43,13 @@ def request_context(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_wrapper)
         finally:
-            log.info("http.request", method=scope["method"], path=scope["path"], status=status,
-                     ms=round((time.perf_counter() - t0) * 1000, 2))
+            log.info(
+                "http.request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - t0) * 1000, 2),
+            )
             structlog.contextvars.clear_contextvars()
 
     return middleware

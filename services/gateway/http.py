@@ -31,10 +31,18 @@ class _Server(uvicorn.Server):
 async def serve_http(ctx: ServiceContext) -> None:
     gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool, identity=identity_of(ctx))
     ctx.state["gateway"] = gw
-    config = uvicorn.Config(create_app(gw), host=ctx.settings.host, port=ctx.settings.port, log_config=None,
-                            http="httptools" if _has("httptools") else "h11",
-                            access_log=False, lifespan="off", timeout_graceful_shutdown=5,
-                            limit_concurrency=2048, backlog=2048)
+    config = uvicorn.Config(
+        create_app(gw),
+        host=ctx.settings.host,
+        port=ctx.settings.port,
+        log_config=None,
+        http="httptools" if _has("httptools") else "h11",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        limit_concurrency=2048,
+        backlog=2048,
+    )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
     stopping = asyncio.create_task(ctx.stop.wait())

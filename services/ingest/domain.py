@@ -28,8 +28,7 @@ class Prepared:
 def prepare(raw: bytes, max_bytes: int) -> Prepared:
     """Validate a bundle and compute its run_hash; a claimed hash must match (else 422)."""
     if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"bundle of {len(raw)} bytes exceeds the limit of {max_bytes} bytes",
-                              limit=max_bytes)
+        raise PayloadTooLarge(f"bundle of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", limit=max_bytes)
     try:
         obj: Any = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -49,6 +48,7 @@ def prepare(raw: bytes, max_bytes: int) -> Prepared:
     if claimed is not None and claimed != computed:
         raise Unprocessable(
             "run_hash does not match the document's content: it was changed after hashing",
-            claimed_run_hash=claimed, computed_run_hash=computed,
+            claimed_run_hash=claimed,
+            computed_run_hash=computed,
         )
     return Prepared(computed, body, doc)

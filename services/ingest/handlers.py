@@ -29,18 +29,20 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         structlog.contextvars.bind_contextvars(run_id=c.run_id)
         if not c.logged:
             event = RunIngested.new(
-                actor=req.ctx.actor, workspace_id=ws, correlation_id=req.ctx.request_id,
-                run_id=c.run_id, run_hash=prepared.run_hash,
-                document=msgspec.Raw(prepared.body), received_at=utcnow(),
+                actor=req.ctx.actor,
+                workspace_id=ws,
+                correlation_id=req.ctx.request_id,
+                run_id=c.run_id,
+                run_hash=prepared.run_hash,
+                document=msgspec.Raw(prepared.body),
+                received_at=utcnow(),
             )
             # the message id is scoped to the workspace: the same bundle in two workspaces is two runs
             # the claim is marked logged by the claims projection; a resend before it has applied the
             # event publishes again with the same message id, which JetStream drops as a duplicate
             appended = await ctx.bus.append(event, msg_id=f"{ws}:{prepared.run_hash}")
-            log.info("run.ingested", run_hash=prepared.run_hash, seq=appended.seq, new=c.new,
-                     event_id=event.event_id)
+            log.info("run.ingested", run_hash=prepared.run_hash, seq=appended.seq, new=c.new, event_id=event.event_id)
         status = 201 if c.new else 200
-        return json_reply({"run_id": c.run_id, "run_hash": prepared.run_hash, "deduplicated": not c.new},
-                          status=status)
+        return json_reply({"run_id": c.run_id, "run_hash": prepared.run_hash, "deduplicated": not c.new}, status=status)
 
     rpc.add("runs.ingest", ingest_run)

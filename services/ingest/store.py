@@ -61,4 +61,6 @@ class ClaimsProjection:
             await cur.executemany(
                 "INSERT INTO claims (workspace_id, run_hash, run_id, logged_seq) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (workspace_id, run_hash) DO UPDATE SET logged_seq = "
-                "LEAST(COALESCE(claims.logged_seq, EXCLUDED.logged_seq), EXCLUDED.logged_seq)", rows)
+                "LEAST(COALESCE(claims.logged_seq, EXCLUDED.logged_seq), EXCLUDED.logged_seq)",
+                rows,
+            )

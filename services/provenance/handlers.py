@@ -58,12 +58,23 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
             created, run_id = _decode_cursor(q.cursor)
             where.append("(created_at, run_id) < (%s::timestamptz, %s)")
             args += [created, run_id]
-        sql = ("SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
-               f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s")
+        sql = (
+            "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
+            f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
+        )
         async with ctx.pool.connection() as conn:
             rows = await (await conn.execute(sql, (*args, q.limit + 1))).fetchall()
-        items = [{"run_id": r[0], "run_hash": r[1], "backend": f"{r[2]}/{r[3]}", "shots": r[4],
-                  "status": r[5], "created_at": r[6]} for r in rows[: q.limit]]
+        items = [
+            {
+                "run_id": r[0],
+                "run_hash": r[1],
+                "backend": f"{r[2]}/{r[3]}",
+                "shots": r[4],
+                "status": r[5],
+                "created_at": r[6],
+            }
+            for r in rows[: q.limit]
+        ]
         headers = {}
         if len(rows) > q.limit:
             last = rows[q.limit - 1]
@@ -74,9 +85,11 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         ws = req.ctx.workspace_id
         run_id = req.json(dict).get("run_id", "")
         async with ctx.pool.connection() as conn:
-            row = await (await conn.execute(
-                "SELECT run_hash, document FROM runs WHERE run_id = %s AND workspace_id = %s",
-                (run_id, ws))).fetchone()
+            row = await (
+                await conn.execute(
+                    "SELECT run_hash, document FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
+                )
+            ).fetchone()
         if row is None:  # another workspace's run is indistinguishable from a missing one
             raise NotFound(f"no run {run_id!r} in this workspace")
         return RpcReply(200, with_hash(bytes(row[1]), row[0]), "application/json")

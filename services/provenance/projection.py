@@ -77,7 +77,20 @@ class RunsProjection:
                 continue
             body = bytes(event.document)
             s = _summary.decode(body)
-            rows.append((event.run_id, event.workspace_id, event.run_hash, s.backend.provider, s.backend.name,
-                         s.execution.shots, s.execution.status, s.created_at, s.created_at, seq, body))
+            rows.append(
+                (
+                    event.run_id,
+                    event.workspace_id,
+                    event.run_hash,
+                    s.backend.provider,
+                    s.backend.name,
+                    s.execution.shots,
+                    s.execution.status,
+                    s.created_at,
+                    s.created_at,
+                    seq,
+                    body,
+                )
+            )
         if rows:  # executemany pipelines the inserts: one round trip per batch, not per row
             await cur.executemany(_INSERT, rows)

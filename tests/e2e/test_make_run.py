@@ -15,7 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from qlcore.embedded import free_port
 from qlcore.hashing import run_hash
 
@@ -40,15 +39,15 @@ class Running:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
     def ql(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "ql"), *args], env=self.env, capture_output=True, text=True,
-                              check=check, timeout=300)
+        return subprocess.run(
+            [str(BIN / "ql"), *args], env=self.env, capture_output=True, text=True, check=check, timeout=300
+        )
 
 
 def start(home: Path, port: int) -> Running:
     env = {**os.environ, "QL_HOME": str(home), "QL_PORT": str(port), "QL_URL": f"http://127.0.0.1:{port}"}
     env.pop("QL_TOKEN", None)
-    proc = subprocess.Popen([str(BIN / "ql"), "dev", "run"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([str(BIN / "ql"), "dev", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -93,8 +92,11 @@ def test_seed_curl_examples(stack: Running, bundles: Path) -> None:
     with stack.http() as c:
         me = c.get("/api/v1/me").json()
         assert me["org"]["slug"] == "dev"
-        r = c.post("/api/v1/ingest/runs", content=(bundles / "run0.qlprov.json").read_bytes(),
-                   headers={"Content-Type": "application/json"})
+        r = c.post(
+            "/api/v1/ingest/runs",
+            content=(bundles / "run0.qlprov.json").read_bytes(),
+            headers={"Content-Type": "application/json"},
+        )
         assert r.status_code == 201, r.text
         out = r.json()
         assert set(out) == {"run_id", "run_hash", "deduplicated"} and out["run_hash"] == run_hash(doc)

@@ -6,12 +6,14 @@ import orjson
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from qlcore.canonical import canonicalize
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
+    st.none()
+    | st.booleans()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.text(),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
     max_leaves=30,
 )

@@ -22,7 +22,13 @@ from qlcore.events.runs import RunIngested
 __all__ = ["EVENT_TYPES", "TYPE_NAMES", "UPCASTERS", "UnknownEvent", "decode_event", "encode_event"]
 
 EVENT_TYPES: tuple[type[Event], ...] = (
-    RunIngested, *IDENTITY_EVENTS, *CARD_EVENTS, *REPRODUCE_EVENTS, *CORPUS_EVENTS, *ATTESTATION_EVENTS)
+    RunIngested,
+    *IDENTITY_EVENTS,
+    *CARD_EVENTS,
+    *REPRODUCE_EVENTS,
+    *CORPUS_EVENTS,
+    *ATTESTATION_EVENTS,
+)
 TYPE_NAMES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in EVENT_TYPES)
 
 AnyEvent = Union[EVENT_TYPES]  # type: ignore[valid-type]  # noqa: UP007

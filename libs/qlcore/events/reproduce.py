@@ -31,6 +31,14 @@ class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
     noise_floor: float | None = None
     detectable: bool | None = None
     drift_model: str = ""
+    drift_effect: float | None = None
+    """1 - HF(undrifted re-run, drifted re-run): the drift's own effect, without the model's error."""
+    error: str | None = None
+    """Why the circuit could not run (verdict ``failed``)."""
+    worker: str = ""
+    """The reproduce process that ran the job (``host:pid``)."""
+    attempts: int = 0
+    """Deliveries of the job from the work queue, this one included (1 = first try)."""
 
 
 class ReproductionFailed(Event, frozen=True, tag="reproduction.failed"):
@@ -38,6 +46,8 @@ class ReproductionFailed(Event, frozen=True, tag="reproduction.failed"):
     run_id: str
     error: str
     status: int = 422
+    worker: str = ""
+    attempts: int = 0
 
 
 REPRODUCE_EVENTS: tuple[type[Event], ...] = (ReproductionRequested, ReproductionCompleted, ReproductionFailed)

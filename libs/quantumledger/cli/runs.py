@@ -41,8 +41,9 @@ def ingest(paths: tuple[Path, ...], url: str | None, key: str | None) -> None:
     from tqdm import tqdm
 
     files = _files(paths)
-    total = sum(len([x for x in f.read_bytes().splitlines() if x.strip()]) if f.suffix == ".ndjson" else 1
-                for f in files)
+    total = sum(
+        len([x for x in f.read_bytes().splitlines() if x.strip()]) if f.suffix == ".ndjson" else 1 for f in files
+    )
     new = dup = failed = 0
     with Client(url, key) as c, tqdm(total=total, unit="run", file=sys.stderr) as bar:
         try:

@@ -29,9 +29,12 @@ def run() -> None:
         home = sup.home
         url = sup.settings.base_url()
         key_note = f"dev API key (new): {key}" if key else f"dev API key: in {home}/dev-api-key"
-        click.echo(f"\nQuantumLedger is up at {url}\n  {key_note}\n"
-                   f"  try: curl {url}/api/v1/me -H \"Authorization: Bearer $(cat {home}/dev-api-key)\"\n"
-                   "  Ctrl-C to stop.\n", err=True)
+        click.echo(
+            f"\nQuantumLedger is up at {url}\n  {key_note}\n"
+            f'  try: curl {url}/api/v1/me -H "Authorization: Bearer $(cat {home}/dev-api-key)"\n'
+            "  Ctrl-C to stop.\n",
+            err=True,
+        )
         code = sup.wait()
     except RuntimeError as exc:
         click.echo(f"[ql] {exc}", err=True)

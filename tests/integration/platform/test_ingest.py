@@ -8,8 +8,8 @@ import orjson
 import pytest
 import rfc8785
 from blake3 import blake3
-
 from qlcore.hashing import run_hash
+
 from tests.fixtures import Stack
 from tests.integration.platform.bundles import bundle
 
@@ -69,12 +69,15 @@ async def test_tampered_bundle_refused_naming_both_hashes(stack: Stack) -> None:
     assert p["claimed_run_hash"] == claimed and p["computed_run_hash"] == run_hash(doc)
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    (b"{not json", "not valid JSON"),
-    (b"[1,2]", "JSON object"),
-    (orjson.dumps({"schema": "qlprov/run/1.0"}), "qlprov/run/1.0"),
-    (orjson.dumps({**bundle(5), "execution": {**bundle(5)["execution"], "shots": 0}}), "shots"),
-])
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1,2]", "JSON object"),
+        (orjson.dumps({"schema": "qlprov/run/1.0"}), "qlprov/run/1.0"),
+        (orjson.dumps({**bundle(5), "execution": {**bundle(5)["execution"], "shots": 0}}), "shots"),
+    ],
+)
 async def test_invalid_bundles_are_422_problems(stack: Stack, body: bytes, fragment: str) -> None:
     t = await stack.tenant()
     async with stack.client(t) as c:
@@ -124,8 +127,11 @@ async def test_stream_results_per_line_bad_line_does_not_stop_the_rest(stack: St
     lines.insert(9, orjson.dumps(bundle(999, padding="y" * (limit + 1))))
     lines.append(lines[0])  # a duplicate within the stream
     async with stack.client(t) as c:
-        r = await c.post("/api/v1/ingest/runs:stream", content=b"\n".join(lines) + b"\n",
-                         headers={"Content-Type": "application/x-ndjson"})
+        r = await c.post(
+            "/api/v1/ingest/runs:stream",
+            content=b"\n".join(lines) + b"\n",
+            headers={"Content-Type": "application/x-ndjson"},
+        )
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/x-ndjson")
     results = {x["line"]: x for x in map(orjson.loads, r.text.splitlines())}

@@ -14,12 +14,12 @@ import msgspec
 import nats
 import psycopg
 import pytest
-
 from qlcore.bus import Bus, connect
 from qlcore.config import Settings
 from qlcore.db import make_pool
 from qlcore.events import Event, RunIngested
 from qlcore.projection import ProjectionRunner
+
 from tests.fixtures import Infra
 
 pytestmark = pytest.mark.integration
@@ -55,8 +55,14 @@ class CountingProjection:
 
 
 def event(i: int) -> RunIngested:
-    return RunIngested.new(actor="test", workspace_id="ws", run_id=f"run-{i:05d}", run_hash=f"{i:064x}",
-                           document=msgspec.Raw(b'{"i":%d}' % i), received_at="2025-01-01T00:00:00Z")
+    return RunIngested.new(
+        actor="test",
+        workspace_id="ws",
+        run_id=f"run-{i:05d}",
+        run_hash=f"{i:064x}",
+        document=msgspec.Raw(b'{"i":%d}' % i),
+        received_at="2025-01-01T00:00:00Z",
+    )
 
 
 @dataclass

@@ -12,12 +12,12 @@ from collections.abc import AsyncIterator
 import msgspec
 import nats
 import pytest
-
 from qlcore import rpc
 from qlcore.bus import connect
 from qlcore.config import Settings
 from qlcore.events import RunIngested
 from qlcore.hashing import canonical_body, digest_hex
+
 from tests.fixtures import Infra, Stack
 from tests.integration.platform.bundles import bundle
 
@@ -39,10 +39,16 @@ async def test_replay_digest_identical_for_every_service(stack: Stack) -> None:
 
 
 def _spawn(settings: Settings, service: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "QL_NATS_URL": settings.nats_url, "QL_DATABASE_URL": settings.database_url,
-           "QL_NAMESPACE": settings.namespace, "QL_LOG_LEVEL": "warning"}
-    return subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "QL_NATS_URL": settings.nats_url,
+        "QL_DATABASE_URL": settings.database_url,
+        "QL_NAMESPACE": settings.namespace,
+        "QL_LOG_LEVEL": "warning",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", f"services.{service}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture
@@ -75,19 +81,34 @@ async def test_killed_mid_stream_then_restarted_matches_a_replay(isolated: Setti
     docs = []
     for i in range(n):
         body = canonical_body(bundle(i))
-        docs.append(RunIngested.new(actor="test", workspace_id="ws", run_id=f"r{i:06d}", run_hash=digest_hex(body),
-                                    document=msgspec.Raw(body), received_at="2025-01-01T00:00:00Z"))
-    acks = [bus.js.publish(bus.subject_for(e), msgspec.json.encode(e), stream=settings.stream,
-                           headers={"Ql-Event-Type": e.type, "Ql-Event-Version": "1"}) for e in docs]
+        docs.append(
+            RunIngested.new(
+                actor="test",
+                workspace_id="ws",
+                run_id=f"r{i:06d}",
+                run_hash=digest_hex(body),
+                document=msgspec.Raw(body),
+                received_at="2025-01-01T00:00:00Z",
+            )
+        )
+    acks = [
+        bus.js.publish(
+            bus.subject_for(e),
+            msgspec.json.encode(e),
+            stream=settings.stream,
+            headers={"Ql-Event-Type": e.type, "Ql-Event-Version": "1"},
+        )
+        for e in docs
+    ]
     for chunk in range(0, n, 500):
-        await asyncio.gather(*acks[chunk:chunk + 500])
+        await asyncio.gather(*acks[chunk : chunk + 500])
     last = await bus.last_seq()
     proc = _spawn(settings, "provenance")
     try:
         await _wait(lambda: _positive(bus.nc, settings), 60)
         proc.send_signal(signal.SIGKILL)  # mid-stream, no chance to clean up
         proc.wait(10)
-        killed_at = (await _stored(settings))
+        killed_at = await _stored(settings)
         assert 0 < killed_at < last, "the kill must land mid-stream"
         proc = _spawn(settings, "provenance")
 

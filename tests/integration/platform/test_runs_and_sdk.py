@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from quantumledger import APIError, Client, verify
 from quantumledger.examples import ghz_bundle
+
 from tests.fixtures import Stack
 from tests.integration.platform.bundles import bundle
 
@@ -21,8 +21,9 @@ async def test_list_most_recent_first_with_link_pagination_and_filters(stack: St
             created = f"2025-03-0{i + 1}T12:00:00Z"
             backend = "ibm_kyiv" if i % 2 == 0 else "ibm_torino"
             status = "failed" if i == 3 else "completed"
-            r = await c.post("/api/v1/ingest/runs", json=bundle(900 + i, created_at=created, backend=backend,
-                                                               status=status))
+            r = await c.post(
+                "/api/v1/ingest/runs", json=bundle(900 + i, created_at=created, backend=backend, status=status)
+            )
             assert r.status_code == 201
         await stack.wait_caught_up("provenance")
         seen, url = [], "/api/v1/runs?limit=3"

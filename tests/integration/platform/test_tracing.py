@@ -25,6 +25,9 @@ async def test_request_id_follows_the_run_into_every_projection(stack: Stack) ->
     assert http and http[0]["status"] == 201
     ingested = [e for e in logs if e["event"] == "run.ingested" and e.get("run_id") == run_id]
     assert ingested and ingested[0]["request_id"] == rid and ingested[0]["event_id"]
-    applied = {e["service"] for e in logs if e["event"] == "projection.applied"
-               and rid in e.get("correlation_ids", []) and run_id in e.get("run_ids", [])}
+    applied = {
+        e["service"]
+        for e in logs
+        if e["event"] == "projection.applied" and rid in e.get("correlation_ids", []) and run_id in e.get("run_ids", [])
+    }
     assert {"provenance", "ingest"} <= applied
