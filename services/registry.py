@@ -11,7 +11,7 @@ from qlcore.service import ServiceSpec
 
 __all__ = ["BACKEND_SERVICES", "SERVICES", "load_spec"]
 
-BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card")
+BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card", "reproduce")
 SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
 
 

@@ -7,6 +7,7 @@ from services.gateway.routes.cards import CardPagesController, CardsController
 from services.gateway.routes.compliance import ComplianceController, FrameworksController
 from services.gateway.routes.keys import ApiKeysController
 from services.gateway.routes.leaderboard import LeaderboardController, LeaderboardPagesController
+from services.gateway.routes.reproduce import ReproduceController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
 from services.gateway.routes.verify_page import VerifyEmailPage
@@ -29,5 +30,6 @@ CONTROLLERS: list[object] = [
     TrustController,
     CardsController,
     CardPagesController,
+    ReproduceController,
     badge_route,
 ]

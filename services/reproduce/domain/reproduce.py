@@ -33,7 +33,7 @@ from .noise import NoiseModelCache, default_cache
 from .rerun import BaselineCache, baseline_counts, default_baselines, normalize_counts, simulate_counts
 from .score import FLOOR_MULTIPLE, Verdict, null_floor, score_counts
 
-__all__ = ["ReproductionOutcome", "derived_seeds", "reproduce"]
+__all__ = ["ReproductionOutcome", "check_inputs", "derived_seeds", "reproduce"]
 
 
 class ReproductionOutcome(msgspec.Struct, frozen=True):
@@ -82,6 +82,12 @@ def _inputs(document: Any) -> tuple[dict[str, Any], dict[str, int], int, Mapping
         if not isinstance(document.get(member), Mapping):
             raise ReproduceInputError(f"the run document has no {member} member")
     return calibration, dict(counts), shots, transpiled
+
+
+def check_inputs(document: Any) -> None:
+    """Raise the :class:`ReproduceInputError` (422) that :func:`reproduce` would raise for this
+    run document, without re-running anything: lets a service refuse a request up front."""
+    _inputs(document)
 
 
 def reproduce(

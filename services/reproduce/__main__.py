@@ -1,0 +1,5 @@
+from qlcore.service import main
+
+from services.reproduce.bootstrap import spec
+
+main(spec)

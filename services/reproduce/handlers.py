@@ -1,0 +1,197 @@
+"""The reproduce service's request handlers over NATS.
+
+* ``reproductions.request`` - validate, append ``reproduction.requested``, enqueue the job, wait
+  for its end up to a time limit: 200 with the outcome, else 202 with the job's location;
+* ``reproductions.get`` - a job's state (pending, completed, failed);
+* ``runs.report`` - the run report, JSON or HTML (:mod:`services.reproduce.report`).
+
+A run or job of another workspace is a 404, like a missing one. Bad input is a 422 before
+anything is appended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+import orjson
+import structlog
+from qlcore.errors import NotFound, QLError, Unauthorized, Unprocessable
+from qlcore.events.reproduce import ReproductionFailed, ReproductionRequested
+from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
+from qlcore.service import ServiceContext
+from ulid import ULID
+
+from services.reproduce import store
+from services.reproduce.completions import Completions
+from services.reproduce.config import ReproduceConfig
+from services.reproduce.consistency import caught_up
+from services.reproduce.jobs import Job, JobQueue
+from services.reproduce.report.build import report_reply
+from services.reproduce.views import job_location, view_of_event, view_of_job, view_of_row
+
+__all__ = ["ReproduceCommand", "ReproduceParams", "register"]
+
+log = structlog.get_logger("reproduce.handlers")
+T = TypeVar("T")
+
+
+class ReproduceParams(msgspec.Struct, forbid_unknown_fields=True):
+    """The client's body of ``POST /runs/{run_id}/reproduce``."""
+
+    days: float
+    profile: str = "typical"
+    seed: int | None = None
+
+
+class ReproduceCommand(msgspec.Struct, forbid_unknown_fields=True):
+    run_id: str
+    params: msgspec.Raw = msgspec.Raw(b"{}")
+    wait: float | None = None  # seconds the caller will wait (``Prefer: wait=N``); capped by the config
+
+
+class _JobQuery(msgspec.Struct):
+    job_id: str
+
+
+class _ReportQuery(msgspec.Struct):
+    run_id: str
+    format: str = "json"
+
+
+async def _found(ctx: ServiceContext, read: Callable[[], Awaitable[T | None]]) -> T | None:
+    """``read()``, again once the read model has caught up with the log if it found nothing
+    (a run ingested or a job requested a moment ago)."""
+    found = await read()
+    if found is None:
+        await caught_up(ctx)
+        found = await read()
+    return found
+
+
+def _validated(raw: bytes) -> tuple[float, str, int]:
+    from services.reproduce.domain.drift import get_profile, validate_days, validate_seed
+
+    try:
+        params = msgspec.json.decode(raw or b"{}", type=ReproduceParams)
+    except msgspec.ValidationError as exc:
+        raise Unprocessable(f"invalid reproduction request: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise Unprocessable(f"the request body is not JSON: {exc}") from exc
+    days = validate_days(params.days)
+    get_profile(params.profile)
+    seed = validate_seed(params.seed) if params.seed is not None else secrets.randbits(53)
+    return days, params.profile, seed
+
+
+def register(rpc: RpcServer, ctx: ServiceContext) -> None:
+    def parts() -> tuple[ReproduceConfig, JobQueue, Completions]:
+        return ctx.state["config"], ctx.state["queue"], ctx.state["completions"]  # type: ignore[return-value]
+
+    async def run_of(run_id: str, ws: str) -> store.RunRow:
+        async def read() -> store.RunRow | None:
+            async with ctx.pool.connection() as conn:
+                return await store.run(conn, run_id)
+
+        found = await _found(ctx, read)
+        if found is None or found.workspace_id != ws:
+            raise NotFound(f"no run {run_id!r} in this workspace")
+        return found
+
+    async def request(req: RpcRequest) -> RpcReply:
+        ws = req.ctx.workspace_id
+        if not ws:
+            raise Unauthorized()
+        cmd: ReproduceCommand = req.json(ReproduceCommand)
+        run = await run_of(cmd.run_id, ws)
+        days, profile, seed = _validated(bytes(cmd.params))
+        from services.reproduce.domain.reproduce import check_inputs
+
+        check_inputs(orjson.loads(run.document))
+        config, queue, completions = parts()
+        event = ReproductionRequested.new(
+            actor=req.ctx.actor,
+            workspace_id=ws,
+            correlation_id=req.ctx.request_id,
+            job_id=str(ULID()),
+            run_id=run.run_id,
+            days=days,
+            profile=profile,
+            seed=seed,
+        )
+        job = Job(
+            job_id=event.job_id,
+            run_id=run.run_id,
+            workspace_id=ws,
+            days=days,
+            profile=profile,
+            seed=seed,
+            requested_at=event.occurred_at,
+            org_id=req.ctx.org_id,
+            actor=req.ctx.actor,
+            correlation_id=event.correlation_id,
+            requested_event_id=event.event_id,
+        )
+        wait = config.wait_s if cmd.wait is None else max(0.0, min(cmd.wait, config.wait_s))
+        done = completions.expect(job.job_id)
+        try:
+            await ctx.bus.append(event)
+            try:
+                await queue.enqueue(job)
+            except Exception as exc:  # requested and in the log: the re-enqueue sweep will queue it
+                log.warning("reproduce.enqueue_failed", job_id=job.job_id, error=repr(exc))
+                wait = 0.0
+            try:
+                terminal = await asyncio.wait_for(done, wait) if wait > 0 else None
+            except TimeoutError:
+                terminal = None
+        finally:
+            completions.forget(job.job_id)
+        if terminal is None:
+            return json_reply(view_of_job(job), 202, headers={"Location": job_location(job.job_id), "Retry-After": "1"})
+        if isinstance(terminal, ReproductionFailed):
+            raise _JobFailed(terminal, view_of_event(terminal, job))
+        return json_reply(view_of_event(terminal, job), headers={"Location": job_location(job.job_id)})
+
+    async def get_job(req: RpcRequest) -> RpcReply:
+        ws = req.ctx.workspace_id
+        if not ws:
+            raise Unauthorized()
+        job_id = req.json(_JobQuery).job_id
+
+        async def read() -> store.JobRow | None:
+            async with ctx.pool.connection() as conn:
+                return await store.job(conn, job_id)
+
+        row = await _found(ctx, read)
+        if row is None or row.workspace_id != ws:
+            raise NotFound(f"no reproduction {job_id!r} in this workspace")
+        headers = {"Retry-After": "1"} if row.status == "pending" else {}
+        return json_reply(view_of_row(row), headers=headers)
+
+    async def report(req: RpcRequest) -> RpcReply:
+        ws = req.ctx.workspace_id
+        if not ws:
+            raise Unauthorized()
+        q: _ReportQuery = req.json(_ReportQuery)
+        if q.format not in ("json", "html"):
+            raise Unprocessable(f"format must be json or html, got {q.format!r}")
+        run = await run_of(q.run_id, ws)
+        return await report_reply(ctx, run, q.format, ctx.settings.base_url())
+
+    rpc.add("reproductions.request", request)
+    rpc.add("reproductions.get", get_job)
+    rpc.add("runs.report", report)
+
+
+class _JobFailed(QLError):
+    """The job ran and failed (its inputs were refused downstream, or it was given up)."""
+
+    slug, title = "reproduction-failed", "The reproduction failed"
+
+    def __init__(self, event: ReproductionFailed, view: dict[str, Any]) -> None:
+        super().__init__(event.error, **{k: v for k, v in view.items() if k != "error"})
+        self.status = event.status if 400 <= event.status < 600 else 500

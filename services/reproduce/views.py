@@ -1,0 +1,93 @@
+"""What the API answers about a reproduction job: one shape for the synchronous answer of
+``POST /runs/{id}/reproduce`` and for ``GET /reproductions/{job_id}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
+
+from services.reproduce.jobs import Job
+from services.reproduce.store import JobRow
+
+__all__ = ["job_location", "view_of_event", "view_of_job", "view_of_row"]
+
+
+def job_location(job_id: str) -> str:
+    return f"/api/v1/reproductions/{job_id}"
+
+
+def _days(days: float) -> float | int:
+    return int(days) if float(days).is_integer() else days
+
+
+def _request(job_id: str, run_id: str, days: float, profile: str, seed: int, status: str) -> dict[str, Any]:
+    return {
+        "job_id": job_id,
+        "status": status,
+        "run_id": run_id,
+        "days": _days(days),
+        "profile": profile,
+        "seed": seed,
+        "location": job_location(job_id),
+    }
+
+
+def view_of_job(job: Job) -> dict[str, Any]:
+    """A job just requested: pending."""
+    return {
+        **_request(job.job_id, job.run_id, job.days, job.profile, job.seed, "pending"),
+        "requested_at": job.requested_at,
+    }
+
+
+def view_of_row(row: JobRow) -> dict[str, Any]:
+    body = _request(row.job_id, row.run_id, row.days, row.profile, row.seed, row.status)
+    body["requested_at"] = row.requested_at
+    if row.status == "completed":
+        body.update(
+            {
+                "reproduced_run_id": row.reproduced_run_id,
+                "reproduced_run_hash": row.reproduced_run_hash,
+                "verdict": row.verdict,
+                "hellinger_fidelity": row.hellinger_fidelity,
+                "noise_floor": row.noise_floor,
+                "baseline_fidelity": row.baseline_fidelity,
+                "detectable": row.detectable,
+                "drift_effect": row.drift_effect,
+                "drift_model": row.drift_model,
+                "completed_at": row.finished_at,
+            }
+        )
+        if row.error:
+            body["error"] = row.error
+    elif row.status == "failed":
+        body.update({"error": row.error, "error_status": row.error_status, "failed_at": row.finished_at})
+    return body
+
+
+def view_of_event(event: ReproductionCompleted | ReproductionFailed, job: Job) -> dict[str, Any]:
+    """The same view built from the job and its terminal event (the read model may not have it yet)."""
+    status = "failed" if isinstance(event, ReproductionFailed) else "completed"
+    body = _request(job.job_id, job.run_id, job.days, job.profile, job.seed, status)
+    body["requested_at"] = job.requested_at
+    if isinstance(event, ReproductionFailed):
+        body.update({"error": event.error, "error_status": event.status, "failed_at": event.occurred_at})
+        return body
+    body.update(
+        {
+            "reproduced_run_id": event.reproduced_run_id,
+            "reproduced_run_hash": event.reproduced_run_hash,
+            "verdict": event.verdict,
+            "hellinger_fidelity": event.hellinger_fidelity,
+            "noise_floor": event.noise_floor,
+            "baseline_fidelity": event.baseline_fidelity,
+            "detectable": event.detectable,
+            "drift_effect": event.drift_effect,
+            "drift_model": event.drift_model,
+            "completed_at": event.occurred_at,
+        }
+    )
+    if event.error:
+        body["error"] = event.error
+    return body
