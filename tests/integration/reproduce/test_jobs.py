@@ -14,7 +14,9 @@ from typing import Any
 import msgspec
 import pytest
 from qlcore import rpc
+from qlcore.bus import connect
 from qlcore.config import Settings
+from qlcore.events.reproduce import ReproductionRequested
 from qlcore.hashing import run_hash
 
 from tests.fixtures import Infra, Stack, stack_context
@@ -182,3 +184,31 @@ async def test_killed_mid_job_is_redelivered_and_completes_once(bare_stack: Stac
         _stop(first)
         if second is not None:
             _stop(second)
+
+
+async def test_a_requested_job_missing_from_the_queue_is_enqueued_again(bare_stack: Stack) -> None:
+    """A process that dies between appending ``reproduction.requested`` and enqueuing the job leaves a
+    job only the log knows: the leader's sweep finds it pending and not queued, and enqueues it."""
+    stack = bare_stack
+    proc = _spawn(stack.settings, QL_REPRODUCE_REQUEUE_AFTER_S="1")
+    bus = await connect(stack.settings, "test")
+    try:
+        await _waiting_workers(stack, 1)
+        t = await stack.tenant()
+        async with stack.client(t) as c:
+            run_id = (await ingest(c, ghz(3, "kyiv", shots=1024, seed=14)))["run_id"]
+            requested = ReproductionRequested.new(
+                actor="test",
+                workspace_id=t.workspace_id,
+                job_id="01LOSTJOB" + run_id[-8:],
+                run_id=run_id,
+                days=2.0,
+                profile="typical",
+                seed=5,
+            )
+            await bus.append(requested)  # ... and the process "dies" before enqueuing the job
+            done = await poll(c, f"/api/v1/reproductions/{requested.job_id}", timeout=60)
+        assert done["status"] == "completed" and done["seed"] == 5 and done["requested_at"] == requested.occurred_at
+    finally:
+        await bus.close()
+        _stop(proc)
