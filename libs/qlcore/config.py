@@ -31,6 +31,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_base_url: str = ""
     request_timeout: float = 10.0
     stream_replicas: int = 1  # 3 on the production JetStream cluster
+    gc_tuning: bool = False  # service processes (qlcore.service.main) turn it on; in-process tests do not
 
     @property
     def stream(self) -> str:

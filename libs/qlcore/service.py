@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from qlcore.logging import configure_logging
 from qlcore.projection import Projection, ProjectionRunner
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 
-__all__ = ["NO_REPLY", "ServiceContext", "ServiceSpec", "main", "run_service"]
+__all__ = ["NO_REPLY", "ServiceContext", "ServiceSpec", "main", "run_service", "tune_gc"]
 
 log = structlog.get_logger("qlcore.service")
 
@@ -126,6 +127,8 @@ async def run_service(
             tasks.append(asyncio.create_task(runner.run(stop), name=f"{spec.name}-projection"))
         tasks.extend(asyncio.create_task(t(ctx), name=f"{spec.name}-task") for t in spec.tasks)
         log.info("service.started", instance=ctx.instance_id)
+        if settings.gc_tuning:
+            tune_gc()
         if started is not None:
             started.set()
         waiter = asyncio.create_task(stop.wait())
@@ -149,9 +152,23 @@ async def run_service(
         log.info("service.stopped")
 
 
+def tune_gc() -> None:
+    """Move everything alive after start-up out of the collector's sight and collect young objects
+    less often.
+
+    Parsing one 75 KB bundle creates ~20k short-lived objects; with CPython's default threshold
+    (700) that sets off dozens of collections per bundle, some of them full scans of a heap that
+    holds every imported module. Measured on ingest's prepare step: mean 1.7 ms → 0.62 ms. Cycles
+    are still collected, just in larger batches (the approach of Instagram's ``gc.freeze``).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+
+
 def main(spec_factory: Callable[[], ServiceSpec]) -> None:
     """Process entrypoint: settings from the environment, logging, SIGINT/SIGTERM → graceful stop."""
-    settings = load_settings()
+    settings = load_settings(gc_tuning=True)
     spec = spec_factory()
     configure_logging(settings.log_format, settings.log_level, service=spec.name)
 

@@ -76,7 +76,7 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
     """
     request: Request[Any, Any, Any] = Request(scope, receive)
     try:
-        if scope["method"] != "POST":
+        if scope.get("method") != "POST":
             raise MethodNotAllowed("use POST")
         p = await principal_of(request)
         require_scope(p, "runs:write")
@@ -142,7 +142,8 @@ async def _receive_chunks(receive: Receive) -> AsyncIterator[bytes]:
         message = await receive()
         if message["type"] == "http.disconnect":
             return
-        yield message.get("body", b"")
+        body = message.get("body", b"")
+        yield body if isinstance(body, bytes) else b""
         if not message.get("more_body", False):
             return
 
