@@ -15,14 +15,20 @@ def tiny_bundle(tag: str) -> dict:
         "created_at": "2025-02-26T10:00:00Z",
         "program": {"name": "bell", "format": "openqasm3", "source": f"// {tag}\nOPENQASM 3.0;"},
         "backend": {"provider": "ibm", "name": "ibm_kyiv", "num_qubits": 127},
-        "calibration": {"taken_at": "2025-02-26T08:00:00Z",
-                        "qubits": [{"qubit": 0, "t1_us": 250.5, "t2_us": None, "readout_error": 0.012}],
-                        "gates": [{"gate": "ecr", "qubits": [0, 1], "error": 0.0071, "duration_ns": 660.0}]},
-        "execution": {"shots": 4096, "status": "completed", "job_id": "j1",
-                      "submitted_at": "2025-02-26T10:00:00Z", "completed_at": "2025-02-26T10:01:00Z"},
+        "calibration": {
+            "taken_at": "2025-02-26T08:00:00Z",
+            "qubits": [{"qubit": 0, "t1_us": 250.5, "t2_us": None, "readout_error": 0.012}],
+            "gates": [{"gate": "ecr", "qubits": [0, 1], "error": 0.0071, "duration_ns": 660.0}],
+        },
+        "execution": {
+            "shots": 4096,
+            "status": "completed",
+            "job_id": "j1",
+            "submitted_at": "2025-02-26T10:00:00Z",
+            "completed_at": "2025-02-26T10:01:00Z",
+        },
         "results": {"counts": {"00": 2000, "11": 2096}},
-        "environment": {"sdk": {"name": "quantumledger-sdk", "version": "0.1.0"}, "packages": {},
-                        "python": "3.11.7"},
+        "environment": {"sdk": {"name": "quantumledger-sdk", "version": "0.1.0"}, "packages": {}, "python": "3.11.7"},
     }
 
 
@@ -41,4 +47,5 @@ async def test_ingest_list_get(stack: Stack) -> None:
         assert runs[0]["backend"] == "ibm/ibm_kyiv"
         doc = (await c.get(f"/api/v1/runs/{out['run_id']}")).json()
         from qlcore.hashing import run_hash
+
         assert doc["run_hash"] == out["run_hash"] == run_hash(doc)

@@ -26,8 +26,12 @@ class RunsController(Controller):
     path = "/api/v1"
     tags = ["runs"]
 
-    @post("/ingest/runs", operation_id="ingestRun", summary="Ingest a run bundle (idempotent by run_hash)",
-          status_code=201)
+    @post(
+        "/ingest/runs",
+        operation_id="ingestRun",
+        summary="Ingest a run bundle (idempotent by run_hash)",
+        status_code=201,
+    )
     async def ingest(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:write")
@@ -41,7 +45,8 @@ class RunsController(Controller):
 
     @get("/runs", operation_id="listRuns", summary="List runs in your workspace, most recent first")
     async def list_runs(
-        self, request: Request[Any, Any, Any],
+        self,
+        request: Request[Any, Any, Any],
         limit: int = Parameter(default=50, ge=1, le=200),
         cursor: str | None = None,
         backend: str | None = Parameter(default=None, description="provider/name, e.g. ibm/ibm_kyiv"),
@@ -57,8 +62,11 @@ class RunsController(Controller):
             resp.headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
         return resp
 
-    @get("/runs/{run_id:str}", operation_id="getRun",
-         summary="The full provenance document (qlprov/run/1.0); re-hashes to its run_hash")
+    @get(
+        "/runs/{run_id:str}",
+        operation_id="getRun",
+        summary="The full provenance document (qlprov/run/1.0); re-hashes to its run_hash",
+    )
     async def get_run(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:read")
@@ -105,8 +113,13 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             out = {"line": line_no, "error": err.problem()}
         return orjson.dumps(out) + b"\n"
 
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-store")],
+        }
+    )
 
     async def flush(done: set[asyncio.Task[bytes]]) -> None:
         body = b"".join(t.result() for t in done)
@@ -132,8 +145,9 @@ class MethodNotAllowed(QLError):
 
 
 async def _send_problem(send: Send, problem: dict[str, Any], status: int) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json")]})
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/problem+json")]}
+    )
     await send({"type": "http.response.body", "body": orjson.dumps(problem), "more_body": False})
 
 
