@@ -23,7 +23,7 @@ from ulid import ULID
 from qlcore.bus import Bus, connect
 from qlcore.config import Settings, load_settings
 from qlcore.db import make_pool
-from qlcore.errors import Conflict
+from qlcore.errors import Conflict, Unavailable
 from qlcore.logging import configure_logging
 from qlcore.projection import Projection, ProjectionRunner
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
@@ -47,6 +47,34 @@ class ServiceContext:
     stop: asyncio.Event
     instance_id: str = field(default_factory=lambda: str(ULID()))
     state: dict[str, object] = field(default_factory=dict)
+
+    async def applied(self, seq: int, timeout: float = 10.0) -> None:
+        """Read-your-writes: return once this service's read model includes log sequence ``seq``.
+
+        On the projection leader the runner's in-memory position is awaited (woken on each
+        commit); a standby instance watches the stored checkpoint. A bounded wait either way: a
+        stalled projection is a 503 :class:`Unavailable`, never a hang.
+        """
+        runner = self.runner
+        if runner is None or seq <= 0:
+            return
+        try:
+            if runner.leader:
+                await runner.wait_for(seq, timeout)
+                return
+            async with asyncio.timeout(timeout):
+                delay = 0.005
+                while await runner.stored_position() < seq:
+                    await asyncio.sleep(delay)
+                    delay = min(0.1, delay * 2)
+        except TimeoutError as exc:
+            raise Unavailable(
+                f"the {self.name} read model has not reached position {seq} yet; retry", retry_after=5
+            ) from exc
+
+    async def caught_up(self, timeout: float = 10.0) -> None:
+        """Return once the read model includes everything in the log now."""
+        await self.applied(await self.bus.last_seq(), timeout)
 
 
 Register = Callable[[RpcServer, ServiceContext], None]

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 from psycopg import AsyncConnection
-from qlcore.errors import NotFound, Unavailable
+from qlcore.errors import NotFound
 from qlcore.events import new_event_id, utcnow
 from qlcore.events.attestation import ComplianceEvaluated, FrameworkEnabled
 from qlcore.rpc import RpcContext
@@ -48,20 +48,7 @@ def catalog_of(ctx: ServiceContext) -> FrameworkCatalog:
 
 async def wait_applied(ctx: ServiceContext, seq: int, timeout: float = 10.0) -> None:
     """Wait until this service's read model has applied ``seq`` (503 when it does not in time)."""
-    runner = ctx.runner
-    assert runner is not None
-    try:
-        if runner.leader:
-            await runner.wait_for(seq, timeout)
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while await runner.stored_position() < seq:
-            if loop.time() > deadline:
-                raise TimeoutError
-            await asyncio.sleep(0.02)
-    except TimeoutError as exc:
-        raise Unavailable(f"the attestation read model did not reach event {seq} in {timeout:g} s") from exc
+    await ctx.applied(seq, timeout)
 
 
 async def caught_up(ctx: ServiceContext) -> None:

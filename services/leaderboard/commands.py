@@ -24,7 +24,7 @@ import re
 
 import msgspec
 import structlog
-from qlcore.errors import Unavailable, Unprocessable
+from qlcore.errors import Unprocessable
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
 from qlcore.service import ServiceContext
 
@@ -78,24 +78,8 @@ def validate(index: int, obs: Observation) -> None:
 
 
 async def wait_applied(ctx: ServiceContext, seq: int, timeout: float = 30.0) -> None:
-    """Wait until the read model has applied ``seq`` (in this process when it leads the projection,
-    through the stored checkpoint when another instance does)."""
-    runner = ctx.runner
-    if runner is None or seq <= 0:
-        return
-    try:
-        if runner.leader:
-            await runner.wait_for(seq, timeout)
-            return
-        async with asyncio.timeout(timeout):
-            delay = 0.005
-            while await runner.stored_position() < seq:
-                await asyncio.sleep(delay)
-                delay = min(0.2, delay * 2)
-    except TimeoutError:
-        raise Unavailable(
-            f"the leaderboard read model has not reached sequence {seq}; retry later", retry_after=5
-        ) from None
+    """Wait until the read model has applied ``seq`` (see ``ServiceContext.applied``)."""
+    await ctx.applied(seq, timeout)
 
 
 async def import_batch(ctx: ServiceContext, req: RpcRequest) -> RpcReply:

@@ -58,19 +58,9 @@ def mail_transport(settings: Settings, env: Mapping[str, str]) -> MailTransport:
 
 
 async def wait_applied(ctx: ServiceContext, seq: int, timeout: float = 10.0) -> None:
-    """Wait until the identity projection has applied ``seq`` (leader in-process, else poll the
-    stored checkpoint), so the caller's next request sees the command's effect."""
-    runner = ctx.runner
-    assert runner is not None
-    if runner.leader:
-        await runner.wait_for(seq, timeout)
-        return
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while await runner.stored_position() < seq:
-        if loop.time() > deadline:
-            raise TimeoutError(f"identity model did not reach {seq}")
-        await asyncio.sleep(0.02)
+    """Wait until the identity projection has applied ``seq``, so the caller's next request sees the
+    command's effect (see ``ServiceContext.applied``)."""
+    await ctx.applied(seq, timeout)
 
 
 @dataclass
