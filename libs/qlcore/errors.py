@@ -7,8 +7,11 @@ from typing import Any
 import msgspec
 
 __all__ = [
+    "BadRequest",
     "Conflict",
     "Forbidden",
+    "MethodNotAllowed",
+    "NotAcceptable",
     "NotFound",
     "PayloadTooLarge",
     "Problem",
@@ -61,6 +64,10 @@ class QLError(Exception):
         return p.to_dict(self.extra)
 
 
+class BadRequest(QLError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
 class Unauthorized(QLError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
@@ -71,6 +78,14 @@ class Forbidden(QLError):
 
 class NotFound(QLError):
     status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(QLError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(QLError):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
 
 
 class Conflict(QLError):

@@ -7,7 +7,7 @@ the gateway passes on in the request body (``if_none_match``).
 
 from __future__ import annotations
 
-from qlcore.errors import QLError
+from qlcore.errors import BadRequest, NotAcceptable, QLError
 from qlcore.rpc import RpcReply
 
 from services.card.domain.http_cache import if_none_match, strong_etag
@@ -25,14 +25,6 @@ __all__ = [
 
 CARD_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 """Card JSON, pages and citations: short, because a new version or a withdrawal must show soon."""
-
-
-class BadRequest(QLError):
-    status, slug, title = 400, "bad-request", "Bad request"
-
-
-class NotAcceptable(QLError):
-    status, slug, title = 406, "not-acceptable", "Not acceptable"
 
 
 class Gone(QLError):

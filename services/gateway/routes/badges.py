@@ -28,7 +28,7 @@ import orjson
 from litestar import asgi
 from litestar.types import HTTPResponseStartEvent, Receive, Scope, Send
 from qlcore import rpc
-from qlcore.errors import QLError
+from qlcore.errors import MethodNotAllowed, NotFound, QLError
 
 from services.card.changes import ALL, changed_subject
 from services.card.domain.http_cache import if_none_match
@@ -154,14 +154,6 @@ async def _problem(send: Send, err: QLError, path: str, extra: list[tuple[bytes,
     await _answer(send, err.status, headers + (extra or []), body)
 
 
-class _MethodNotAllowed(QLError):
-    status, slug, title = 405, "method-not-allowed", "Method not allowed"
-
-
-class _NoSuchBadge(QLError):
-    status, slug, title = 404, "not-found", "Not found"
-
-
 @asgi("/badge", is_mount=True, copy_scope=True)
 async def badge_route(scope: Scope, receive: Receive, send: Send) -> None:
     """Badges: no auth, no cookies, strong ETag, ``Cache-Control: public``, 304 on If-None-Match."""
@@ -169,11 +161,11 @@ async def badge_route(scope: Scope, receive: Receive, send: Send) -> None:
     path = raw.decode("latin-1")
     method = scope["method"]  # type: ignore[typeddict-item]  # mounted for HTTP only
     if method not in ("GET", "HEAD"):
-        await _problem(send, _MethodNotAllowed("badges are read with GET or HEAD"), path, [(b"allow", b"GET, HEAD")])
+        await _problem(send, MethodNotAllowed("badges are read with GET or HEAD"), path, [(b"allow", b"GET, HEAD")])
         return
     match = _PATH.match(raw)
     if match is None:
-        await _problem(send, _NoSuchBadge("a badge is /badge/{slug}/{type}.svg or .json"), path)
+        await _problem(send, NotFound("a badge is /badge/{slug}/{type}.svg or .json"), path)
         return
     try:
         entry = await badge_cache(scope["litestar_app"].state).get(match[1].decode(), match[2].decode())

@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, asgi, get, post
 from litestar.params import Parameter
 from litestar.types import Receive, Scope, Send
 from qlcore import rpc
-from qlcore.errors import PayloadTooLarge, QLError
+from qlcore.errors import MethodNotAllowed, PayloadTooLarge, QLError
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
@@ -138,10 +138,6 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
         done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         await flush(done)
     await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-class MethodNotAllowed(QLError):
-    status, slug, title = 405, "method-not-allowed", "Method not allowed"
 
 
 async def _send_problem(send: Send, problem: dict[str, Any], status: int) -> None:
