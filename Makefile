@@ -44,10 +44,10 @@ bench: $(STAMP) ## Run the benchmarks; figures printed and written under bench/r
 	  echo "warning: no wrk; HTTP load benchmarks fall back to a Python client (apt-get install wrk)"
 	$(PY) -m bench $(BENCH_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy on libs/
+lint: $(STAMP) ## ruff (lint + format check) and mypy on libs/ and services/
 	$(VENV)/bin/ruff check libs services tests bench
 	$(VENV)/bin/ruff format --check libs services tests bench
-	$(VENV)/bin/mypy libs
+	$(VENV)/bin/mypy libs services
 
 format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix libs services tests bench

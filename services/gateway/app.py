@@ -45,7 +45,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
         finally:
             log.info(
                 "http.request",
-                method=scope["method"],
+                method=scope.get("method"),
                 path=scope["path"],
                 status=status,
                 ms=round((time.perf_counter() - t0) * 1000, 2),

@@ -13,6 +13,7 @@ Login throttling counters live beside these tables but are not part of the read 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import psycopg
@@ -149,10 +150,10 @@ def month_of(rfc3339: str) -> str:
 
 
 class IdentityProjection:
-    service = "gateway"
-    ddl = DDL
-    tables = TABLES
-    handles = frozenset(str(t.__struct_config__.tag) for t in HANDLED)
+    service: str = "gateway"
+    ddl: str = DDL
+    tables: Sequence[tuple[str, str]] = TABLES
+    handles: frozenset[str] | None = frozenset(str(t.__struct_config__.tag) for t in HANDLED)
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:

@@ -1,5 +1,7 @@
 """Every controller the gateway serves; a new resource adds its controller here."""
 
+from typing import Any
+
 from services.gateway.routes.attestation import AttestationsController, TrustController, WellKnownController
 from services.gateway.routes.auth import AuthController
 from services.gateway.routes.badges import badge_route
@@ -14,7 +16,7 @@ from services.gateway.routes.verify_page import VerifyEmailPage
 
 __all__ = ["CONTROLLERS"]
 
-CONTROLLERS: list[object] = [
+CONTROLLERS: list[Any] = [
     SystemController,
     RunsController,
     ingest_stream,
