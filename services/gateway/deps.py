@@ -194,4 +194,7 @@ async def forward(
     """Call a service and return its reply as the HTTP response, body untouched."""
     gw = gw_of(request)
     reply = await rpc.call(gw.nc, gw.settings, service, op, body, gw.ctx(principal), timeout=timeout)
-    return Response(reply.body, status_code=reply.status, media_type=reply.content_type, headers=reply.headers or None)
+    media_type = reply.content_type
+    if media_type.startswith("text/"):  # litestar appends "; charset=utf-8" to text/* itself
+        media_type = media_type.split(";", 1)[0]
+    return Response(reply.body, status_code=reply.status, media_type=media_type, headers=reply.headers or None)

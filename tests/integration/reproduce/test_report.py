@@ -83,7 +83,7 @@ async def test_report_format_negotiation(stack: Stack, reported: dict[str, Any])
         as_json = await c.get(url + "?format=json", headers={"Accept": "text/html"})
         bad = await c.get(url + "?format=xml")
     for r in (browser, forced):
-        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
         assert "<svg" in r.text and "default-src 'none'" in r.headers["content-security-policy"]
     assert as_json.headers["content-type"].startswith("application/json") and as_json.json()["run_id"]
     assert bad.status_code == 422
