@@ -31,6 +31,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_base_url: str = ""
     request_timeout: float = 10.0
     stream_replicas: int = 1  # 3 on the production JetStream cluster
+    projection_linger_ms: float = 25.0  # wait this long for a fuller batch (qlcore.projection)
     gc_tuning: bool = False  # service processes (qlcore.service.main) turn it on; in-process tests do not
 
     @property
@@ -72,6 +73,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "max_bundle_bytes": int(e.get("QL_MAX_BUNDLE_BYTES", str(4 * 1024 * 1024))),
         "public_base_url": e.get("QL_PUBLIC_BASE_URL", ""),
         "stream_replicas": int(e.get("QL_STREAM_REPLICAS", "1")),
+        "projection_linger_ms": float(e.get("QL_PROJECTION_LINGER_MS", "25")),
     }
     values.update(overrides)
     ns = str(values["namespace"])
