@@ -97,8 +97,9 @@ async def _visibility(s: RunningStack, bundles: list[bytes], rate: float) -> dic
             acked = time.perf_counter()
             ingest_lat.append((acked - t) * 1000)
             run_id = r.json()["run_id"]
-            while (await c.get(f"/api/v1/runs/{run_id}")).status_code != 200:
-                await asyncio.sleep(0.002)
+            async with asyncio.timeout(60):  # a stalled projection fails the benchmark, never hangs it
+                while (await c.get(f"/api/v1/runs/{run_id}")).status_code != 200:
+                    await asyncio.sleep(0.002)
             lags.append((time.perf_counter() - acked) * 1000)
 
         tasks = []

@@ -127,14 +127,16 @@ class ProjectionRunner:
             await self._release()
 
     async def _step(self) -> None:
-        if self._psub is None:
-            await self._subscribe()
-        try:
-            msgs = await self._psub.fetch(self.batch, timeout=0.5)
-        except TimeoutError:
-            return
-        msgs = await self._linger(msgs)
+        # fetch and apply under one lock: a replay (which drops and recreates the subscription)
+        # waits for the batch in hand instead of pulling the subscription from under it
         async with self._lock:
+            if self._psub is None:
+                await self._subscribe()
+            try:
+                msgs = await self._psub.fetch(self.batch, timeout=0.5)
+            except TimeoutError:
+                return
+            msgs = await self._linger(msgs)
             try:
                 await self._apply_batch(msgs)
             except BaseException:

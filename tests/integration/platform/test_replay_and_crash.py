@@ -145,3 +145,39 @@ async def _rows(settings: Settings) -> int:
     async with await psycopg.AsyncConnection.connect(settings.database_url) as conn:
         row = await (await conn.execute(f'SELECT count(*) FROM "{settings.schema("provenance")}".runs')).fetchone()
     return int(row[0]) if row else 0
+
+
+async def test_replay_while_events_keep_arriving(stack: Stack) -> None:
+    """A replay racing live traffic (as in the benchmark) must neither crash the runner nor lose events."""
+    t = await stack.tenant()
+    stop = asyncio.Event()
+
+    async def traffic() -> int:
+        n = 0
+        async with stack.client(t) as c:
+            while not stop.is_set():
+                r = await c.post("/api/v1/ingest/runs", json=bundle(70_000 + n))
+                assert r.status_code == 201, r.text
+                n += 1
+        return n
+
+    producer = asyncio.create_task(traffic())
+    for _ in range(3):
+        replay = (await stack.call("provenance", "ops.replay", timeout=120)).json()
+        assert replay["events"] > 0
+    stop.set()
+    sent = await producer
+    await stack.wait_caught_up("provenance")
+    async with stack.client(t) as c:
+        assert len([x async for x in _all_runs(c)]) == sent
+    status = (await stack.call("provenance", "ops.status")).json()
+    assert status["dead_letters"] == 0 and status["lag"] == 0
+
+
+async def _all_runs(c: object) -> object:
+    url: str | None = "/api/v1/runs?limit=200"
+    while url:
+        r = await c.get(url)  # type: ignore[attr-defined]
+        for x in r.json():
+            yield x
+        url = r.links.get("next", {}).get("url")
