@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,12 +31,10 @@ import nats
 from qlcore import rpc
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, write_results
+from bench.http_load import RUNS, generator_name, measure_http
 
 __all__ = ["run"]
 
-RUNS = 3
-CONNECTIONS = 64
-SECONDS = 5
 UNCACHED_REQUESTS = 300
 TARGETS = {"leaderboard_200_req_per_s": 1000, "trend_200_req_per_s": 1000, "import_events_per_s": 100}
 
@@ -76,51 +71,6 @@ async def _replays(s: RunningStack) -> list[dict[str, Any]]:
     finally:
         await nc.close()
     return out
-
-
-def _wrk(url: str, headers: dict[str, str]) -> dict[str, Any]:
-    args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
-    for k, v in headers.items():
-        args += ["-H", f"{k}: {v}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, timeout=SECONDS + 30, check=True).stdout
-    rps, bad = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"req_per_s": float(rps[1]) if rps else 0.0, "bad_responses": int(bad[1]) if bad else 0}
-
-
-async def _httpx_load(url: str, headers: dict[str, str], expect: int) -> dict[str, Any]:
-    """The fallback without wrk: far slower than the server, so it measures itself as much."""
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    done = bad = 0
-    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as c:
-        deadline = time.perf_counter() + SECONDS
-
-        async def worker() -> None:
-            nonlocal done, bad
-            while time.perf_counter() < deadline:
-                r = await c.get(url)
-                done, bad = done + 1, bad + (r.status_code != expect)
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
-        return {"req_per_s": round(done / (time.perf_counter() - t0), 1), "bad_responses": bad}
-
-
-def _load(url: str, headers: dict[str, str], expect: int) -> dict[str, Any]:
-    with httpx.Client(headers=headers, timeout=10) as c:  # correctness first, then load
-        r = c.get(url)
-        if r.status_code != expect:
-            raise RuntimeError(f"{url} answered {r.status_code}, expected {expect}: {r.text[:200]}")
-    runs = [
-        _wrk(url, headers) if shutil.which("wrk") else asyncio.run(_httpx_load(url, headers, expect))
-        for _ in range(RUNS)
-    ]
-    rates = [r["req_per_s"] for r in runs]
-    return {
-        "median_req_per_s": round(statistics.median(rates), 1),
-        "runs_req_per_s": rates,
-        "bad_responses": sum(r["bad_responses"] for r in runs),
-        "expect_status": expect,
-    }
 
 
 async def _uncached_round(c: httpx.AsyncClient, as_ofs: list[str], clients: int) -> tuple[float, int]:
@@ -175,14 +125,14 @@ def run(results_dir: Path) -> dict[str, Any]:
         }
         for name, path in routes.items():
             url = s.base_url + path
-            figures[f"{name}_200"] = _load(url, {}, 200)
+            figures[f"{name}_200"] = measure_http(url, {}, 200)
             if not name.endswith("_page"):
-                figures[f"{name}_304"] = _load(url, {"If-None-Match": httpx.get(url).headers["etag"]}, 304)
+                figures[f"{name}_304"] = measure_http(url, {"If-None-Match": httpx.get(url).headers["etag"]}, 304)
         figures["leaderboard_uncached_200"] = asyncio.run(_uncached(s.base_url))
         replays = asyncio.run(_replays(s))
     data = {
         "load_average_after": [round(x, 2) for x in os.getloadavg()],  # other work on the machine skews figures
-        "load_generator": "wrk -t1 -c64" if shutil.which("wrk") else "httpx, 64 connections (wrk not installed)",
+        "load_generator": generator_name(),
         "runs": RUNS,
         "corpus": {"snapshots": len(observations), "devices": len({o.device for o in observations})},
         "import": imports,
