@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from tests.fixtures import Stack
+from tests.integration.platform.bundles import bundle as platform_bundle
 
 __all__ = ["User", "bundle", "outbox_mails", "read_mail", "signup", "verification_token", "wait_for_mail"]
 
@@ -23,26 +24,7 @@ _TOKEN = re.compile(r"ql_verify_[0-9A-Za-z]+")
 
 def bundle(tag: str) -> dict[str, Any]:
     """The smallest valid run document; ``tag`` makes its run_hash unique."""
-    return {
-        "schema": "qlprov/run/1.0",
-        "created_at": "2025-02-26T10:00:00Z",
-        "program": {"name": "bell", "format": "openqasm3", "source": f"// {tag}\nOPENQASM 3.0;"},
-        "backend": {"provider": "ibm", "name": "ibm_kyiv", "num_qubits": 127},
-        "calibration": {
-            "taken_at": "2025-02-26T08:00:00Z",
-            "qubits": [{"qubit": 0, "t1_us": 250.5, "t2_us": None, "readout_error": 0.012}],
-            "gates": [{"gate": "ecr", "qubits": [0, 1], "error": 0.0071, "duration_ns": 660.0}],
-        },
-        "execution": {
-            "shots": 4096,
-            "status": "completed",
-            "job_id": "j1",
-            "submitted_at": "2025-02-26T10:00:00Z",
-            "completed_at": "2025-02-26T10:01:00Z",
-        },
-        "results": {"counts": {"00": 2000, "11": 2096}},
-        "environment": {"sdk": {"name": "quantumledger-sdk", "version": "0.1.0"}, "packages": {}, "python": "3.11.7"},
-    }
+    return platform_bundle(tag)
 
 
 def outbox(stack: Stack) -> Path:

@@ -40,7 +40,12 @@ _BASE: dict[str, Any] = {
 
 
 def bundle(
-    i: int = 0, *, created_at: str | None = None, backend: str = "ibm_kyiv", status: str = "completed", **extra: Any
+    i: int | str = 0,
+    *,
+    created_at: str | None = None,
+    backend: str = "ibm_kyiv",
+    status: str = "completed",
+    **extra: Any,
 ) -> dict[str, Any]:
     b = copy.deepcopy(_BASE)
     b["execution"]["job_id"] = f"job-{i}"
