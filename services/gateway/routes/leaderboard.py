@@ -101,14 +101,7 @@ class LeaderboardController(Controller):
         to: str | None = Parameter(default=None, description="date (inclusive) or RFC 3339 time"),
         bucket: str = Parameter(default="day", description="day or week (ISO weeks, Monday 00:00 UTC)"),
     ) -> Response[bytes]:
-        query = {
-            "provider": provider,
-            "backend": backend_id,
-            "metric": metric,
-            "from": from_,
-            "to": to,
-            "bucket": bucket,
-        }
+        query = _trend_query(provider, backend_id, metric, from_, to, bucket)
         return await _public(request, "trend.get", query)
 
 
@@ -146,14 +139,7 @@ class LeaderboardPagesController(Controller):
         to: str | None = None,
         bucket: str = "day",
     ) -> Response[bytes]:
-        query = {
-            "provider": provider,
-            "backend": backend_id,
-            "metric": metric,
-            "from": from_,
-            "to": to,
-            "bucket": bucket,
-        }
+        query = _trend_query(provider, backend_id, metric, from_, to, bucket)
         return await _public(request, "trend.page", query)
 
     @get("/backends/{provider:str}/{backend_id:str}/trend.svg")
@@ -167,12 +153,12 @@ class LeaderboardPagesController(Controller):
         to: str | None = None,
         bucket: str = "day",
     ) -> Response[bytes]:
-        query = {
-            "provider": provider,
-            "backend": backend_id,
-            "metric": metric,
-            "from": from_,
-            "to": to,
-            "bucket": bucket,
-        }
+        query = _trend_query(provider, backend_id, metric, from_, to, bucket)
         return await _public(request, "trend.svg", query)
+
+
+def _trend_query(
+    provider: str, backend: str, metric: str, from_: str | None, to: str | None, bucket: str
+) -> dict[str, Any]:
+    """The trend query every trend route (JSON, page, SVG) sends to the leaderboard service."""
+    return {"provider": provider, "backend": backend, "metric": metric, "from": from_, "to": to, "bucket": bucket}
