@@ -8,7 +8,7 @@ duplicate within its de-duplication window.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import nats
 from nats.aio.client import Client as NATS
@@ -54,11 +54,15 @@ class Bus:
             duplicate_window=DEDUP_WINDOW_S,
             max_msg_size=-1,
             num_replicas=s.stream_replicas,
+            allow_direct=True,  # read models fetch documents back by sequence (qlcore.runlog)
         )
         try:
-            await self.js.stream_info(s.stream)
+            info = await self.js.stream_info(s.stream)
         except NotFoundError:
             await self.js.add_stream(cfg)
+            return
+        if not info.config.allow_direct:  # a log created by an older version: enable direct gets
+            await self.js.update_stream(replace(info.config, allow_direct=True))
 
     def subject_for(self, event: Event) -> str:
         return f"{self.settings.log_subject_prefix}.{event.type}"

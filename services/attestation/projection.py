@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 import msgspec
 import psycopg
-from qlcore.document import decode_document
 from qlcore.events import ApiKeyCreated, ApiKeyRevoked, Event, OrgCreated, RunIngested, WorkspaceCreated
 from qlcore.events.attestation import (
     AttestationIssued,
@@ -33,6 +32,7 @@ from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubm
 from qlcore.events.reproduce import ReproductionCompleted
 
 from services.attestation.domain import RunFacts, run_facts_from_document
+from services.attestation.domain.snapshot import decode_facts_document
 
 __all__ = ["DDL", "AttestationProjection", "facts_of"]
 
@@ -87,7 +87,7 @@ def facts_of(event: RunIngested) -> RunFacts:
     still becomes a run (with only its schema), so it fails the rules instead of vanishing."""
     body = bytes(event.document)
     try:
-        return run_facts_from_document(event.run_id, event.run_hash, decode_document(body))
+        return run_facts_from_document(event.run_id, event.run_hash, decode_facts_document(body))
     except (msgspec.ValidationError, msgspec.DecodeError):
         raw = msgspec.json.decode(body)
         schema = raw.get("schema") if isinstance(raw, dict) else None

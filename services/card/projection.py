@@ -1,8 +1,8 @@
 """The card read model, built from the run log alone.
 
 * ``runs`` - every ingested run: what a card shows and scores (program hash, backend, shots,
-  calibration time, counts) and the document bytes for the public provenance link (``bytea``
-  with STORAGE EXTERNAL, never ``jsonb``: it is only ever returned whole, see design.md);
+  calibration time, counts) and the log sequence of its event: the public provenance link reads
+  the document back from the log (``qlcore.runlog``, decision 0007);
 * ``cards`` - one row per card (concept): its current version and state;
 * ``card_versions`` - every published version (the Zenodo model);
 * ``reproductions`` - independent reproductions submitted to a card and the reproduce
@@ -99,7 +99,7 @@ class CardProjection:
         await cur.execute(
             "INSERT INTO runs (run_id, workspace_id, run_hash, hash_verified, program_name, program_hash,"
             " backend_provider, backend_name, num_qubits, shots, calibration_taken_at, created_at, status,"
-            " counts, seq, document) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+            " counts, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
             " ON CONFLICT (run_id) DO NOTHING",
             (
                 event.run_id,
@@ -117,7 +117,6 @@ class CardProjection:
                 f.status,
                 Jsonb(f.counts),
                 seq,
-                body,
             ),
         )
 

@@ -8,6 +8,7 @@ badge is an image in someone's README; shields.io shows an error for a non-2xx e
 from __future__ import annotations
 
 import msgspec
+from qlcore import runlog
 from qlcore.errors import NotFound, Unprocessable
 from qlcore.hashing import with_hash
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer
@@ -130,10 +131,11 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
         q: CardQuery = req.json(CardQuery)
         row = await published(q)
         async with ctx.pool.connection() as conn:
-            found = await store.run_document(conn, row.card.run.run_id)
+            found = await store.run_ref(conn, row.card.run.run_id)
         if found is None:  # the card's run is always in the read model; guard the type
             raise NotFound(f"no provenance document for {q.slug!r}")
-        document, run_hash = found
+        seq, run_hash = found
+        document = await runlog.document_at(ctx.bus, seq, row.card.run.run_id)
         return cacheable(
             with_hash(document, run_hash), "application/json", q.if_none_match, cache_control="public, max-age=300"
         )

@@ -19,7 +19,7 @@ __all__ = [
     "reproduction_of",
     "reproductions",
     "run",
-    "run_document",
+    "run_ref",
     "slugs_like",
 ]
 
@@ -96,9 +96,10 @@ async def run(conn: psycopg.AsyncConnection, run_id: str) -> RunRow | None:
     return None if row is None else _run_row(row)
 
 
-async def run_document(conn: psycopg.AsyncConnection, run_id: str) -> tuple[bytes, str] | None:
-    row = await (await conn.execute("SELECT document, run_hash FROM runs WHERE run_id = %s", (run_id,))).fetchone()
-    return None if row is None else (bytes(row[0]), str(row[1]))
+async def run_ref(conn: psycopg.AsyncConnection, run_id: str) -> tuple[int, str] | None:
+    """Where the run's document is in the log, and its hash: ``(seq, run_hash)``."""
+    row = await (await conn.execute("SELECT seq, run_hash FROM runs WHERE run_id = %s", (run_id,))).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 async def _card(conn: psycopg.AsyncConnection, where: str, value: str) -> CardRow | None:

@@ -18,10 +18,9 @@ CREATE TABLE IF NOT EXISTS runs (
     created_at text NOT NULL,
     status text NOT NULL,
     counts jsonb NOT NULL,
-    seq bigint NOT NULL,
-    document bytea NOT NULL
+    seq bigint NOT NULL
 );
-ALTER TABLE runs ALTER COLUMN document SET STORAGE EXTERNAL;
+ALTER TABLE runs DROP COLUMN IF EXISTS document;  -- read models before decision 0007 kept a copy
 CREATE TABLE IF NOT EXISTS cards (
     concept_id text PRIMARY KEY,
     slug text NOT NULL UNIQUE,

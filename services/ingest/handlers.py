@@ -8,7 +8,6 @@ from qlcore.errors import Unauthorized
 from qlcore.events import RunIngested, utcnow
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 from qlcore.service import ServiceContext
-from ulid import ULID
 
 from services.ingest import store
 from services.ingest.domain import prepare
@@ -19,13 +18,14 @@ log = structlog.get_logger("ingest")
 
 
 def register(rpc: RpcServer, ctx: ServiceContext) -> None:
+    claimer = store.Claimer(ctx.pool)
+
     async def ingest_run(req: RpcRequest) -> RpcReply:
         ws = req.ctx.workspace_id
         if not ws:
             raise Unauthorized("ingest needs a workspace")
         prepared = prepare(req.body, ctx.settings.max_bundle_bytes)
-        async with ctx.pool.connection() as conn:
-            c = await store.claim(conn, ws, prepared.run_hash, str(ULID()))
+        c = await claimer.claim(ws, prepared.run_hash)
         structlog.contextvars.bind_contextvars(run_id=c.run_id)
         if not c.logged:
             event = RunIngested.new(

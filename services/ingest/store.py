@@ -7,13 +7,16 @@ model, and rebuilds the logged claims from ``run.ingested`` events on a replay.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool
 from qlcore.events import Event, RunIngested
+from ulid import ULID
 
-__all__ = ["Claim", "ClaimsProjection", "claim"]
+__all__ = ["Claim", "Claimer", "ClaimsProjection", "claim_many"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -33,17 +36,69 @@ class Claim:
     logged: bool
 
 
-async def claim(conn: psycopg.AsyncConnection, workspace_id: str, run_hash: str, run_id: str) -> Claim:
-    """Insert the claim or return the existing one (``new`` tells which); atomic under concurrency."""
-    cur = await conn.execute(
-        "INSERT INTO claims (workspace_id, run_hash, run_id) VALUES (%s, %s, %s) "
-        "ON CONFLICT (workspace_id, run_hash) DO UPDATE SET run_hash = EXCLUDED.run_hash "
-        "RETURNING run_id, (xmax = 0) AS inserted, logged_seq IS NOT NULL",
-        (workspace_id, run_hash, run_id),
-    )
-    row = await cur.fetchone()
-    assert row is not None
-    return Claim(run_id=row[0], new=bool(row[1]), logged=bool(row[2]))
+_CLAIM_MANY = (
+    "INSERT INTO claims (workspace_id, run_hash, run_id)"
+    " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
+    " ON CONFLICT (workspace_id, run_hash) DO UPDATE SET run_hash = EXCLUDED.run_hash"
+    " RETURNING workspace_id, run_hash, run_id, (xmax = 0) AS inserted, logged_seq IS NOT NULL"
+)
+
+
+async def claim_many(conn: psycopg.AsyncConnection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Claim]:
+    """Claim ``(workspace_id, run_hash)`` keys in one statement: insert each or return the existing claim.
+
+    Atomic under concurrency (``ON CONFLICT``); keys are deduplicated and sorted, so two batches
+    lock rows in the same order and cannot deadlock. A key given twice is claimed once: ``new``
+    is true for one caller at most (see :class:`Claimer`).
+    """
+    unique = sorted(set(keys))
+    ws, hashes = [k[0] for k in unique], [k[1] for k in unique]
+    cur = await conn.execute(_CLAIM_MANY, (ws, hashes, [str(ULID()) for _ in unique]))
+    rows = await cur.fetchall()
+    return {(r[0], r[1]): Claim(run_id=r[2], new=bool(r[3]), logged=bool(r[4])) for r in rows}
+
+
+class Claimer:
+    """Group commit for claims: requests that arrive while a batch is in PostgreSQL go in the next one.
+
+    One statement and one commit for a batch instead of one per bundle; under a trickle every
+    batch holds one claim and waits for nothing, under load batches grow with the load.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+        self._waiting: list[tuple[tuple[str, str], asyncio.Future[Claim]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def claim(self, workspace_id: str, run_hash: str) -> Claim:
+        fut: asyncio.Future[Claim] = asyncio.get_running_loop().create_future()
+        self._waiting.append(((workspace_id, run_hash), fut))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await fut
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    async with self.pool.connection() as conn:
+                        claims = await claim_many(conn, [key for key, _ in batch])
+                except Exception as exc:  # every caller in the batch gets the error (a 5xx)
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(exc)
+                    continue
+                first: set[tuple[str, str]] = set()
+                for key, fut in batch:
+                    c = claims[key]
+                    if c.new and key in first:  # the same bundle twice in one batch: one run, one new
+                        c = Claim(c.run_id, new=False, logged=c.logged)
+                    first.add(key)
+                    if not fut.done():
+                        fut.set_result(c)
+        finally:
+            self._flusher = None
 
 
 class ClaimsProjection:

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import orjson
+from qlcore import runlog
 from qlcore.errors import NotFound, Unauthorized, Unprocessable
 from qlcore.hashing import with_hash
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
@@ -87,12 +88,13 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         async with ctx.pool.connection() as conn:
             row = await (
                 await conn.execute(
-                    "SELECT run_hash, document FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
+                    "SELECT run_hash, seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
                 )
             ).fetchone()
         if row is None:  # another workspace's run is indistinguishable from a missing one
             raise NotFound(f"no run {run_id!r} in this workspace")
-        return RpcReply(200, with_hash(bytes(row[1]), row[0]), "application/json")
+        document = await runlog.document_at(ctx.bus, row[1], run_id)
+        return RpcReply(200, with_hash(document, row[0]), "application/json")
 
     rpc.add("runs.list", list_runs)
     rpc.add("runs.get", get_run)

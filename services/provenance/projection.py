@@ -1,8 +1,8 @@
-"""Provenance read model: one row per run, the columns queries need plus the document bytes.
+"""Provenance read model: one row per run, the columns queries need and the log sequence of its event.
 
-The document is kept as uncompressed ``bytea`` (STORAGE EXTERNAL) rather than ``jsonb``:
-jsonb parsing and pglz compression cost ~0.5 ms CPU a row and halve ingest throughput
-(design.md, performance notes); the document is only ever returned whole.
+The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log by
+``seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay speed
+(``docs/decisions/0007-documents-read-from-the-log.md``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ CREATE TABLE IF NOT EXISTS runs (
     status text NOT NULL,
     created_at timestamptz NOT NULL,
     created_at_text text NOT NULL,
-    seq bigint NOT NULL,
-    document bytea NOT NULL
+    seq bigint NOT NULL
 );
-ALTER TABLE runs ALTER COLUMN document SET STORAGE EXTERNAL;
+ALTER TABLE runs DROP COLUMN IF EXISTS document;  -- read models before 0007 kept a copy
 CREATE INDEX IF NOT EXISTS runs_ws_recent ON runs (workspace_id, created_at DESC, run_id DESC);
 """
 
@@ -56,7 +55,7 @@ _summary = msgspec.json.Decoder(Summary)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -75,8 +74,7 @@ class RunsProjection:
         for event, seq in items:
             if not isinstance(event, RunIngested):
                 continue
-            body = bytes(event.document)
-            s = _summary.decode(body)
+            s = _summary.decode(event.document)
             rows.append(
                 (
                     event.run_id,
@@ -89,7 +87,6 @@ class RunsProjection:
                     s.created_at,
                     s.created_at,
                     seq,
-                    body,
                 )
             )
         if rows:  # executemany pipelines the inserts: one round trip per batch, not per row

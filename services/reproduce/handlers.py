@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 import orjson
 import structlog
+from qlcore import runlog
 from qlcore.errors import NotFound, QLError, Unauthorized, Unprocessable
 from qlcore.events.reproduce import ReproductionFailed, ReproductionRequested
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
@@ -110,7 +111,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         days, profile, seed = _validated(bytes(cmd.params))
         from services.reproduce.domain.reproduce import check_inputs
 
-        check_inputs(orjson.loads(run.document))
+        check_inputs(orjson.loads(await runlog.document_at(ctx.bus, run.seq, run.run_id)))
         config, queue, completions = parts()
         event = ReproductionRequested.new(
             actor=req.ctx.actor,

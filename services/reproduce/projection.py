@@ -1,8 +1,8 @@
 """The reproduce read model, built from the run log alone.
 
-* ``runs`` - every ingested run: the summary a report shows and the document bytes a
-  reproduction re-runs (``bytea`` with STORAGE EXTERNAL, never ``jsonb``: it is only read
-  whole, see design.md), with ``reproduction_of`` from the document's lineage;
+* ``runs`` - every ingested run: the summary a report shows, ``reproduction_of`` from the
+  document's lineage, and the log sequence of its event: a reproduction or a report reads the
+  document back from the log (``qlcore.runlog``, decision 0007);
 * ``reproductions`` - one row per job: ``reproduction.requested`` makes it ``pending``, the
   first ``reproduction.completed`` / ``reproduction.failed`` of that job settles it for good
   (a duplicate terminal event, e.g. from a job run twice, changes nothing);
@@ -60,7 +60,7 @@ _summary = msgspec.json.Decoder(RunSummary)
 
 _INSERT_RUN = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, reproduction_of, program_name, provider, backend_name,"
-    " shots, status, created_at, seq, document) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " shots, status, created_at, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 _REQUESTED = (
@@ -90,11 +90,10 @@ _FAILED = (
 
 
 def _run_row(event: RunIngested, seq: int) -> tuple[object, ...]:
-    body = bytes(event.document)
     try:
-        s = _summary.decode(body)
+        s = _summary.decode(event.document)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        s = RunSummary()  # ingest validated it; a summary we cannot read still keeps the document
+        s = RunSummary()  # ingest validated it; a summary we cannot read still keeps the run
     lineage = s.lineage.reproduction_of if s.lineage else None
     return (
         event.run_id,
@@ -108,7 +107,6 @@ def _run_row(event: RunIngested, seq: int) -> tuple[object, ...]:
         s.execution.status,
         s.created_at,
         seq,
-        body,
     )
 
 

@@ -22,7 +22,7 @@ class RunRow(msgspec.Struct, frozen=True):
     shots: int
     status: str
     created_at: str
-    document: bytes
+    seq: int  # of its ``run.ingested`` event: the document is read back from the log
 
 
 class JobRow(msgspec.Struct, frozen=True):
@@ -59,7 +59,7 @@ class CardRow(msgspec.Struct, frozen=True):
 
 _RUN = (
     "SELECT run_id, workspace_id, run_hash, reproduction_of, program_name, provider, backend_name, shots,"
-    " status, created_at, document FROM runs"
+    " status, created_at, seq FROM runs"
 )
 _JOB = (
     "SELECT job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id, requested_at, status,"
@@ -69,7 +69,7 @@ _JOB = (
 
 
 def _run(r: Sequence[Any]) -> RunRow:
-    return RunRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bytes(r[10]))
+    return RunRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], int(r[10]))
 
 
 async def run(conn: psycopg.AsyncConnection, run_id: str) -> RunRow | None:

@@ -14,10 +14,9 @@ CREATE TABLE IF NOT EXISTS runs (
     shots integer NOT NULL,
     status text NOT NULL,
     created_at text NOT NULL,
-    seq bigint NOT NULL,
-    document bytea NOT NULL
+    seq bigint NOT NULL
 );
-ALTER TABLE runs ALTER COLUMN document SET STORAGE EXTERNAL;
+ALTER TABLE runs DROP COLUMN IF EXISTS document;  -- read models before decision 0007 kept a copy
 CREATE INDEX IF NOT EXISTS runs_ws_hash ON runs (workspace_id, run_hash);
 CREATE TABLE IF NOT EXISTS reproductions (
     job_id text PRIMARY KEY,

@@ -27,7 +27,7 @@ import orjson
 import structlog
 from nats import errors as nats_errors
 from nats.aio.msg import Msg
-from qlcore import rpc
+from qlcore import rpc, runlog
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
 from qlcore.service import ServiceContext
 
@@ -157,10 +157,11 @@ class Worker:
         if run.workspace_id != job.workspace_id:
             return self._failed(job, f"no run {job.run_id!r} in this workspace", 404, attempt)
         created_at = dt.datetime.fromisoformat(job.requested_at.replace("Z", "+00:00"))
+        document = orjson.loads(await runlog.document_at(self.ctx.bus, run.seq, run.run_id))
         try:
             outcome = await asyncio.to_thread(
                 reproduce,
-                orjson.loads(run.document),
+                document,
                 days=job.days,
                 profile=job.profile,
                 seed=job.seed,

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 import orjson
+from qlcore import runlog
 from qlcore.hashing import digest_hex
 from qlcore.rpc import RpcReply, json_reply
 from qlcore.service import ServiceContext
@@ -56,19 +57,20 @@ def _counts(document: bytes) -> dict[str, int]:
 
 
 async def report_reply(ctx: ServiceContext, run: store.RunRow, fmt: str, base_url: str) -> RpcReply:
-    document = orjson.loads(run.document)
     async with ctx.pool.connection() as conn:
         jobs = await store.jobs_of(conn, run.run_id)
         reproduced = await store.runs(conn, [j.reproduced_run_id for j in jobs if j.reproduced_run_id])
         card = await store.card_of(conn, run.run_id)
         original = await store.run_by_hash(conn, run.workspace_id, run.reproduction_of) if run.reproduction_of else None
+    bodies = await runlog.documents_at(ctx.bus, [(r.seq, r.run_id) for r in (run, *reproduced.values())])
+    document = orjson.loads(bodies[run.run_id])
     inputs = ReportInputs(
         run=run,
         document=document,
-        hash_verified=digest_hex(run.document) == run.run_hash,
+        hash_verified=digest_hex(bodies[run.run_id]) == run.run_hash,
         used_qubits=await asyncio.to_thread(used_qubits, document),
         jobs=jobs,
-        reproduced_counts={rid: _counts(r.document) for rid, r in reproduced.items()},
+        reproduced_counts={rid: _counts(bodies[rid]) for rid in reproduced},
         original=original,
         card=card,
     )

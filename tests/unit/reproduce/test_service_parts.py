@@ -80,9 +80,7 @@ def _inputs(**kw: Any) -> ReportInputs:
         "results": {"counts": {"000": 50, "111": 50}},
         "environment": {"sdk": {"name": "sdk", "version": "1"}, "packages": {"qiskit": "2"}, "python": "3.11"},
     }
-    run = RunRow(
-        "R1", "ws", "h1", None, "ghz", "ibm", "ibm_kyiv", 100, "completed", doc["created_at"], orjson.dumps(doc)
-    )
+    run = RunRow("R1", "ws", "h1", None, "ghz", "ibm", "ibm_kyiv", 100, "completed", doc["created_at"], 7)
     base: dict[str, Any] = dict(
         run=run,
         document=doc,

@@ -1,0 +1,61 @@
+"""Reading events back from the run log by stream sequence.
+
+Read models keep the columns their queries filter and sort on, plus the sequence of the event
+they came from; a document is read back from the log when a query returns it, instead of being
+copied into three read models (provenance, card, reproduce). The log is the source of truth
+anyway, and a copy in PostgreSQL (78 KB a run, TOASTed in ~40 chunks) cost more CPU than the
+rest of the projection: see ``docs/decisions/0007-documents-read-from-the-log.md``.
+
+Gets are JetStream *direct gets* (``allow_direct`` on the stream): any replica answers, without
+a round trip through the stream leader's API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import nats.errors
+from nats.js.errors import NotFoundError
+
+from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
+from qlcore.errors import QLError, Unavailable
+from qlcore.events.envelope import Event
+from qlcore.events.registry import decode_event
+from qlcore.events.runs import RunIngested
+
+__all__ = ["LogInconsistent", "document_at", "documents_at", "event_at"]
+
+
+class LogInconsistent(QLError):
+    """A read model points at a log entry that is missing or is not what it recorded."""
+
+    status = 500
+    slug = "log-inconsistent"
+    title = "Read model and run log disagree"
+
+
+async def event_at(bus: Bus, seq: int) -> Event:
+    """The event stored at ``seq`` in the run log (upcast to the current version)."""
+    try:
+        msg = await bus.js.get_msg(bus.settings.stream, seq=seq, direct=True)
+    except NotFoundError as exc:
+        raise LogInconsistent(f"no event at sequence {seq} of the run log") from exc
+    except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
+        raise Unavailable("the run log did not answer") from exc
+    h = msg.headers or {}
+    return decode_event(msg.data or b"", h.get(HDR_TYPE), int(h.get(HDR_VERSION, "1")))
+
+
+async def document_at(bus: Bus, seq: int, run_id: str) -> bytes:
+    """The canonical document bytes (without ``run_hash``) of run ``run_id``, logged at ``seq``."""
+    event = await event_at(bus, seq)
+    if not isinstance(event, RunIngested) or event.run_id != run_id:
+        raise LogInconsistent(f"the event at sequence {seq} is not the ingest of run {run_id}")
+    return bytes(event.document)
+
+
+async def documents_at(bus: Bus, refs: Sequence[tuple[int, str]]) -> dict[str, bytes]:
+    """Several documents at once, ``{run_id: bytes}`` for ``(seq, run_id)`` pairs (gets in parallel)."""
+    bodies = await asyncio.gather(*(document_at(bus, seq, run_id) for seq, run_id in refs))
+    return {run_id: body for (_, run_id), body in zip(refs, bodies, strict=True)}
