@@ -20,11 +20,13 @@ from qlcore.config import Settings
 from qlcore.events.envelope import Event
 from qlcore.events.registry import encode_event
 
-__all__ = ["HDR_TYPE", "HDR_VERSION", "HDR_WORKSPACE", "Appended", "Bus", "connect"]
+__all__ = ["HDR_RUN_HASH", "HDR_RUN_ID", "HDR_TYPE", "HDR_VERSION", "HDR_WORKSPACE", "Appended", "Bus", "connect"]
 
 HDR_TYPE = "Ql-Event-Type"
 HDR_VERSION = "Ql-Event-Version"
 HDR_WORKSPACE = "Ql-Workspace"
+HDR_RUN_ID = "Ql-Run-Id"
+HDR_RUN_HASH = "Ql-Run-Hash"
 DEDUP_WINDOW_S = 120.0
 
 
@@ -47,7 +49,7 @@ class Bus:
         s = self.settings
         cfg = StreamConfig(
             name=s.stream,
-            subjects=[f"{s.log_subject_prefix}.>"],
+            subjects=self._subjects(),
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             discard=DiscardPolicy.NEW,
@@ -61,8 +63,14 @@ class Bus:
         except NotFoundError:
             await self.js.add_stream(cfg)
             return
-        if not info.config.allow_direct:  # a log created by an older version: enable direct gets
-            await self.js.update_stream(replace(info.config, allow_direct=True))
+        missing = [x for x in self._subjects() if x not in (info.config.subjects or [])]
+        if not info.config.allow_direct or missing:  # a log created by an older version
+            subjects = [*(info.config.subjects or []), *missing]
+            await self.js.update_stream(replace(info.config, allow_direct=True, subjects=subjects))
+
+    def _subjects(self) -> list[str]:
+        s = self.settings
+        return [f"{s.log_subject_prefix}.>", f"{s.namespace}.doc.>"]
 
     def subject_for(self, event: Event) -> str:
         return f"{self.settings.log_subject_prefix}.{event.type}"
@@ -79,7 +87,7 @@ class Bus:
             headers[HDR_WORKSPACE] = event.workspace_id
         run_id = getattr(event, "run_id", None)
         if run_id:
-            headers["Ql-Run-Id"] = str(run_id)
+            headers[HDR_RUN_ID] = str(run_id)
         if msg_id:
             headers["Nats-Msg-Id"] = msg_id
         ack = await self.js.publish(
@@ -88,6 +96,22 @@ class Bus:
             timeout=timeout,
             stream=self.settings.stream,
             headers=headers,
+        )
+        return Appended(seq=ack.seq, duplicate=bool(ack.duplicate))
+
+    async def append_document(
+        self, body: bytes, *, run_id: str, run_hash: str, msg_id: str | None = None, timeout: float = 5.0
+    ) -> Appended:
+        """Append a whole run document (canonical bytes) to the log; ``run.ingested`` points at its sequence.
+
+        A duplicate within the de-duplication window is not stored again: its ack carries the
+        sequence of the first copy.
+        """
+        headers = {HDR_RUN_ID: run_id, HDR_RUN_HASH: run_hash}
+        if msg_id:
+            headers["Nats-Msg-Id"] = msg_id
+        ack = await self.js.publish(
+            self.settings.document_subject, body, timeout=timeout, stream=self.settings.stream, headers=headers
         )
         return Appended(seq=ack.seq, duplicate=bool(ack.duplicate))
 

@@ -43,6 +43,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def log_subject_prefix(self) -> str:
         return f"{self.namespace}.log"
 
+    @property
+    def document_subject(self) -> str:
+        """Subject of whole run documents in the run log (``RunIngested.document_seq``)."""
+        return f"{self.namespace}.doc.run"
+
     def rpc_subject(self, service: str, op: str) -> str:
         """Subject of a request/reply operation of a service."""
         return f"{self.namespace}.rpc.{service}.{op}"

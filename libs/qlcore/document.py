@@ -29,6 +29,7 @@ __all__ = [
     "Transpiled",
     "backend_id",
     "decode_document",
+    "document_head",
 ]
 
 SCHEMA_ID = "qlprov/run/1.0"
@@ -142,6 +143,21 @@ def decode_document(data: bytes | str) -> RunDocument:
 def validate_document(obj: Any) -> RunDocument:
     """Validate an already parsed JSON object as a run document."""
     return msgspec.convert(obj, RunDocument)
+
+
+HEAD_OMITS = ("qubits", "gates")  # the calibration tables: ~95 % of a 127-qubit document
+
+
+def document_head(document: dict[str, Any]) -> dict[str, Any]:
+    """The document without its calibration tables (``calibration.qubits`` and ``.gates``).
+
+    Every other member is kept as it is, client extras included; ``run.ingested`` carries the
+    canonical JSON of the head, and points at the whole document in the log.
+    """
+    calibration = document.get("calibration")
+    if not isinstance(calibration, dict):
+        return document
+    return {**document, "calibration": {k: v for k, v in calibration.items() if k not in HEAD_OMITS}}
 
 
 def backend_id(provider: str, name: str) -> str:

@@ -6,7 +6,8 @@ Guarantees:
   with the checkpoint (the stream sequence of its last event); the batch is acked only after
   the commit. A crash anywhere re-delivers events whose sequence is at or below the stored
   checkpoint, and those are skipped, so nothing is lost or applied twice;
-* **in order, one writer**: one durable pull consumer per service, consumed by the single
+* **in order, one writer**: one durable pull consumer per service (events only: whole
+  documents between them are not delivered, see ``qlcore.runlog``), consumed by the single
   instance that holds the service's PostgreSQL advisory lock (other instances of the same
   service stand by and serve queries);
 * **no swallowed error**: a batch that fails is re-applied one event at a time; an event that
@@ -55,6 +56,8 @@ class Projection(Protocol):
     # Optional: ``async def apply_batch(self, cur, items: list[tuple[Event, int]]) -> None`` applies a
     # batch's events (in log order) at once, e.g. with a pipelined ``executemany``; when present it is
     # used instead of ``apply``. It must have the same effect as applying them one by one.
+    # Optional: ``def bind(self, bus: Bus) -> None`` gives the projection the run log, to read whole
+    # documents back (``qlcore.runlog``) for the rare event that needs more than its head.
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class ProjectionRunner:
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
         self._psub: Any = None
         self._lock_conn: psycopg.AsyncConnection | None = None
+        bind = getattr(projection, "bind", None)
+        if bind is not None:
+            bind(bus)
 
     # ---- lifecycle -------------------------------------------------------------------
     async def setup(self) -> None:
@@ -156,15 +162,13 @@ class ProjectionRunner:
         """
         if self.linger <= 0 or len(msgs) >= self.batch:
             return msgs
-        deadline = asyncio.get_running_loop().time() + self.linger
-        while len(msgs) < self.batch:
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0.001:
-                break
-            try:
-                msgs += await self._psub.fetch(self.batch - len(msgs), timeout=left)
-            except TimeoutError:
-                break
+        # one sleep and one more pull, not a loop of pulls: every pull request (a no-wait probe and
+        # a lingering request) costs the server and every consumer, and 7 consumers linger at once
+        await asyncio.sleep(self.linger)
+        try:
+            msgs += await self._psub.fetch(self.batch - len(msgs), timeout=0.05)
+        except TimeoutError:
+            pass
         return msgs
 
     async def _try_lead(self) -> bool:
@@ -247,8 +251,12 @@ class ProjectionRunner:
             seq = m.metadata.sequence.stream
             if seq <= checkpoint:
                 continue  # already applied before a crash or redelivery
-            if seq != last + 1:  # the run log's sequences are contiguous: never apply past a hole
-                raise OutOfOrder(f"expected sequence {last + 1}, got {seq}")
+            # never apply out of order: the consumer was created at checkpoint + 1, so in order means
+            # increasing sequences, each delivered for the first time. A redelivery (after ack_wait,
+            # e.g. to a process that stalled) may come after later events: start again from the
+            # checkpoint. Sequences are not contiguous: documents sit between events (qlcore.runlog).
+            if seq <= last or m.metadata.num_delivered > 1:
+                raise OutOfOrder(f"sequence {seq} after {last} (delivery {m.metadata.num_delivered})")
             event = self._decode(m)
             if event is not None and apply_batch is not None:
                 pending.append((event, seq))

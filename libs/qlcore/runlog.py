@@ -6,6 +6,9 @@ copied into three read models (provenance, card, reproduce). The log is the sour
 anyway, and a copy in PostgreSQL (78 KB a run, TOASTed in ~40 chunks) cost more CPU than the
 rest of the projection: see ``docs/decisions/0007-documents-read-from-the-log.md``.
 
+Since decision 0008 the whole document is its own log entry and ``run.ingested`` carries its
+head and its sequence: :func:`document_at` follows that pointer (two gets).
+
 Gets are JetStream *direct gets* (``allow_direct`` on the stream): any replica answers, without
 a round trip through the stream leader's API.
 """
@@ -16,15 +19,16 @@ import asyncio
 from collections.abc import Sequence
 
 import nats.errors
+from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
-from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
+from qlcore.bus import HDR_RUN_HASH, HDR_TYPE, HDR_VERSION, Bus
 from qlcore.errors import QLError, Unavailable
 from qlcore.events.envelope import Event
 from qlcore.events.registry import decode_event
 from qlcore.events.runs import RunIngested
 
-__all__ = ["LogInconsistent", "document_at", "documents_at", "event_at"]
+__all__ = ["LogInconsistent", "document_at", "document_of", "documents_at", "event_at"]
 
 
 class LogInconsistent(QLError):
@@ -35,24 +39,41 @@ class LogInconsistent(QLError):
     title = "Read model and run log disagree"
 
 
-async def event_at(bus: Bus, seq: int) -> Event:
-    """The event stored at ``seq`` in the run log (upcast to the current version)."""
+async def _get(bus: Bus, seq: int) -> RawStreamMsg:
     try:
-        msg = await bus.js.get_msg(bus.settings.stream, seq=seq, direct=True)
+        return await bus.js.get_msg(bus.settings.stream, seq=seq, direct=True)
     except NotFoundError as exc:
-        raise LogInconsistent(f"no event at sequence {seq} of the run log") from exc
+        raise LogInconsistent(f"nothing at sequence {seq} of the run log") from exc
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
         raise Unavailable("the run log did not answer") from exc
+
+
+async def event_at(bus: Bus, seq: int) -> Event:
+    """The event stored at ``seq`` in the run log (upcast to the current version)."""
+    msg = await _get(bus, seq)
     h = msg.headers or {}
+    if HDR_TYPE not in h:
+        raise LogInconsistent(f"the log entry at sequence {seq} is not an event")
     return decode_event(msg.data or b"", h.get(HDR_TYPE), int(h.get(HDR_VERSION, "1")))
 
 
 async def document_at(bus: Bus, seq: int, run_id: str) -> bytes:
-    """The canonical document bytes (without ``run_hash``) of run ``run_id``, logged at ``seq``."""
+    """The whole canonical document (without ``run_hash``) of run ``run_id``, whose event is at ``seq``."""
     event = await event_at(bus, seq)
     if not isinstance(event, RunIngested) or event.run_id != run_id:
         raise LogInconsistent(f"the event at sequence {seq} is not the ingest of run {run_id}")
-    return bytes(event.document)
+    return await document_of(bus, event)
+
+
+async def document_of(bus: Bus, event: RunIngested) -> bytes:
+    """The whole canonical document of a ``run.ingested`` event: in the event, or at its ``document_seq``."""
+    if event.document_seq is None:
+        return bytes(event.document)
+    msg = await _get(bus, event.document_seq)
+    h = msg.headers or {}
+    if msg.subject != bus.settings.document_subject or h.get(HDR_RUN_HASH) != event.run_hash:
+        raise LogInconsistent(f"the log entry at sequence {event.document_seq} is not the document of {event.run_id}")
+    return msg.data or b""
 
 
 async def documents_at(bus: Bus, refs: Sequence[tuple[int, str]]) -> dict[str, bytes]:

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import msgspec
 import psycopg
 from psycopg.types.json import Jsonb
+from qlcore import runlog
+from qlcore.bus import Bus
 from qlcore.events import Event, RunIngested
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubmitted
@@ -58,6 +60,11 @@ class CardProjection:
 
     def __init__(self) -> None:
         self.changes = ChangeFeed()
+        self.bus: Bus | None = None
+
+    def bind(self, bus: Bus) -> None:
+        """The run log, to read a published run's whole document back (``hash_verified``)."""
+        self.bus = bus
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:
@@ -91,7 +98,7 @@ class CardProjection:
                 self.changes.note(seq, ALL)
 
     async def _run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
-        body = bytes(event.document)
+        body = bytes(event.document)  # the document's head when document_seq is set: checked on publish
         try:
             f = decode_facts(body)
         except (msgspec.ValidationError, msgspec.DecodeError):
@@ -105,7 +112,7 @@ class CardProjection:
                 event.run_id,
                 event.workspace_id or "",
                 event.run_hash,
-                hash_matches(body, event.run_hash),
+                event.document_seq is None and hash_matches(body, event.run_hash),
                 f.program_name,
                 f.program_hash,
                 f.backend_provider,
@@ -120,8 +127,20 @@ class CardProjection:
             ),
         )
 
+    async def _verify_run(self, cur: psycopg.AsyncCursor, run_id: str) -> None:
+        """Re-hash a run's whole document from the log, once: ``hash_verified`` is what the card shows."""
+        await cur.execute("SELECT seq, run_hash, hash_verified FROM runs WHERE run_id = %s", (run_id,))
+        row = await cur.fetchone()
+        if row is None or row[2] or self.bus is None:
+            return
+        document = await runlog.document_at(self.bus, int(row[0]), run_id)
+        await cur.execute(
+            "UPDATE runs SET hash_verified = %s WHERE run_id = %s", (hash_matches(document, str(row[1])), run_id)
+        )
+
     async def _published(self, cur: psycopg.AsyncCursor, e: CardPublished, seq: int) -> None:
         """A first publish, a new version, or a restore (same version id, state back to published)."""
+        await self._verify_run(cur, e.run_id)
         authors, keywords = Jsonb(e.authors), Jsonb(e.keywords)
         await cur.execute(
             "INSERT INTO cards (concept_id, slug, run_id, workspace_id, version_id, version, title, authors,"

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 import orjson
-from qlcore.document import RunDocument, validate_document
+from qlcore.document import RunDocument, document_head, validate_document
 from qlcore.errors import PayloadTooLarge, Unprocessable
 from qlcore.hashing import HASH_MEMBER, canonical_body, digest_hex
 
@@ -22,6 +22,7 @@ __all__ = ["Prepared", "prepare"]
 class Prepared:
     run_hash: str
     body: bytes  # canonical JSON without run_hash
+    head: bytes  # canonical JSON of the same without the calibration tables (qlcore.document.document_head)
     document: RunDocument
 
 
@@ -51,4 +52,4 @@ def prepare(raw: bytes, max_bytes: int) -> Prepared:
             claimed_run_hash=claimed,
             computed_run_hash=computed,
         )
-    return Prepared(computed, body, doc)
+    return Prepared(computed, body, canonical_body(document_head(obj), parsed_json=True), doc)

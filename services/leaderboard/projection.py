@@ -19,6 +19,8 @@ from typing import Any
 
 import msgspec
 import psycopg
+from qlcore import runlog
+from qlcore.bus import Bus
 from qlcore.events import Event, RunIngested
 from qlcore.events.corpus import CalibrationObserved
 
@@ -126,21 +128,35 @@ class ObservationsProjection:
     tables: Sequence[tuple[str, str]] = (("observations", "key"),)
     handles: frozenset[str] | None = frozenset({"calibration.observed", "run.ingested"})
 
+    def __init__(self) -> None:
+        self.bus: Bus | None = None
+
+    def bind(self, bus: Bus) -> None:
+        """The run log: a run's calibration tables are read back from it for a snapshot not seen before."""
+        self.bus = bus
+
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:
             case CalibrationObserved():
                 obs = observation_from_event(event)
                 await cur.execute(_UPSERT + _CORPUS_WINS, _row(obs, ORIGIN_CORPUS, seq))
             case RunIngested():
-                await self._apply_run(cur, bytes(event.document), event.received_at, seq)
+                await self._apply_run(cur, event, seq)
 
-    async def _apply_run(self, cur: psycopg.AsyncCursor, document: bytes, received_at: str, seq: int) -> None:
-        key = public_run_key(_run_head.decode(document).as_document(), received_at)
+    async def _apply_run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
+        received_at = event.received_at
+        key = public_run_key(_run_head.decode(event.document).as_document(), received_at)  # the head suffices
         if key is None:
             return
         await cur.execute("SELECT 1 FROM observations WHERE key = %s", (key,))
         if await cur.fetchone() is not None:
             return  # a snapshot seen before (the corpus or an earlier run): first one wins
+        if event.document_seq is None:
+            document = bytes(event.document)
+        elif self.bus is None:
+            raise RuntimeError("the leaderboard projection needs the run log to read calibration tables")
+        else:  # a new snapshot: its calibration tables are in the whole document
+            document = await runlog.document_of(self.bus, event)
         observation = public_observation_from_run(_run_view.decode(document).as_document(), received_at)
         if observation is not None:  # always, after public_run_key: the same rules decide
             await cur.execute(_UPSERT + "NOTHING", _row(observation, ORIGIN_RUN, seq))
