@@ -115,9 +115,18 @@ class Bus:
         )
         return Appended(seq=ack.seq, duplicate=bool(ack.duplicate))
 
-    async def last_seq(self) -> int:
-        info = await self.js.stream_info(self.settings.stream)
-        return int(info.state.last_seq)
+    async def last_event_seq(self) -> int:
+        """The sequence of the log's last event (0 if none): what a caught-up projection has applied.
+
+        Not the stream's last sequence, which may be a document whose event is not appended yet.
+        """
+        try:
+            msg = await self.js.get_msg(
+                self.settings.stream, subject=f"{self.settings.log_subject_prefix}.>", direct=True
+            )
+        except NotFoundError:
+            return 0
+        return int(msg.seq or 0)
 
     async def close(self) -> None:
         if not self.nc.is_closed:

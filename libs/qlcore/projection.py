@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,7 +38,7 @@ from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
 from qlcore.events.envelope import Event
 from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
 
-__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus"]
+__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus", "consecutive"]
 
 log = structlog.get_logger("qlcore.projection")
 
@@ -60,9 +60,27 @@ class Projection(Protocol):
     # documents back (``qlcore.runlog``) for the rare event that needs more than its head.
 
 
+def consecutive(
+    items: Sequence[tuple[Event, int]], kind: type[Event]
+) -> Iterator[tuple[bool, list[tuple[Event, int]]]]:
+    """Split a batch, in order, into maximal runs of ``kind`` events ``(True, run)`` and single other
+    events ``(False, [item])``: an ``apply_batch`` applies the runs at once and the rest one by one."""
+    run: list[tuple[Event, int]] = []
+    for item in items:
+        if isinstance(item[0], kind):
+            run.append(item)
+            continue
+        if run:
+            yield True, run
+            run = []
+        yield False, [item]
+    if run:
+        yield True, run
+
+
 @dataclass(frozen=True)
 class ReplayResult:
-    events: int
+    events: int  # events the projection was given (documents between them are not events)
     seconds: float
     position: int
     digest: str
@@ -99,6 +117,7 @@ class ProjectionRunner:
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
         self._psub: Any = None
         self._lock_conn: psycopg.AsyncConnection | None = None
+        self.events_seen = 0  # events passed through this runner's batches (for replay figures)
         bind = getattr(projection, "bind", None)
         if bind is not None:
             bind(bus)
@@ -272,6 +291,7 @@ class ProjectionRunner:
         if last > checkpoint:
             await cur.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (last,))
             self._log_applied(msgs, checkpoint, last)
+            self.events_seen += sum(1 for m in msgs if m.metadata.sequence.stream > checkpoint)
         return last
 
     def _log_applied(self, msgs: list[Msg], checkpoint: int, last: int) -> None:
@@ -393,13 +413,15 @@ class ProjectionRunner:
                 await cur.execute(self.p.ddl)  # type: ignore[arg-type]  # restores rows the DDL seeds
             async with self._cond:
                 self.position = 0
-            target = await self.bus.last_seq()
+            seen_before = self.events_seen
+            target = await self.bus.last_event_seq()
             await self._subscribe()
         log.info("projection.replay_started", service=self.p.service, target=target)
         await self.wait_for(target, timeout)
         seconds = time.perf_counter() - t0
-        log.info("projection.replayed", service=self.p.service, events=target, seconds=round(seconds, 3))
-        return ReplayResult(target, seconds, self.position, await self.digest())
+        events = self.events_seen - seen_before
+        log.info("projection.replayed", service=self.p.service, events=events, seconds=round(seconds, 3))
+        return ReplayResult(events, seconds, self.position, await self.digest())
 
 
 class OutOfOrder(Exception):

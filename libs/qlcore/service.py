@@ -74,7 +74,7 @@ class ServiceContext:
 
     async def caught_up(self, timeout: float = 10.0) -> None:
         """Return once the read model includes everything in the log now."""
-        await self.applied(await self.bus.last_seq(), timeout)
+        await self.applied(await self.bus.last_event_seq(), timeout)
 
 
 Register = Callable[[RpcServer, ServiceContext], None]
@@ -100,7 +100,7 @@ def _register_ops(rpc: RpcServer, ctx: ServiceContext) -> None:
         if r is None:
             return json_reply({"service": ctx.name, "projection": False})
         st = await r.status()
-        last = await ctx.bus.last_seq()
+        last = await ctx.bus.last_event_seq()
         return json_reply(
             {
                 "service": ctx.name,

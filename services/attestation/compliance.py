@@ -53,7 +53,7 @@ async def wait_applied(ctx: ServiceContext, seq: int, timeout: float = 10.0) -> 
 
 async def caught_up(ctx: ServiceContext) -> None:
     """Wait until every event logged before now is in the read model."""
-    await wait_applied(ctx, await ctx.bus.last_seq(), timeout=30.0)
+    await wait_applied(ctx, await ctx.bus.last_event_seq(), timeout=30.0)
 
 
 LOCKED_SECTIONS = 6  # of the pool's connections; the projection must always find one free

@@ -30,6 +30,7 @@ from qlcore.events.attestation import (
 )
 from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubmitted
 from qlcore.events.reproduce import ReproductionCompleted
+from qlcore.projection import consecutive
 
 from services.attestation.domain import RunFacts, run_facts_from_document
 from services.attestation.domain.snapshot import decode_facts_document
@@ -94,6 +95,12 @@ def facts_of(event: RunIngested) -> RunFacts:
         return RunFacts(run_id=event.run_id, run_hash=event.run_hash, schema=str(schema or "unknown"))
 
 
+_INSERT_RUN = (
+    "INSERT INTO runs (run_id, workspace_id, run_hash, facts, seq) VALUES (%s,%s,%s,%s,%s)"
+    " ON CONFLICT (run_id) DO NOTHING"
+)
+
+
 def _json(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
@@ -132,14 +139,23 @@ class AttestationProjection:
         }
     )
 
+    async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
+        for together, group in consecutive(items, RunIngested):
+            if together:  # runs are most of the log: one pipelined statement for a run of them
+                rows = [
+                    (e.run_id, e.workspace_id, e.run_hash, _json(facts_of(e)), seq)
+                    for e, seq in group
+                    if isinstance(e, RunIngested) and e.workspace_id
+                ]
+                if rows:
+                    await cur.executemany(_INSERT_RUN, rows)
+            else:
+                await self.apply(cur, *group[0])
+
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:
             case RunIngested(workspace_id=str(ws)):
-                await cur.execute(
-                    "INSERT INTO runs (run_id, workspace_id, run_hash, facts, seq) VALUES (%s,%s,%s,%s,%s)"
-                    " ON CONFLICT (run_id) DO NOTHING",
-                    (event.run_id, ws, event.run_hash, _json(facts_of(event)), seq),
-                )
+                await cur.execute(_INSERT_RUN, (event.run_id, ws, event.run_hash, _json(facts_of(event)), seq))
             case OrgCreated():
                 await cur.execute(
                     "INSERT INTO orgs (org_id, slug, name, created_at) VALUES (%s,%s,%s,%s)"

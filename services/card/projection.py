@@ -25,6 +25,7 @@ from qlcore.events import Event, RunIngested
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubmitted
 from qlcore.events.reproduce import ReproductionCompleted
+from qlcore.projection import consecutive
 
 from services.card.changes import ALL, ChangeFeed
 from services.card.documents import decode_facts, hash_matches
@@ -34,6 +35,39 @@ __all__ = ["CardProjection"]
 
 
 _VERDICTS = frozenset({"reproduced", "drifted", "failed"})
+
+_INSERT_RUN = (
+    "INSERT INTO runs (run_id, workspace_id, run_hash, hash_verified, program_name, program_hash,"
+    " backend_provider, backend_name, num_qubits, shots, calibration_taken_at, created_at, status,"
+    " counts, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " ON CONFLICT (run_id) DO NOTHING"
+)
+
+
+def _run_row(event: RunIngested, seq: int) -> tuple[object, ...] | None:
+    """The ``runs`` row of a ``run.ingested`` event; None for a document no card can show."""
+    body = bytes(event.document)  # the document's head when document_seq is set: checked on publish
+    try:
+        f = decode_facts(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None  # ingest validated it; a document no card can show is simply not a card candidate
+    return (
+        event.run_id,
+        event.workspace_id or "",
+        event.run_hash,
+        event.document_seq is None and hash_matches(body, event.run_hash),
+        f.program_name,
+        f.program_hash,
+        f.backend_provider,
+        f.backend_name,
+        f.num_qubits,
+        f.shots,
+        f.calibration_taken_at,
+        f.created_at,
+        f.status,
+        Jsonb(f.counts),
+        seq,
+    )
 
 
 class CardProjection:
@@ -97,35 +131,19 @@ class CardProjection:
                 )
                 self.changes.note(seq, ALL)
 
+    async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
+        for together, group in consecutive(items, RunIngested):
+            if together:  # runs are most of the log: one pipelined statement for a run of them
+                rows = [r for e, seq in group if isinstance(e, RunIngested) and (r := _run_row(e, seq))]
+                if rows:
+                    await cur.executemany(_INSERT_RUN, rows)
+            else:
+                await self.apply(cur, *group[0])
+
     async def _run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
-        body = bytes(event.document)  # the document's head when document_seq is set: checked on publish
-        try:
-            f = decode_facts(body)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            return  # ingest validated it; a document no card can show is simply not a card candidate
-        await cur.execute(
-            "INSERT INTO runs (run_id, workspace_id, run_hash, hash_verified, program_name, program_hash,"
-            " backend_provider, backend_name, num_qubits, shots, calibration_taken_at, created_at, status,"
-            " counts, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-            " ON CONFLICT (run_id) DO NOTHING",
-            (
-                event.run_id,
-                event.workspace_id or "",
-                event.run_hash,
-                event.document_seq is None and hash_matches(body, event.run_hash),
-                f.program_name,
-                f.program_hash,
-                f.backend_provider,
-                f.backend_name,
-                f.num_qubits,
-                f.shots,
-                f.calibration_taken_at,
-                f.created_at,
-                f.status,
-                Jsonb(f.counts),
-                seq,
-            ),
-        )
+        row = _run_row(event, seq)
+        if row is not None:
+            await cur.execute(_INSERT_RUN, row)
 
     async def _verify_run(self, cur: psycopg.AsyncCursor, run_id: str) -> None:
         """Re-hash a run's whole document from the log, once: ``hash_verified`` is what the card shows."""

@@ -90,7 +90,7 @@ async def import_batch(ctx: ServiceContext, req: RpcRequest) -> RpcReply:
     for index, obs in enumerate(batch.observations):
         validate(index, obs)
         unique.setdefault(obs.key, obs)
-    await wait_applied(ctx, await ctx.bus.last_seq())
+    await wait_applied(ctx, await ctx.bus.last_event_seq())
     async with ctx.pool.connection() as conn:
         known = await store.corpus_keys(conn, list(unique))
     fresh = [obs for key, obs in unique.items() if key not in known]

@@ -23,6 +23,7 @@ from qlcore import runlog
 from qlcore.bus import Bus
 from qlcore.events import Event, RunIngested
 from qlcore.events.corpus import CalibrationObserved
+from qlcore.projection import consecutive
 
 from services.leaderboard.domain.model import Observation
 from services.leaderboard.domain.publication import public_observation_from_run, public_run_key
@@ -122,6 +123,11 @@ def _row(obs: Observation, origin: str, seq: int) -> tuple[object, ...]:
     )
 
 
+def _key_of(event: RunIngested) -> str | None:
+    """The snapshot key of a run the publication rules admit, else None; the head suffices."""
+    return public_run_key(_run_head.decode(event.document).as_document(), event.received_at)
+
+
 class ObservationsProjection:
     service: str = "leaderboard"
     ddl: str = DDL
@@ -143,14 +149,34 @@ class ObservationsProjection:
             case RunIngested():
                 await self._apply_run(cur, event, seq)
 
+    async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
+        for together, group in consecutive(items, RunIngested):
+            if not together:
+                await self.apply(cur, *group[0])
+                continue
+            # runs are most of the log, and most repeat a snapshot already held: one query for the group
+            keyed = [(e, seq, key) for e, seq in group if isinstance(e, RunIngested) and (key := _key_of(e))]
+            if not keyed:
+                continue
+            await cur.execute("SELECT key FROM observations WHERE key = ANY(%s)", ([k for _, _, k in keyed],))
+            held = {r[0] for r in await cur.fetchall()}
+            for e, seq, key in keyed:
+                if key not in held:  # first one wins, within the group too
+                    held.add(key)
+                    await self._observe(cur, e, seq)
+
     async def _apply_run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
-        received_at = event.received_at
-        key = public_run_key(_run_head.decode(event.document).as_document(), received_at)  # the head suffices
+        key = _key_of(event)
         if key is None:
             return
         await cur.execute("SELECT 1 FROM observations WHERE key = %s", (key,))
         if await cur.fetchone() is not None:
             return  # a snapshot seen before (the corpus or an earlier run): first one wins
+        await self._observe(cur, event, seq)
+
+    async def _observe(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
+        """A run's snapshot not held yet: its observation, from the whole document's calibration."""
+        received_at = event.received_at
         if event.document_seq is None:
             document = bytes(event.document)
         elif self.bus is None:

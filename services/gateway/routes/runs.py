@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +20,9 @@ from services.gateway.identity.errors import PlanLimitReached
 
 __all__ = ["RunsController", "ingest_stream"]
 
-STREAM_WINDOW = 64  # bundles in flight per stream
+STREAM_WORKERS = 4  # batches in flight per stream
+STREAM_BATCH = 16  # lines a batch at most (ingest takes up to services.ingest.handlers.MAX_BATCH)
+STREAM_BATCH_BYTES = 2 * 1024 * 1024  # and at most this much (a single larger line goes alone)
 
 
 class RunsController(Controller):
@@ -97,21 +100,33 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
     limit = gw.settings.max_bundle_bytes
     quota = plan_of(request, p).limit("runs_per_month")
     admitted = 0
+    queued: deque[tuple[int, bytes]] = deque()  # admitted lines not yet sent to ingest
+    changed = asyncio.Condition()  # queued grew or shrank, or the request body ended
+    ended = False
+    sending = asyncio.Lock()  # ASGI sends from the reader and the workers, one at a time
+    max_bytes = min(STREAM_BATCH_BYTES, gw.nc.max_payload // 2)  # a request must fit in a NATS message
 
-    async def one(line_no: int, line: bytes | None) -> bytes:
-        nonlocal admitted
-        try:
-            if line is None:
-                raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
-            if quota is not None and used + admitted >= quota:  # the plan's monthly runs are used up
-                raise PlanLimitReached("runs_per_month", p.plan, quota, used + admitted)
-            admitted += 1
-            reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest", line, ctx)
-            result = orjson.loads(reply.body)
-            out = {"line": line_no, **result} if reply.status < 400 else {"line": line_no, "error": result}
-        except QLError as err:
-            out = {"line": line_no, "error": err.problem()}
-        return orjson.dumps(out) + b"\n"
+    async def write(body: bytes) -> None:
+        async with sending:
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def worker() -> None:
+        """Send what is queued to ingest as one batch (up to STREAM_BATCH lines), again and again.
+
+        While ``STREAM_WORKERS`` batches are in flight, lines queue up: under load batches grow, and
+        a trickle goes one line at a time without waiting for more."""
+        while True:
+            async with changed:
+                await changed.wait_for(lambda: bool(queued) or ended)
+                if not queued:
+                    return
+                batch = [queued.popleft()]
+                size = len(batch[0][1])
+                while queued and len(batch) < STREAM_BATCH and size + len(queued[0][1]) <= max_bytes:
+                    size += len(queued[0][1])
+                    batch.append(queued.popleft())
+                changed.notify_all()
+            await write(await _ingest_batch(gw, ctx, batch))
 
     await send(
         {
@@ -120,24 +135,48 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             "headers": [(b"content-type", b"application/x-ndjson"), (b"cache-control", b"no-store")],
         }
     )
-
-    async def flush(done: set[asyncio.Task[bytes]]) -> None:
-        body = b"".join(t.result() for t in done)
-        await send({"type": "http.response.body", "body": body, "more_body": True})
-
-    pending: set[asyncio.Task[bytes]] = set()
-    async for line_no, line in _lines(receive, limit):
-        pending.add(asyncio.create_task(one(line_no, line)))
-        done = {t for t in pending if t.done()}
-        if len(pending) >= STREAM_WINDOW and not done:
-            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        if done:
-            pending -= done
-            await flush(done)
-    while pending:
-        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        await flush(done)
+    workers = [asyncio.create_task(worker()) for _ in range(STREAM_WORKERS)]
+    try:
+        async for line_no, line in _lines(receive, limit):
+            try:
+                if line is None:
+                    raise PayloadTooLarge(f"line exceeds the limit of {limit} bytes", limit=limit)
+                if quota is not None and used + admitted >= quota:  # the plan's monthly runs are used up
+                    raise PlanLimitReached("runs_per_month", p.plan, quota, used + admitted)
+            except QLError as err:
+                await write(_line({"line": line_no, "error": err.problem()}))
+                continue
+            admitted += 1
+            async with changed:  # back-pressure: read no further ahead than the workers can take
+                await changed.wait_for(lambda: len(queued) < STREAM_WORKERS * STREAM_BATCH)
+                queued.append((line_no, line))
+                changed.notify_all()
+    finally:
+        async with changed:
+            ended = True
+            changed.notify_all()
+        await asyncio.gather(*workers)
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _ingest_batch(gw: Any, ctx: rpc.RpcContext, batch: list[tuple[int, bytes]]) -> bytes:
+    """Ingest a batch of lines with one request; one NDJSON result line per input line."""
+    try:
+        reply = await rpc.call(gw.nc, gw.settings, "ingest", "runs.ingest_many", b"\n".join(b for _, b in batch), ctx)
+        if reply.status >= 400:
+            problem = orjson.loads(reply.body)
+            return b"".join(_line({"line": n, "error": problem}) for n, _ in batch)
+        results = orjson.loads(reply.body)
+    except QLError as err:
+        return b"".join(_line({"line": n, "error": err.problem()}) for n, _ in batch)
+    return b"".join(
+        _line({"line": n, **r["result"]} if "result" in r else {"line": n, "error": r["error"]})
+        for (n, _), r in zip(batch, results, strict=True)
+    )
+
+
+def _line(out: dict[str, Any]) -> bytes:
+    return orjson.dumps(out) + b"\n"
 
 
 async def _send_problem(send: Send, problem: dict[str, Any], status: int) -> None:

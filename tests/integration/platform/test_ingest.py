@@ -8,6 +8,7 @@ import orjson
 import pytest
 import rfc8785
 from blake3 import blake3
+from qlcore import rpc
 from qlcore.hashing import run_hash
 
 from tests.fixtures import Stack
@@ -141,3 +142,39 @@ async def test_stream_results_per_line_bad_line_does_not_stop_the_rest(stack: St
     ok = [x for x in results.values() if "error" not in x]
     assert len(ok) == 31 and len({x["run_id"] for x in ok}) == 30
     assert results[len(lines)]["run_id"] == results[1]["run_id"]
+
+
+async def test_stream_same_bundle_in_one_batch_is_one_run(stack: Stack) -> None:
+    """Lines that reach ingest in one batch share a claims statement: still one run, one new."""
+    t = await stack.tenant()
+    same = orjson.dumps(bundle(300))
+    lines = [same] * 6 + [orjson.dumps(bundle(301 + i)) for i in range(10)] + [same] * 6
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs:stream", content=b"\n".join(lines) + b"\n")
+    results = {x["line"]: x for x in map(orjson.loads, r.text.splitlines())}
+    assert sorted(results) == list(range(1, len(lines) + 1))
+    repeats = [results[n] for n in (*range(1, 7), *range(17, 23))]
+    assert len({x["run_id"] for x in repeats}) == 1
+    assert sum(not x["deduplicated"] for x in repeats) == 1
+    await stack.wait_caught_up("provenance")
+    async with stack.client(t) as c:
+        assert len((await c.get("/api/v1/runs", params={"limit": 50})).json()) == 11
+
+
+async def test_ingest_many_answers_in_order_and_refuses_oversized_batches(stack: Stack) -> None:
+    from services.ingest.handlers import MAX_BATCH
+
+    t = await stack.tenant()
+    ctx = rpc.RpcContext(workspace_id=t.workspace_id, org_id=t.org_id, actor=f"key:{t.key_id}")
+
+    async def ingest_many(body: bytes) -> rpc.RpcReply:
+        return await rpc.call(stack.nc, stack.settings, "ingest", "runs.ingest_many", body, ctx)
+
+    good = orjson.dumps(bundle(400))
+    reply = await ingest_many(b"\n".join([good, b"[1]", good]))
+    results = reply.json()
+    assert [x["status"] for x in results] == [201, 422, 200]
+    assert results[0]["result"]["run_id"] == results[2]["result"]["run_id"]
+    assert results[1]["error"]["type"].endswith("/unprocessable")
+    too_many = await ingest_many(b"\n".join([good] * (MAX_BATCH + 1)))
+    assert too_many.status == 400

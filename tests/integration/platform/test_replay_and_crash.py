@@ -102,7 +102,7 @@ async def test_killed_mid_stream_then_restarted_matches_a_replay(isolated: Setti
     ]
     for chunk in range(0, n, 500):
         await asyncio.gather(*acks[chunk : chunk + 500])
-    last = await bus.last_seq()
+    last = await bus.last_event_seq()
     proc = _spawn(settings, "provenance")
     try:
         await _wait(lambda: _positive(bus.nc, settings), 60)
