@@ -11,11 +11,12 @@ import shutil
 import statistics
 import subprocess
 import time
+import urllib.parse
 from typing import Any
 
 import httpx
 
-__all__ = ["CONNECTIONS", "RUNS", "SECONDS", "generator_name", "measure_http"]
+__all__ = ["CONNECTIONS", "RUNS", "SECONDS", "RawHttp", "generator_name", "measure_http"]
 
 CONNECTIONS = 64
 SECONDS = 5
@@ -76,3 +77,47 @@ def measure_http(url: str, headers: dict[str, str], expect: int) -> dict[str, An
         "bad_responses": sum(r["bad_responses"] for r in runs),
         "expect_status": expect,
     }
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client for load generation (pooled connections, pre-set headers).
+
+    httpx spends ~1.8 ms of CPU on a 78 KB POST, as much as a third of what the stack spends on
+    it; on 2 shared cores that measures the client. This one writes the request bytes and reads a
+    ``Content-Length`` response (all the gateway sends outside streaming), for ~0.1 ms.
+    """
+
+    def __init__(self, base_url: str, headers: dict[str, str], connections: int = 32) -> None:
+        u = urllib.parse.urlsplit(base_url)
+        self.host, self.port = u.hostname or "127.0.0.1", u.port or 80
+        self.headers = "".join(f"{k}: {v}\r\n" for k, v in {"Host": u.netloc, **headers}.items()).encode()
+        self.size = connections
+        self._idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+        self._opened = 0
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        if self._idle.empty() and self._opened < self.size:
+            self._opened += 1
+            self._idle.put_nowait(await asyncio.open_connection(self.host, self.port))
+        reader, writer = await self._idle.get()
+        try:
+            head = f"{method} {path} HTTP/1.1\r\nContent-Length: {len(body)}\r\n".encode()
+            writer.write(head + self.headers + b"\r\n" + body)
+            status_line = await reader.readuntil(b"\r\n")
+            length = 0
+            while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            data = await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            self._opened -= 1
+            raise
+        self._idle.put_nowait((reader, writer))
+        return int(status_line.split()[1]), data
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            _, writer = self._idle.get_nowait()
+            writer.close()

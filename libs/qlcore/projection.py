@@ -35,6 +35,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from qlcore import db
 from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
+from qlcore.errors import Unavailable
 from qlcore.events.envelope import Event
 from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
 
@@ -144,7 +145,7 @@ class ProjectionRunner:
                 except OutOfOrder as exc:
                     log.warning("projection.resubscribe", service=self.p.service, reason=str(exc))
                     await self._drop_subscription()
-                except (psycopg.OperationalError, OSError, nats_errors.Error) as exc:
+                except _STALLS as exc:
                     log.warning("projection.stalled", service=self.p.service, error=repr(exc))
                     await self._drop_subscription()
                     await _wait(stop, 1.0)
@@ -249,8 +250,8 @@ class ProjectionRunner:
         try:
             async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                 last = await self._apply_msgs(cur, msgs)
-        except (psycopg.OperationalError, OutOfOrder):
-            raise  # connection trouble or a hole: the run loop re-subscribes from the checkpoint
+        except _RESUBSCRIBE:
+            raise  # an outage or out of order: the run loop re-subscribes from the checkpoint
         except Exception as exc:
             log.warning("projection.batch_failed", service=self.p.service, error=repr(exc), size=len(msgs))
             for m in msgs:
@@ -331,8 +332,8 @@ class ProjectionRunner:
                 async with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                     await self._apply_msgs(cur, [m])
                 return
-            except psycopg.OperationalError as exc:
-                log.warning("projection.db_unavailable", service=self.p.service, error=repr(exc))
+            except TRANSIENT as exc:  # PostgreSQL or NATS (a projection reading the log back) is down
+                log.warning("projection.unavailable", service=self.p.service, error=repr(exc))
                 await asyncio.sleep(min(5.0, self.retry_base * 2 ** min(attempt, 6)))
                 attempt -= 1  # an outage is not the event's fault
             except Exception as exc:
@@ -424,8 +425,16 @@ class ProjectionRunner:
         return ReplayResult(events, seconds, self.position, await self.digest())
 
 
+# an outage stalls the projection (retried without limit), never dead-letters an event
+TRANSIENT: tuple[type[BaseException], ...] = (psycopg.OperationalError, nats_errors.Error, Unavailable)
+
+
 class OutOfOrder(Exception):
     """A fetched event is not the next one after the checkpoint."""
+
+
+_STALLS: tuple[type[BaseException], ...] = (*TRANSIENT, OSError)
+_RESUBSCRIBE: tuple[type[BaseException], ...] = (*TRANSIENT, OutOfOrder)
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
