@@ -212,6 +212,20 @@ async def _visibility(s: RunningStack, bundles: list[bytes], rate: float) -> dic
     }
 
 
+async def _settled(s: RunningStack, timeout: float = 120.0) -> None:
+    """Wait until every read model has applied the whole log (the previous phase's backlog)."""
+    from services.registry import SERVICES
+
+    nc = await nats.connect(s.settings.nats_url)
+    try:
+        async with asyncio.timeout(timeout):
+            for name in SERVICES:
+                while (await rpc.call(nc, s.settings, name, "ops.status")).json().get("lag", 0) > 0:
+                    await asyncio.sleep(0.05)
+    finally:
+        await nc.close()
+
+
 async def _replay(s: RunningStack) -> dict[str, Any]:
     nc = await nats.connect(s.settings.nats_url)
     try:
@@ -242,6 +256,7 @@ async def _all(s: RunningStack, rounds: int) -> dict[str, Any]:
             n = len(b)
         singles[-1]["cpu_ms_per_bundle"] = cpu_ms_per_item(c0, s.cpu_seconds(), n)
     single_rate = sorted(x["bundles_per_s"] for x in singles)[len(singles) // 2]
+    await _settled(s)  # steady state at half load, not the single-request phase's backlog
     vis = await _visibility(s, _bundles(600), rate=single_rate / 2)
     replays = []
     for _ in range(rounds):

@@ -106,7 +106,7 @@ def _register_ops(rpc: RpcServer, ctx: ServiceContext) -> None:
                 "service": ctx.name,
                 "projection": True,
                 "position": st.position,
-                "stream_last_seq": last,
+                "last_event_seq": last,
                 "lag": max(0, last - st.position),
                 "dead_letters": st.dead_letters,
             }

@@ -29,7 +29,7 @@ async def test_another_org_cannot_enable_evaluate_attest_read_or_revoke(stack: S
     att_id = att["attestation_id"]
     intruder = await stack.tenant()
     ws = f"/api/v1/workspaces/{owner.workspace_id}"
-    seq = (await stack.call("attestation", "ops.status")).json()["stream_last_seq"]
+    seq = (await stack.call("attestation", "ops.status")).json()["last_event_seq"]
     async with stack.client(intruder) as c:
         attempts = [
             await c.post(f"{ws}/frameworks/fair-research-data/enable"),
@@ -46,7 +46,7 @@ async def test_another_org_cannot_enable_evaluate_attest_read_or_revoke(stack: S
         assert r.headers["content-type"] == "application/problem+json"
         assert att["evidence_root"] not in r.text and att["envelope"]["payload"][:40] not in r.text
         assert "evidence" not in r.json() and "frameworks" not in r.json()
-    assert (await stack.call("attestation", "ops.status")).json()["stream_last_seq"] == seq  # nothing appended
+    assert (await stack.call("attestation", "ops.status")).json()["last_event_seq"] == seq  # nothing appended
     async with stack.client(owner) as c:
         state = (await c.get(f"{ws}/compliance")).json()["frameworks"]
         assert [f["framework_id"] for f in state] == [BASELINE]

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _last_seq(stack: Stack) -> int:
-    return int((await stack.call("attestation", "ops.status")).json()["stream_last_seq"])
+    return int((await stack.call("attestation", "ops.status")).json()["last_event_seq"])
 
 
 def _controls(evaluation: dict[str, Any]) -> dict[str, str]:

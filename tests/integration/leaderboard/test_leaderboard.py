@@ -96,12 +96,12 @@ async def test_unknown_metric_is_a_problem_listing_the_valid_ones(lb_stack: Stac
 async def test_reimport_adds_no_event(lb_stack: Stack, imported: Imported, tmp_path_factory: Any) -> None:
     from tests.integration.leaderboard.conftest import run_cli
 
-    before = (await lb_stack.call("leaderboard", "ops.status")).json()["stream_last_seq"]
+    before = (await lb_stack.call("leaderboard", "ops.status")).json()["last_event_seq"]
     again = await run_cli(lb_stack, "corpus", "import", "ibm-history", home=tmp_path_factory.mktemp("again"))
     assert again.returncode == 0, again.stderr
     m = re.search(r"(\d+) snapshots, 0 new, (\d+) already imported;", again.stdout)
     assert m and m[1] == m[2] and int(m[1]) >= 60, again.stdout
-    after = (await lb_stack.call("leaderboard", "ops.status")).json()["stream_last_seq"]
+    after = (await lb_stack.call("leaderboard", "ops.status")).json()["last_event_seq"]
     assert after == before  # the read model caught it: nothing was even offered to JetStream's dedup
 
 

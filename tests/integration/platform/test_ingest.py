@@ -40,7 +40,7 @@ async def test_resend_after_dedup_window_still_deduplicated(stack: Stack) -> Non
         last = await stack.call("ingest", "ops.status")
         again = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
     assert again == {**first, "deduplicated": True}
-    assert (await stack.call("ingest", "ops.status")).json()["stream_last_seq"] == last.json()["stream_last_seq"]
+    assert (await stack.call("ingest", "ops.status")).json()["last_event_seq"] == last.json()["last_event_seq"]
 
 
 async def test_hash_computed_independently_and_claimed_hash_accepted(stack: Stack) -> None:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 async def _log_end(stack: Stack) -> int:
-    return int((await stack.call("reproduce", "ops.status")).json()["stream_last_seq"])
+    return int((await stack.call("reproduce", "ops.status")).json()["last_event_seq"])
 
 
 def _no_calibration(doc: dict[str, Any]) -> None:
