@@ -28,7 +28,7 @@ from qlcore.events.envelope import Event
 from qlcore.events.registry import decode_event
 from qlcore.events.runs import RunIngested
 
-__all__ = ["LogInconsistent", "document_at", "document_of", "documents_at", "event_at"]
+__all__ = ["LogInconsistent", "document_at", "document_entry", "document_of", "documents_at", "event_at"]
 
 
 class LogInconsistent(QLError):
@@ -69,10 +69,18 @@ async def document_of(bus: Bus, event: RunIngested) -> bytes:
     """The whole canonical document of a ``run.ingested`` event: in the event, or at its ``document_seq``."""
     if event.document_seq is None:
         return bytes(event.document)
-    msg = await _get(bus, event.document_seq)
+    return await document_entry(bus, event.document_seq, event.run_hash)
+
+
+async def document_entry(bus: Bus, seq: int, run_hash: str) -> bytes:
+    """The whole document stored at ``seq`` (a ``RunIngested.document_seq``), checked to be ``run_hash``'s.
+
+    One get, for a read model that kept ``document_seq`` beside the event's sequence.
+    """
+    msg = await _get(bus, seq)
     h = msg.headers or {}
-    if msg.subject != bus.settings.document_subject or h.get(HDR_RUN_HASH) != event.run_hash:
-        raise LogInconsistent(f"the log entry at sequence {event.document_seq} is not the document of {event.run_id}")
+    if msg.subject != bus.settings.document_subject or h.get(HDR_RUN_HASH) != run_hash:
+        raise LogInconsistent(f"the log entry at sequence {seq} is not the document {run_hash}")
     return msg.data or b""
 
 

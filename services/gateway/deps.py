@@ -16,6 +16,7 @@ The role is checked before the scope, and both before the plan: "ask an admin" c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from litestar import Request, Response
 from nats.aio.client import Client as NATS
 from psycopg_pool import AsyncConnectionPool
 from qlcore import rpc
+from qlcore.bus import Bus
 from qlcore.config import Settings
 
 from services.gateway.identity import store
@@ -97,6 +99,11 @@ class Gateway:
     services: tuple[str, ...] = SERVICES
     identity: IdentityRuntime | None = None
     catalog: PlanCatalog = field(default_factory=default_catalog)
+
+    @functools.cached_property
+    def bus(self) -> Bus:
+        """The run log, for reading documents back by sequence (``qlcore.runlog``)."""
+        return Bus(self.nc, self.settings)
 
     def ctx(self, principal: Principal | None, request: Request[Any, Any, Any] | None = None) -> rpc.RpcContext:
         rid = structlog.contextvars.get_contextvars().get("request_id")

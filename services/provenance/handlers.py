@@ -88,13 +88,35 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         async with ctx.pool.connection() as conn:
             row = await (
                 await conn.execute(
-                    "SELECT run_hash, seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
+                    "SELECT run_hash, seq, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s",
+                    (run_id, ws),
                 )
             ).fetchone()
         if row is None:  # another workspace's run is indistinguishable from a missing one
             raise NotFound(f"no run {run_id!r} in this workspace")
-        document = await runlog.document_at(ctx.bus, row[1], run_id)
-        return RpcReply(200, with_hash(document, row[0]), "application/json")
+        run_hash, seq, document_seq = row
+        if document_seq is not None:  # one get: the document itself
+            document = await runlog.document_entry(ctx.bus, document_seq, run_hash)
+        else:  # an event carrying its whole document (before decision 0008)
+            document = await runlog.document_at(ctx.bus, seq, run_id)
+        return RpcReply(200, with_hash(document, run_hash), "application/json")
+
+    async def locate_run(req: RpcRequest) -> RpcReply:
+        """Where a run's whole document is in the log, for the gateway to read it there (a claim check:
+        the 78 KB document does not travel through this service). ``document_seq`` is null for a
+        run logged before decision 0008; ``runs.get`` returns those."""
+        ws = req.ctx.workspace_id
+        run_id = req.json(dict).get("run_id", "")
+        async with ctx.pool.connection() as conn:
+            row = await (
+                await conn.execute(
+                    "SELECT run_hash, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
+                )
+            ).fetchone()
+        if row is None:  # another workspace's run is indistinguishable from a missing one
+            raise NotFound(f"no run {run_id!r} in this workspace")
+        return json_reply({"run_hash": row[0], "document_seq": row[1]})
 
     rpc.add("runs.list", list_runs)
+    rpc.add("runs.locate", locate_run)
     rpc.add("runs.get", get_run)

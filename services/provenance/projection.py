@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS runs (
     seq bigint NOT NULL
 );
 ALTER TABLE runs DROP COLUMN IF EXISTS document;  -- read models before 0007 kept a copy
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS document_seq bigint;  -- where the whole document is (0008)
 CREATE INDEX IF NOT EXISTS runs_ws_recent ON runs (workspace_id, created_at DESC, run_id DESC);
 """
 
@@ -55,7 +56,7 @@ _summary = msgspec.json.Decoder(Summary)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq, document_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -87,6 +88,7 @@ class RunsProjection:
                     s.created_at,
                     s.created_at,
                     seq,
+                    event.document_seq,
                 )
             )
         if rows:  # executemany pipelines the inserts: one round trip per batch, not per row

@@ -12,8 +12,9 @@ import orjson
 from litestar import Controller, Request, Response, asgi, get, post
 from litestar.params import Parameter
 from litestar.types import Receive, Scope, Send
-from qlcore import rpc
+from qlcore import rpc, runlog
 from qlcore.errors import MethodNotAllowed, PayloadTooLarge, QLError
+from qlcore.hashing import with_hash
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
@@ -71,9 +72,19 @@ class RunsController(Controller):
         summary="The full provenance document (qlprov/run/1.0); re-hashes to its run_hash",
     )
     async def get_run(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
+        """Provenance checks the workspace and says where the document is; the gateway reads it from the
+        log itself, so the 78 KB document crosses NATS once instead of three times (decision 0008)."""
         p = await principal_of(request)
         require_scope(p, "runs:read")
-        return await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
+        gw = gw_of(request)
+        found = await rpc.call(gw.nc, gw.settings, "provenance", "runs.locate", {"run_id": run_id}, gw.ctx(p))
+        if found.status != 200:
+            return Response(found.body, status_code=found.status, media_type=found.content_type)
+        where = found.json()
+        if where["document_seq"] is None:  # logged before decision 0008: provenance reads it
+            return await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
+        document = await runlog.document_entry(gw.bus, where["document_seq"], where["run_hash"])
+        return Response(with_hash(document, where["run_hash"]), media_type="application/json")
 
 
 @asgi("/api/v1/ingest/runs:stream", copy_scope=False)
