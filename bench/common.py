@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 from collections.abc import Iterator
@@ -54,7 +55,8 @@ def cpu_ms_per_item(before: dict[str, float], after: dict[str, float], n: int) -
 
 @contextlib.contextmanager
 def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningStack]:
-    """The stack as separate processes (embedded NATS + PostgreSQL unless QL_*_URL are set)."""
+    """The stack as separate processes (embedded NATS + PostgreSQL unless QL_*_URL are set), in a
+    temporary ``QL_HOME`` removed afterwards (``QL_BENCH_KEEP=1`` keeps it, logs included)."""
     from qlcore.stack import StackSupervisor
 
     home = Path(tempfile.mkdtemp(prefix="ql-bench-"))
@@ -79,6 +81,8 @@ def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningSt
         yield RunningStack(sup.settings.base_url(), key, home, sup.settings, pids)
     finally:
         sup.stop()
+        if not os.environ.get("QL_BENCH_KEEP"):  # a run leaves gigabytes of log and database
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -185,8 +185,8 @@ class ProjectionRunner:
         # one sleep and one more pull, not a loop of pulls: every pull request (a no-wait probe and
         # a lingering request) costs the server and every consumer, and 7 consumers linger at once
         await asyncio.sleep(self.linger)
-        try:
-            msgs += await self._psub.fetch(self.batch - len(msgs), timeout=0.05)
+        try:  # what has arrived meanwhile; a short timeout: with nothing there, a fetch waits all of it
+            msgs += await self._psub.fetch(self.batch - len(msgs), timeout=0.005)
         except TimeoutError:
             pass
         return msgs
