@@ -95,13 +95,16 @@ class RawHttp:
         self._idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
         self._opened = 0
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         if self._idle.empty() and self._opened < self.size:
             self._opened += 1
             self._idle.put_nowait(await asyncio.open_connection(self.host, self.port))
         reader, writer = await self._idle.get()
         try:
-            head = f"{method} {path} HTTP/1.1\r\nContent-Length: {len(body)}\r\n".encode()
+            extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+            head = f"{method} {path} HTTP/1.1\r\nContent-Length: {len(body)}\r\n{extra}".encode()
             writer.write(head + self.headers + b"\r\n" + body)
             status_line = await reader.readuntil(b"\r\n")
             length = 0

@@ -35,9 +35,20 @@ CREATE TABLE IF NOT EXISTS _dead_letters (
 
 
 async def make_pool(
-    database_url: str, schema: str, *, min_size: int = 1, max_size: int = 8, name: str | None = None
+    database_url: str,
+    schema: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 8,
+    name: str | None = None,
+    autocommit: bool = False,
 ) -> AsyncConnectionPool:
-    """Open a pool whose connections use ``schema`` (created if missing)."""
+    """Open a pool whose connections use ``schema`` (created if missing).
+
+    ``autocommit``: each statement is its own transaction. A single-statement read or write then
+    costs one round trip instead of three (BEGIN, the statement, COMMIT): measured here, 0.15
+    instead of 0.29 ms of client CPU and 0.18 instead of 0.43 ms of wall time a query.
+    """
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         await ensure_schema(conn, schema)
 
@@ -55,8 +66,9 @@ async def make_pool(
         max_size=max_size,
         open=False,
         configure=configure,
-        name=name or schema,
+        name=name or (schema + (":autocommit" if autocommit else "")),
         timeout=30,
+        kwargs={"autocommit": autocommit},
     )
     await pool.open(wait=True)
     return pool

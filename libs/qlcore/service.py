@@ -47,6 +47,14 @@ class ServiceContext:
     stop: asyncio.Event
     instance_id: str = field(default_factory=lambda: str(ULID()))
     state: dict[str, object] = field(default_factory=dict)
+    autocommit_pool: AsyncConnectionPool | None = None
+
+    @property
+    def statements(self) -> AsyncConnectionPool:
+        """Connections in autocommit mode, for hot single-statement reads and writes (one round trip,
+        not three; ``qlcore.db.make_pool``). Several statements that must commit together use
+        :attr:`pool`, whose connections commit when handed back."""
+        return self.autocommit_pool or self.pool
 
     async def applied(self, seq: int, timeout: float = 10.0) -> None:
         """Read-your-writes: return once this service's read model includes log sequence ``seq``.
@@ -139,8 +147,11 @@ async def run_service(
     structlog.contextvars.bind_contextvars(service=spec.name)
     bus = await connect(settings, spec.name)
     pool = await make_pool(settings.database_url, settings.schema(spec.name), max_size=spec.pool_size)
+    statements = await make_pool(
+        settings.database_url, settings.schema(spec.name), max_size=spec.pool_size, autocommit=True
+    )
     runner = ProjectionRunner(bus, pool, spec.projection()) if spec.projection else None
-    ctx = ServiceContext(spec.name, settings, bus, pool, runner, stop)
+    ctx = ServiceContext(spec.name, settings, bus, pool, runner, stop, autocommit_pool=statements)
     rpc = RpcServer(bus.nc, settings, spec.name)
     _register_ops(rpc, ctx)
     spec.register(rpc, ctx)
@@ -176,6 +187,7 @@ async def run_service(
         if spec.on_stop is not None:
             await spec.on_stop(ctx)
         await pool.close()
+        await statements.close()
         await bus.close()
         log.info("service.stopped")
 

@@ -99,6 +99,7 @@ class Gateway:
     services: tuple[str, ...] = SERVICES
     identity: IdentityRuntime | None = None
     catalog: PlanCatalog = field(default_factory=default_catalog)
+    statements: AsyncConnectionPool | None = None  # autocommit connections (ServiceContext.statements)
 
     @functools.cached_property
     def bus(self) -> Bus:
@@ -128,7 +129,10 @@ async def principal_of(request: Request[Any, Any, Any]) -> Principal:
     cached = request.scope.get("ql_principal")
     if isinstance(cached, Principal):
         return cached
-    p = await resolve(gw_of(request).pool, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
+    gw = gw_of(request)  # one SELECT on every request: an autocommit connection saves two round trips
+    p = await resolve(
+        gw.statements or gw.pool, request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+    )
     request.scope["ql_principal"] = p  # type: ignore[typeddict-unknown-key]
     structlog.contextvars.bind_contextvars(workspace_id=p.workspace_id, org_id=p.org_id)
     return p

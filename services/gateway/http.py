@@ -29,7 +29,7 @@ class _Server(uvicorn.Server):
 
 
 async def serve_http(ctx: ServiceContext) -> None:
-    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool, identity=identity_of(ctx))
+    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool, identity=identity_of(ctx), statements=ctx.statements)
     ctx.state["gateway"] = gw
     config = uvicorn.Config(
         create_app(gw),

@@ -23,7 +23,7 @@ MAX_BATCH = 64  # bundles in one ``runs.ingest_many`` request
 
 
 def register(rpc: RpcServer, ctx: ServiceContext) -> None:
-    claimer = store.Claimer(ctx.pool)
+    claimer = store.Claimer(ctx.statements)  # one INSERT ... RETURNING a batch: autocommit commits it
 
     async def ingest(rctx: RpcContext, ws: str, raw: bytes) -> tuple[int, dict[str, object]]:
         """One bundle: ``(201, result)`` for a new run, ``(200, result)`` for one the workspace has."""

@@ -63,7 +63,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
             "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
             f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
         )
-        async with ctx.pool.connection() as conn:
+        async with ctx.statements.connection() as conn:
             rows = await (await conn.execute(sql, (*args, q.limit + 1))).fetchall()
         items = [
             {
@@ -85,7 +85,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
     async def get_run(req: RpcRequest) -> RpcReply:
         ws = req.ctx.workspace_id
         run_id = req.json(dict).get("run_id", "")
-        async with ctx.pool.connection() as conn:
+        async with ctx.statements.connection() as conn:
             row = await (
                 await conn.execute(
                     "SELECT run_hash, seq, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s",
@@ -107,7 +107,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         run logged before decision 0008; ``runs.get`` returns those."""
         ws = req.ctx.workspace_id
         run_id = req.json(dict).get("run_id", "")
-        async with ctx.pool.connection() as conn:
+        async with ctx.statements.connection() as conn:
             row = await (
                 await conn.execute(
                     "SELECT run_hash, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)

@@ -16,11 +16,13 @@ from qlcore import rpc, runlog
 from qlcore.errors import MethodNotAllowed, PayloadTooLarge, QLError
 from qlcore.hashing import with_hash
 
+from services.card.domain.http_cache import if_none_match
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
 
 __all__ = ["RunsController", "ingest_stream"]
 
+RUN_CACHE_CONTROL = "private, no-cache"  # immutable, but access is checked again on every revalidation
 STREAM_WORKERS = 4  # batches in flight per stream
 STREAM_BATCH = 16  # lines a batch at most (ingest takes up to services.ingest.handlers.MAX_BATCH)
 STREAM_BATCH_BYTES = 2 * 1024 * 1024  # and at most this much (a single larger line goes alone)
@@ -73,7 +75,10 @@ class RunsController(Controller):
     )
     async def get_run(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
         """Provenance checks the workspace and says where the document is; the gateway reads it from the
-        log itself, so the 78 KB document crosses NATS once instead of three times (decision 0008)."""
+        log itself, so the 78 KB document crosses NATS once instead of three times (decision 0008).
+
+        A run's document never changes: its ETag is its ``run_hash``, and a client that holds it
+        revalidates with ``If-None-Match`` for an empty 304 (no document read at all)."""
         p = await principal_of(request)
         require_scope(p, "runs:read")
         gw = gw_of(request)
@@ -81,10 +86,15 @@ class RunsController(Controller):
         if found.status != 200:
             return Response(found.body, status_code=found.status, media_type=found.content_type)
         where = found.json()
+        headers = {"ETag": f'"{where["run_hash"]}"', "Cache-Control": RUN_CACHE_CONTROL}
+        if if_none_match(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(b"", status_code=304, headers=headers)
         if where["document_seq"] is None:  # logged before decision 0008: provenance reads it
-            return await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
+            resp = await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
+            resp.headers.update(headers)
+            return resp
         document = await runlog.document_entry(gw.bus, where["document_seq"], where["run_hash"])
-        return Response(with_hash(document, where["run_hash"]), media_type="application/json")
+        return Response(with_hash(document, where["run_hash"]), media_type="application/json", headers=headers)
 
 
 @asgi("/api/v1/ingest/runs:stream", copy_scope=False)

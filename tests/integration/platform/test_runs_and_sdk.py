@@ -98,3 +98,22 @@ async def test_a_run_logged_with_its_whole_document_in_the_event_is_still_served
         r = await c.get(f"/api/v1/runs/{event.run_id}")
     assert r.status_code == 200
     assert run_hash(r.json()) == event.run_hash == r.json()["run_hash"]
+    assert r.headers["etag"] == f'"{event.run_hash}"'
+
+
+async def test_run_document_etag_is_its_hash_and_revalidates_with_304(stack: Stack) -> None:
+    t, other = await stack.tenant(), await stack.tenant()
+    async with stack.client(t) as c:
+        ingested = (await c.post("/api/v1/ingest/runs", json=bundle("etag"))).json()
+        await stack.wait_caught_up("provenance")
+        url = f"/api/v1/runs/{ingested['run_id']}"
+        full = await c.get(url)
+        etag = f'"{ingested["run_hash"]}"'
+        assert full.status_code == 200 and full.headers["etag"] == etag
+        assert "no-cache" in full.headers["cache-control"] and "private" in full.headers["cache-control"]
+        again = await c.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        stale = await c.get(url, headers={"If-None-Match": '"00", W/"11"'})
+        assert stale.status_code == 200 and run_hash(stale.json()) == ingested["run_hash"]
+    async with stack.client(other) as c:  # a validator never reveals another workspace's run
+        assert (await c.get(url, headers={"If-None-Match": etag})).status_code == 404
