@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+import structlog
 from litestar import Controller, Request, Response, asgi, get, post
 from litestar.params import Parameter
 from litestar.types import Receive, Scope, Send
@@ -21,6 +22,8 @@ from services.gateway.deps import forward, gw_of, plan_of, principal_of, require
 from services.gateway.identity.errors import PlanLimitReached
 
 __all__ = ["RunsController", "ingest_stream"]
+
+log = structlog.get_logger("gateway.runs")
 
 RUN_CACHE_CONTROL = "private, no-cache"  # immutable, but access is checked again on every revalidation
 STREAM_WORKERS = 4  # batches in flight per stream
@@ -124,6 +127,7 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
     queued: deque[tuple[int, bytes]] = deque()  # admitted lines not yet sent to ingest
     changed = asyncio.Condition()  # queued grew or shrank, or the request body ended
     ended = False
+    gone = asyncio.Event()  # the client stopped reading: stop sending to ingest
     sending = asyncio.Lock()  # ASGI sends from the reader and the workers, one at a time
     max_bytes = min(STREAM_BATCH_BYTES, gw.nc.max_payload // 2)  # a request must fit in a NATS message
 
@@ -138,8 +142,8 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
         a trickle goes one line at a time without waiting for more."""
         while True:
             async with changed:
-                await changed.wait_for(lambda: bool(queued) or ended)
-                if not queued:
+                await changed.wait_for(lambda: bool(queued) or ended or gone.is_set())
+                if gone.is_set() or not queued:
                     return
                 batch = [queued.popleft()]
                 size = len(batch[0][1])
@@ -147,7 +151,19 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
                     size += len(queued[0][1])
                     batch.append(queued.popleft())
                 changed.notify_all()
-            await write(await _ingest_batch(gw, ctx, batch))
+            try:
+                out = await _ingest_batch(gw, ctx, batch)
+            except Exception:  # every line still gets its answer
+                log.exception("ingest_stream.batch_failed", lines=len(batch))
+                problem = QLError("unexpected error; see the gateway log").problem()
+                out = b"".join(_line({"line": n, "error": problem}) for n, _ in batch)
+            try:
+                await write(out)
+            except Exception:  # the client went away: the reader must not wait for workers that stopped
+                async with changed:
+                    gone.set()
+                    changed.notify_all()
+                return
 
     await send(
         {
@@ -169,7 +185,9 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
                 continue
             admitted += 1
             async with changed:  # back-pressure: read no further ahead than the workers can take
-                await changed.wait_for(lambda: len(queued) < STREAM_WORKERS * STREAM_BATCH)
+                await changed.wait_for(lambda: len(queued) < STREAM_WORKERS * STREAM_BATCH or gone.is_set())
+                if gone.is_set():
+                    break
                 queued.append((line_no, line))
                 changed.notify_all()
     finally:
@@ -177,7 +195,8 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             ended = True
             changed.notify_all()
         await asyncio.gather(*workers)
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+    if not gone.is_set():
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _ingest_batch(gw: Any, ctx: rpc.RpcContext, batch: list[tuple[int, bytes]]) -> bytes:
