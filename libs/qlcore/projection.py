@@ -119,6 +119,7 @@ class ProjectionRunner:
         self._psub: Any = None
         self._lock_conn: psycopg.AsyncConnection | None = None
         self.events_seen = 0  # events passed through this runner's batches (for replay figures)
+        self._waiters = 0  # callers in wait_for: read-your-writes skips the linger
         bind = getattr(projection, "bind", None)
         if bind is not None:
             bind(bus)
@@ -174,14 +175,15 @@ class ProjectionRunner:
                 raise
 
     async def _linger(self, msgs: list[Msg]) -> list[Msg]:
-        """Under a trickle of events, wait up to ``linger`` seconds for more before applying.
+        """Under a trickle of events, wait ``linger`` seconds for more before applying (not when a caller
+        waits for its own write to be applied).
 
         Each batch costs a transaction (checkpoint read and write, commit) and a round of acks;
         at ~100 events/s fetches return one or two events, and that fixed cost dominates. A
         short linger trades a few milliseconds of visibility for batches several times larger.
         """
-        if self.linger <= 0 or len(msgs) >= self.batch:
-            return msgs
+        if self.linger <= 0 or len(msgs) >= self.batch or self._waiters:
+            return msgs  # a full batch, or a caller waiting to read its own write (wait_for): no linger
         # one sleep and one more pull, not a loop of pulls: every pull request (a no-wait probe and
         # a lingering request) costs the server and every consumer, and 7 consumers linger at once
         await asyncio.sleep(self.linger)
@@ -379,8 +381,12 @@ class ProjectionRunner:
     # ---- queries used by ops and tests ------------------------------------------------
     async def wait_for(self, seq: int, timeout: float = 10.0) -> int:
         """Wait until the read model has applied ``seq`` (in this process); returns the position."""
-        async with self._cond:
-            await asyncio.wait_for(self._cond.wait_for(lambda: self.position >= seq), timeout)
+        self._waiters += 1
+        try:
+            async with self._cond:
+                await asyncio.wait_for(self._cond.wait_for(lambda: self.position >= seq), timeout)
+        finally:
+            self._waiters -= 1
         return self.position
 
     async def stored_position(self) -> int:

@@ -12,6 +12,7 @@ anything is appended.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ import msgspec
 import orjson
 import structlog
 from qlcore import runlog
-from qlcore.errors import NotFound, QLError, Unauthorized, Unprocessable
+from qlcore.errors import NotFound, QLError, Unauthorized, Unavailable, Unprocessable
 from qlcore.events.reproduce import ReproductionFailed, ReproductionRequested
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 from qlcore.service import ServiceContext
@@ -139,7 +140,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         wait = config.wait_s if cmd.wait is None else max(0.0, min(cmd.wait, config.wait_s))
         done = completions.expect(job.job_id)
         try:
-            await ctx.bus.append(event)
+            appended = await ctx.bus.append(event)
             try:
                 await queue.enqueue(job)
             except Exception as exc:  # requested and in the log: the re-enqueue sweep will queue it
@@ -151,6 +152,10 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
                 terminal = None
         finally:
             completions.forget(job.job_id)
+        # read-your-writes: the caller's next report lists this job (a stalled read model only delays
+        # that; the job goes on)
+        with contextlib.suppress(Unavailable):
+            await ctx.applied(appended.seq, timeout=5.0)
         if terminal is None:
             return json_reply(view_of_job(job), 202, headers={"Location": job_location(job.job_id), "Retry-After": "1"})
         if isinstance(terminal, ReproductionFailed):
