@@ -70,7 +70,7 @@ class Bus:
 
     def _subjects(self) -> list[str]:
         s = self.settings
-        return [f"{s.log_subject_prefix}.>", f"{s.namespace}.doc.>"]
+        return [f"{s.log_subject_prefix}.>", f"{s.document_subject_prefix}.>"]
 
     def subject_for(self, event: Event) -> str:
         return f"{self.settings.log_subject_prefix}.{event.type}"

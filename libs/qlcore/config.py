@@ -44,9 +44,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return f"{self.namespace}.log"
 
     @property
+    def document_subject_prefix(self) -> str:
+        return f"{self.namespace}.doc"
+
+    @property
     def document_subject(self) -> str:
         """Subject of whole run documents in the run log (``RunIngested.document_seq``)."""
-        return f"{self.namespace}.doc.run"
+        return f"{self.document_subject_prefix}.run"
 
     def rpc_subject(self, service: str, op: str) -> str:
         """Subject of a request/reply operation of a service."""

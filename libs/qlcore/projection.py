@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,7 +39,7 @@ from qlcore.errors import Unavailable
 from qlcore.events.envelope import Event
 from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
 
-__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus", "consecutive"]
+__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus", "apply_grouped", "consecutive"]
 
 log = structlog.get_logger("qlcore.projection")
 
@@ -77,6 +77,25 @@ def consecutive(
         yield False, [item]
     if run:
         yield True, run
+
+
+Items = list[tuple[Event, int]]
+
+
+async def apply_grouped(
+    cur: psycopg.AsyncCursor,
+    items: Items,
+    kind: type[Event],
+    many: Callable[[psycopg.AsyncCursor, Items], Awaitable[None]],
+    one: Callable[[psycopg.AsyncCursor, Event, int], Awaitable[None]],
+) -> None:
+    """An ``apply_batch`` in log order: each run of consecutive ``kind`` events with ``many`` (one
+    statement for the run), every other event with ``one`` (the projection's ``apply``)."""
+    for together, group in consecutive(items, kind):
+        if together:
+            await many(cur, group)
+        else:
+            await one(cur, *group[0])
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from qlcore.events.attestation import (
 )
 from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubmitted
 from qlcore.events.reproduce import ReproductionCompleted
-from qlcore.projection import consecutive
+from qlcore.projection import apply_grouped
 
 from services.attestation.domain import RunFacts, run_facts_from_document
 from services.attestation.domain.snapshot import decode_facts_document
@@ -140,17 +140,17 @@ class AttestationProjection:
     )
 
     async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
-        for together, group in consecutive(items, RunIngested):
-            if together:  # runs are most of the log: one pipelined statement for a run of them
-                rows = [
-                    (e.run_id, e.workspace_id, e.run_hash, _json(facts_of(e)), seq)
-                    for e, seq in group
-                    if isinstance(e, RunIngested) and e.workspace_id
-                ]
-                if rows:
-                    await cur.executemany(_INSERT_RUN, rows)
-            else:
-                await self.apply(cur, *group[0])
+        await apply_grouped(cur, items, RunIngested, self._ingested, self.apply)
+
+    async def _ingested(self, cur: psycopg.AsyncCursor, group: list[tuple[Event, int]]) -> None:
+        """Runs are most of the log: one pipelined statement for a run of them."""
+        rows = [
+            (e.run_id, e.workspace_id, e.run_hash, _json(facts_of(e)), seq)
+            for e, seq in group
+            if isinstance(e, RunIngested) and e.workspace_id
+        ]
+        if rows:
+            await cur.executemany(_INSERT_RUN, rows)
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:

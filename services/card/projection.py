@@ -25,7 +25,7 @@ from qlcore.events import Event, RunIngested
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.events.cards import CardPublished, CardUnpublished, ReproductionSubmitted
 from qlcore.events.reproduce import ReproductionCompleted
-from qlcore.projection import consecutive
+from qlcore.projection import apply_grouped
 
 from services.card.changes import ALL, ChangeFeed
 from services.card.documents import decode_facts, hash_matches
@@ -132,13 +132,13 @@ class CardProjection:
                 self.changes.note(seq, ALL)
 
     async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
-        for together, group in consecutive(items, RunIngested):
-            if together:  # runs are most of the log: one pipelined statement for a run of them
-                rows = [r for e, seq in group if isinstance(e, RunIngested) and (r := _run_row(e, seq))]
-                if rows:
-                    await cur.executemany(_INSERT_RUN, rows)
-            else:
-                await self.apply(cur, *group[0])
+        await apply_grouped(cur, items, RunIngested, self._ingested, self.apply)
+
+    async def _ingested(self, cur: psycopg.AsyncCursor, group: list[tuple[Event, int]]) -> None:
+        """Runs are most of the log: one pipelined statement for a run of them."""
+        rows = [r for e, seq in group if isinstance(e, RunIngested) and (r := _run_row(e, seq))]
+        if rows:
+            await cur.executemany(_INSERT_RUN, rows)
 
     async def _run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
         row = _run_row(event, seq)

@@ -35,7 +35,7 @@ from qlcore.events.identity import (
     WorkspaceCreated,
 )
 from qlcore.events.reproduce import ReproductionRequested
-from qlcore.projection import consecutive
+from qlcore.projection import apply_grouped
 
 __all__ = ["DDL", "IdentityProjection", "month_of"]
 
@@ -171,11 +171,10 @@ class IdentityProjection:
                 await _count(cur, [(event, seq)], "reproductions_per_month")
 
     async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
-        for together, group in consecutive(items, RunIngested):
-            if together:  # runs are most of the log: count them with one statement per org and month
-                await _count(cur, group, "runs_per_month")
-            else:
-                await self.apply(cur, *group[0])
+        await apply_grouped(cur, items, RunIngested, self._ingested, self.apply)
+
+    async def _ingested(self, cur: psycopg.AsyncCursor, group: list[tuple[Event, int]]) -> None:
+        await _count(cur, group, "runs_per_month")  # one statement per org and month
 
 
 async def _count(cur: psycopg.AsyncCursor, items: list[tuple[Event, int]], metric: str) -> None:

@@ -23,7 +23,7 @@ from qlcore import runlog
 from qlcore.bus import Bus
 from qlcore.events import Event, RunIngested
 from qlcore.events.corpus import CalibrationObserved
-from qlcore.projection import consecutive
+from qlcore.projection import apply_grouped
 
 from services.leaderboard.domain.model import Observation
 from services.leaderboard.domain.publication import public_observation_from_run, public_run_key
@@ -150,20 +150,19 @@ class ObservationsProjection:
                 await self._apply_run(cur, event, seq)
 
     async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
-        for together, group in consecutive(items, RunIngested):
-            if not together:
-                await self.apply(cur, *group[0])
-                continue
-            # runs are most of the log, and most repeat a snapshot already held: one query for the group
-            keyed = [(e, seq, key) for e, seq in group if isinstance(e, RunIngested) and (key := _key_of(e))]
-            if not keyed:
-                continue
-            await cur.execute("SELECT key FROM observations WHERE key = ANY(%s)", ([k for _, _, k in keyed],))
-            held = {r[0] for r in await cur.fetchall()}
-            for e, seq, key in keyed:
-                if key not in held:  # first one wins, within the group too
-                    held.add(key)
-                    await self._observe(cur, e, seq)
+        await apply_grouped(cur, items, RunIngested, self._ingested, self.apply)
+
+    async def _ingested(self, cur: psycopg.AsyncCursor, group: list[tuple[Event, int]]) -> None:
+        """Runs are most of the log, and most repeat a snapshot already held: one query for the group."""
+        keyed = [(e, seq, key) for e, seq in group if isinstance(e, RunIngested) and (key := _key_of(e))]
+        if not keyed:
+            return
+        await cur.execute("SELECT key FROM observations WHERE key = ANY(%s)", ([k for _, _, k in keyed],))
+        held = {r[0] for r in await cur.fetchall()}
+        for e, seq, key in keyed:
+            if key not in held:  # first one wins, within the group too
+                held.add(key)
+                await self._observe(cur, e, seq)
 
     async def _apply_run(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
         key = _key_of(event)

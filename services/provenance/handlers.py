@@ -88,17 +88,14 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
         async with ctx.statements.connection() as conn:
             row = await (
                 await conn.execute(
-                    "SELECT run_hash, seq, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s",
-                    (run_id, ws),
+                    "SELECT run_hash, seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
                 )
             ).fetchone()
         if row is None:  # another workspace's run is indistinguishable from a missing one
             raise NotFound(f"no run {run_id!r} in this workspace")
-        run_hash, seq, document_seq = row
-        if document_seq is not None:  # one get: the document itself
-            document = await runlog.document_entry(ctx.bus, document_seq, run_hash)
-        else:  # an event carrying its whole document (before decision 0008)
-            document = await runlog.document_at(ctx.bus, seq, run_id)
+        run_hash, seq = row
+        # either event format (decision 0008); the gateway itself reads new runs' documents (runs.locate)
+        document = await runlog.document_at(ctx.bus, seq, run_id)
         return RpcReply(200, with_hash(document, run_hash), "application/json")
 
     async def locate_run(req: RpcRequest) -> RpcReply:
