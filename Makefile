@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-REQS := requirements.txt pyproject.toml $(wildcard services/*/requirements*.txt)
+REQS := requirements.txt requirements-nodeps.txt requirements-dev.txt requirements-dev-nodeps.txt pyproject.toml libs/pyproject.toml
 export QL_HOME ?= .ql
 export QL_PORT ?= 8000
 
@@ -17,9 +17,9 @@ help: ## List the targets
 $(STAMP): $(REQS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements.txt
-	@for f in services/*/requirements-nodeps.txt; do [ -f $$f ] && $(PIP) install -q --no-deps -r $$f || true; done
-	$(PIP) install -q --no-deps -e .
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt -r requirements-dev-nodeps.txt
+	$(PIP) install -q --no-deps -e libs -e .
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian's chromium for the page tests"; \
@@ -44,10 +44,11 @@ bench: $(STAMP) ## Run the benchmarks; figures printed and written under bench/r
 	  echo "warning: no wrk; HTTP load benchmarks fall back to a Python client (apt-get install wrk)"
 	$(PY) -m bench $(BENCH_ARGS)
 
-lint: $(STAMP) ## ruff (lint + format check) and mypy on libs/ and services/
+lint: $(STAMP) ## ruff (lint + format check), mypy on libs/ and services/, the import contracts (lint-imports)
 	$(VENV)/bin/ruff check libs services tests bench
 	$(VENV)/bin/ruff format --check libs services tests bench
 	$(VENV)/bin/mypy libs services
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix libs services tests bench

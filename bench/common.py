@@ -59,6 +59,8 @@ def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningSt
     temporary ``QL_HOME`` removed afterwards (``QL_BENCH_KEEP=1`` keeps it, logs included)."""
     from qlcore.stack import StackSupervisor
 
+    from services.registry import SERVICE_MODULE, SERVICES
+
     home = Path(tempfile.mkdtemp(prefix="ql-bench-"))
     env = {
         **os.environ,
@@ -67,7 +69,7 @@ def running_stack(services: tuple[str, ...] | None = None) -> Iterator[RunningSt
         "QL_LOG_LEVEL": "warning",
         "QL_NAMESPACE": "bench",
     }
-    sup = StackSupervisor(env=env, services=services)
+    sup = StackSupervisor(env=env, services=services or SERVICES, module=SERVICE_MODULE)
     try:
         key = sup.start() or (home / "dev-api-key").read_text().strip()
         pids = {name: p.pid for name, p in sup.procs.items()}

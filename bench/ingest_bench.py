@@ -30,7 +30,7 @@ import httpx
 import nats
 import orjson
 from qlcore import rpc
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, summarize, write_results
 from bench.http_load import RawHttp

@@ -7,12 +7,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from qlcore.config import BACKEND_SERVICES, SERVICES
 from qlcore.service import ServiceSpec
 
-__all__ = ["BACKEND_SERVICES", "SERVICES", "load_spec"]
+__all__ = ["BACKEND_SERVICES", "SERVICES", "SERVICE_MODULE", "load_spec"]
 
-BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card", "reproduce")
-SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
+SERVICE_MODULE = "services.{}"  # each service runs as `python -m services.<name>`
 
 
 def load_spec(name: str) -> ServiceSpec:

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import msgspec
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["ALL_CARDS", "BACKEND_SERVICES", "SERVICES", "Settings", "load_settings"]
+
+
+# The services of the stack, in start order (the gateway last): the supervisor of `make run`, the
+# test fixtures, the gateway's health checks and the operator commands use this one list
+# (``services.registry`` loads each one's bootstrap by name).
+BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card", "reproduce")
+SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
+ALL_CARDS = "*"  # the payload of a card-changed notice that concerns every card
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,6 +59,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def document_subject(self) -> str:
         """Subject of whole run documents in the run log (``RunIngested.document_seq``)."""
         return f"{self.document_subject_prefix}.run"
+
+    @property
+    def card_changed_subject(self) -> str:
+        """Core NATS notices of changed Result Cards (payload: a slug, or ``*`` for every card): the
+        card service publishes them once committed, gateways drop cached badges on them."""
+        return f"{self.namespace}.card.changed"
 
     def rpc_subject(self, service: str, op: str) -> str:
         """Subject of a request/reply operation of a service."""

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-
-from qlcore.document import SCHEMA_ID, RunDocument
+from qlprov.document import SCHEMA_ID, RunDocument
 
 __all__ = [
     "SCHEMAS",

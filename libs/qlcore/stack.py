@@ -38,15 +38,15 @@ class StackSupervisor:
         self,
         settings: Settings | None = None,
         *,
-        services: tuple[str, ...] | None = None,
+        services: tuple[str, ...],
+        module: str = "{}",
         env: dict[str, str] | None = None,
     ) -> None:
-        from services.registry import SERVICES
-
         self.env = dict(os.environ if env is None else env)
         self.settings = settings or load_settings(self.env)
         self.home = self.settings.home.resolve()
-        self.services = services or SERVICES
+        self.services = services
+        self.module = module  # a service's module: module.format(name), run as `python -m` it
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.embedded: list[EmbeddedNats | EmbeddedPostgres] = []
 
@@ -82,7 +82,7 @@ class StackSupervisor:
         for name in self.services:
             out = open(logs / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
+                [sys.executable, "-m", self.module.format(name)],
                 env=child_env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -23,8 +23,8 @@ from typing import Any, Literal
 import msgspec
 from qiskit import QuantumCircuit, qasm3, transpile
 from qiskit.providers import BackendV2
-from qlcore.document import SCHEMA_ID, validate_document
-from qlcore.hashing import HASH_MEMBER, run_hash
+from qlprov.document import SCHEMA_ID, validate_document
+from qlprov.hashing import HASH_MEMBER, run_hash
 
 from quantumledger._calibration import backend_identity, device_calibration, device_noise_model
 

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
-from qlcore.hashing import HASH_MEMBER, canonical_body, digest_hex, with_hash
+from qlprov.hashing import HASH_MEMBER, canonical_body, digest_hex, with_hash
 
 from quantumledger.capture import Simulation, capture, simulate, simulator_member
 

@@ -20,8 +20,8 @@ from typing import Any
 
 import msgspec
 import rfc8785
-from qlcore.document import RunDocument, backend_id, validate_document
-from qlcore.hashing import HASH_MEMBER, run_hash
+from qlprov.document import RunDocument, backend_id, validate_document
+from qlprov.hashing import HASH_MEMBER, run_hash
 
 from quantumledger.errors import HashMismatchError, InvalidDocumentError, MissingHashError
 

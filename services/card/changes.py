@@ -2,7 +2,7 @@
 
 The projection notes ``(seq, slug)`` while it applies an event (``"*"`` for a change that
 touches many cards, such as a workspace's attestation). Notes are published on
-``{namespace}.card.changed`` only once the projection's position has passed their sequence,
+``Settings.card_changed_subject`` only once the projection's position has passed their sequence,
 that is after the transaction holding the change committed: a gateway that refetches on the
 notice always sees the new state. A note from a batch that was rolled back and re-applied is
 published twice, which is harmless (an invalidation is idempotent). Core NATS may lose a
@@ -15,19 +15,15 @@ import asyncio
 import contextlib
 
 import structlog
+from qlcore.config import ALL_CARDS
 from qlcore.service import ServiceContext
 
-__all__ = ["ALL", "ChangeFeed", "broadcast_changes", "changed_subject"]
+__all__ = ["ALL", "ChangeFeed", "broadcast_changes"]
 
-ALL = "*"
+ALL = ALL_CARDS
 MAX_PENDING = 10_000
 
 log = structlog.get_logger("card.changes")
-
-
-def changed_subject(namespace: str) -> str:
-    """The subject gateways subscribe to (payload: a slug, or ``*`` for every card)."""
-    return f"{namespace}.card.changed"
 
 
 class ChangeFeed:
@@ -68,7 +64,7 @@ async def broadcast_changes(ctx: ServiceContext) -> None:
     feed: ChangeFeed | None = getattr(runner.p, "changes", None) if runner is not None else None
     if runner is None or feed is None:
         return
-    subject = changed_subject(ctx.settings.namespace)
+    subject = ctx.settings.card_changed_subject
     while not ctx.stop.is_set():
         if not await feed.wait(0.5):
             continue

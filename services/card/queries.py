@@ -10,9 +10,10 @@ from __future__ import annotations
 import msgspec
 from qlcore import runlog
 from qlcore.errors import NotFound, Unprocessable
-from qlcore.hashing import with_hash
+from qlcore.http_cache import BADGE_CACHE_CONTROL
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer
 from qlcore.service import ServiceContext
+from qlprov.hashing import with_hash
 
 from services.card import store
 from services.card.domain.badges import BadgeView, badge_for, not_found_badge, parse_badge_type
@@ -26,7 +27,6 @@ from services.card.domain.html import (
     render_card_page,
     render_tombstone_page,
 )
-from services.card.domain.http_cache import BADGE_CACHE_CONTROL
 from services.card.domain.lifecycle import summarize_reproductions
 from services.card.domain.links import CardLinks, card_links
 from services.card.domain.slugs import is_valid_slug

@@ -8,9 +8,9 @@ the gateway passes on in the request body (``if_none_match``).
 from __future__ import annotations
 
 from qlcore.errors import BadRequest, NotAcceptable, QLError
+from qlcore.http_cache import if_none_match, strong_etag
 from qlcore.rpc import RpcReply
 
-from services.card.domain.http_cache import if_none_match, strong_etag
 from services.card.domain.model import Tombstone
 
 __all__ = [

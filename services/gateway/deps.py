@@ -27,6 +27,7 @@ from nats.aio.client import Client as NATS
 from psycopg_pool import AsyncConnectionPool
 from qlcore import rpc
 from qlcore.bus import Bus
+from qlcore.config import BACKEND_SERVICES as SERVICES
 from qlcore.config import Settings
 
 from services.gateway.identity import store
@@ -34,7 +35,6 @@ from services.gateway.identity.access import Principal, Role, authorize
 from services.gateway.identity.plans import Plan, PlanCatalog, check_limit, default_catalog, require_feature
 from services.gateway.identity.runtime import IdentityRuntime
 from services.gateway.principal import SESSION_COOKIE, resolve
-from services.registry import BACKEND_SERVICES as SERVICES
 
 __all__ = [
     "USAGE",

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 import orjson
-from qlcore.document import RunDocument, document_head, validate_document
 from qlcore.errors import PayloadTooLarge, Unprocessable
-from qlcore.hashing import HASH_MEMBER, canonical_body, digest_hex
+from qlprov.document import RunDocument, document_head, validate_document
+from qlprov.hashing import HASH_MEMBER, canonical_body, digest_hex
 
 __all__ = ["Prepared", "prepare"]
 
@@ -22,7 +22,7 @@ __all__ = ["Prepared", "prepare"]
 class Prepared:
     run_hash: str
     body: bytes  # canonical JSON without run_hash
-    head: bytes  # canonical JSON of the same without the calibration tables (qlcore.document.document_head)
+    head: bytes  # canonical JSON of the same without the calibration tables (qlprov.document.document_head)
     document: RunDocument
 
 

@@ -9,9 +9,9 @@ import msgspec
 import orjson
 from qlcore import runlog
 from qlcore.errors import NotFound, Unauthorized, Unprocessable
-from qlcore.hashing import with_hash
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 from qlcore.service import ServiceContext
+from qlprov.hashing import with_hash
 
 __all__ = ["ListQuery", "register"]
 

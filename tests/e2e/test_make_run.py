@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from qlcore.embedded import free_port
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 pytestmark = pytest.mark.e2e
 

@@ -24,6 +24,6 @@ async def test_ingest_list_get(stack: Stack) -> None:
         assert [x["run_id"] for x in runs] == [out["run_id"]]
         assert runs[0]["backend"] == "ibm/ibm_kyiv"
         doc = (await c.get(f"/api/v1/runs/{out['run_id']}")).json()
-        from qlcore.hashing import run_hash
+        from qlprov.hashing import run_hash
 
         assert doc["run_hash"] == out["run_hash"] == run_hash(doc)

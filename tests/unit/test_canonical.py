@@ -1,4 +1,4 @@
-"""The fast path of ``qlcore.canonical`` is byte-identical to the ``rfc8785`` reference.
+"""The fast path of ``qlprov.canonical`` is byte-identical to the ``rfc8785`` reference.
 
 Property tests draw JSON values rich in the constructs where orjson and RFC 8785 could part
 ways (key order by UTF-16 code units, escapes, ECMAScript number forms, the safe integer
@@ -16,7 +16,7 @@ import pytest
 import rfc8785
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from qlcore.canonical import canonicalize, es6_number
+from qlprov.canonical import canonicalize, es6_number
 
 SAFE = 2**53 - 1
 # QL_HYPOTHESIS_SCALE=20 for a long hunt; the default keeps the unit suite fast

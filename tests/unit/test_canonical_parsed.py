@@ -6,7 +6,7 @@ import orjson
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qlcore.canonical import canonicalize
+from qlprov.canonical import canonicalize
 
 json_values = st.recursive(
     st.none()

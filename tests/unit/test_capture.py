@@ -14,8 +14,8 @@ import orjson
 import pytest
 from qiskit import QuantumCircuit, qasm3
 from qiskit.providers.fake_provider import GenericBackendV2
-from qlcore.document import validate_document
-from qlcore.hashing import run_hash
+from qlprov.document import validate_document
+from qlprov.hashing import run_hash
 from quantumledger import examples
 from quantumledger._calibration import backend_identity, device_calibration, scale_time
 from quantumledger.capture import SDK_NAME, capture, run_on_simulator, simulate

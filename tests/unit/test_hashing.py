@@ -9,7 +9,7 @@ from typing import Any
 import blake3
 import orjson
 import rfc8785
-from qlcore.hashing import HASH_MEMBER, canonical_body, digest_hex, run_hash, with_hash
+from qlprov.hashing import HASH_MEMBER, canonical_body, digest_hex, run_hash, with_hash
 
 # A small fixed document with real kyiv numbers, a null (reset has no error), an extra
 # member with a non-ASCII string and floats whose ECMAScript form differs from Python's.

@@ -11,7 +11,7 @@ import jsonschema
 import msgspec
 import pytest
 from qlcore import schemas
-from qlcore.document import SCHEMA_ID
+from qlprov.document import SCHEMA_ID
 from quantumledger import examples
 
 
@@ -101,7 +101,7 @@ def test_nulls_and_extra_members_validate(validator: jsonschema.Draft202012Valid
 def test_the_json_schema_rejects_what_the_types_reject(
     validator: jsonschema.Draft202012Validator, break_it: Any
 ) -> None:
-    from qlcore.document import validate_document
+    from qlprov.document import validate_document
 
     bundle = copy.deepcopy(examples.bell_bundle())
     break_it(bundle)

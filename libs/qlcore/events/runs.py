@@ -17,7 +17,7 @@ class RunIngested(Event, frozen=True, tag="run.ingested"):
     * with ``document_seq`` (what ingest writes): the document is the log entry at that sequence,
       on the ``{namespace}.doc.run`` subject, appended just before this event; ``document`` is its
       *head*, the canonical JSON of the document without the calibration's ``qubits`` and
-      ``gates`` tables (``qlcore.document.document_head``): ~1.5 KB instead of ~75 KB for a
+      ``gates`` tables (``qlprov.document.document_head``): ~1.5 KB instead of ~75 KB for a
       127-qubit device, so the read models that never look at those tables do not receive them;
     * without it: ``document`` is the whole document.
 

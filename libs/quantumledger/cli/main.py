@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import click
 
-from quantumledger.cli.corpus import corpus
-from quantumledger.cli.ops import admin, ops
 from quantumledger.cli.runs import ingest, runs, verify
-from quantumledger.cli.stack import dev
 
 __all__ = ["cli", "main"]
 
@@ -27,10 +25,19 @@ def cli() -> None:
 cli.add_command(ingest)
 cli.add_command(runs)
 cli.add_command(verify)
-cli.add_command(ops)
-cli.add_command(admin)
-cli.add_command(dev)
-cli.add_command(corpus)
+
+PLUGIN_GROUP = "quantumledger.cli"
+
+
+def load_plugins(group: click.Group = cli) -> None:
+    """Add the commands of installed plugins: each entry point of ``quantumledger.cli`` is a function
+    taking the ``ql`` group. The server package adds its operator commands this way (``ql dev``,
+    ``ql ops``, ``ql admin``, ``ql corpus``); the SDK alone has none and imports no server code."""
+    for ep in entry_points(group=PLUGIN_GROUP):
+        ep.load()(group)
+
+
+load_plugins()
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import blake3
 import msgspec
-from qlcore.canonical import canonicalize
+from qlprov.canonical import canonicalize
 
 __all__ = [
     "b64decode",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import msgspec
-from qlcore.document import (
+from qlprov.document import (
     Backend,
     Environment,
     Execution,

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import msgspec
-from qlcore.document import validate_document
-from qlcore.hashing import run_hash as compute_run_hash
+from qlprov.document import validate_document
+from qlprov.hashing import run_hash as compute_run_hash
 
 from services.card.domain.model import Card, PublishRequest, Reproduction, ReproductionSummary, RunSummary
 from services.card.domain.programs import program_hash

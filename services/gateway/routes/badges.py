@@ -28,10 +28,10 @@ import orjson
 from litestar import asgi
 from litestar.types import HTTPResponseStartEvent, Receive, Scope, Send
 from qlcore import rpc
+from qlcore.config import ALL_CARDS as ALL
 from qlcore.errors import MethodNotAllowed, NotFound, QLError
+from qlcore.http_cache import if_none_match
 
-from services.card.changes import ALL, changed_subject
-from services.card.domain.http_cache import if_none_match
 from services.gateway.deps import Gateway
 
 __all__ = ["TTL", "BadgeCache", "badge_cache", "badge_route"]
@@ -77,7 +77,7 @@ class BadgeCache:
         async def on_change(msg: Any) -> None:
             self.invalidate(msg.data.decode())
 
-        await self.gw.nc.subscribe(changed_subject(self.gw.settings.namespace), cb=on_change)
+        await self.gw.nc.subscribe(self.gw.settings.card_changed_subject, cb=on_change)
 
     def invalidate(self, slug: str) -> None:
         self.generation += 1

@@ -15,9 +15,9 @@ from litestar.params import Parameter
 from litestar.types import Receive, Scope, Send
 from qlcore import rpc, runlog
 from qlcore.errors import MethodNotAllowed, PayloadTooLarge, QLError
-from qlcore.hashing import with_hash
+from qlcore.http_cache import if_none_match
+from qlprov.hashing import with_hash
 
-from services.card.domain.http_cache import if_none_match
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
 

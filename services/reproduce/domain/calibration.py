@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from qlcore.canonical import canonicalize
-from qlcore.hashing import digest_hex
+from qlprov.canonical import canonicalize
+from qlprov.hashing import digest_hex
 
 from .errors import MissingCalibration
 

@@ -17,8 +17,8 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
-from qlcore.document import SCHEMA_ID
-from qlcore.hashing import run_hash
+from qlprov.document import SCHEMA_ID
+from qlprov.hashing import run_hash
 
 __all__ = [
     "NOISE_MODEL_VERSION",

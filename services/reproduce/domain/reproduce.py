@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 import numpy as np
 from qiskit.quantum_info import hellinger_fidelity
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from .calibration import check_calibration
 from .circuit import CircuitNotRunnable, load_transpiled

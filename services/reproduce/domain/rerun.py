@@ -15,7 +15,7 @@ from typing import Any
 from qiskit.circuit import Delay
 from qiskit.transpiler import PassManager
 from qiskit_aer import AerSimulator
-from qlcore.hashing import digest_hex
+from qlprov.hashing import digest_hex
 
 from .calibration import calibration_digest, restrict_calibration
 from .circuit import CircuitNotRunnable, PhysicalCircuit

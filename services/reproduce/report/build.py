@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 import orjson
 from qlcore import runlog
-from qlcore.hashing import digest_hex
 from qlcore.rpc import RpcReply, json_reply
 from qlcore.service import ServiceContext
+from qlprov.hashing import digest_hex
 
 from services.reproduce import store
 from services.reproduce.report.model import ReportInputs, build_report

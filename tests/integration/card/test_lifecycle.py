@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 import pytest
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from tests.fixtures import Stack
 from tests.integration.card.helpers import AUTHORS, bell, ghz, ingest, publish

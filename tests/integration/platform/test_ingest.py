@@ -9,7 +9,7 @@ import pytest
 import rfc8785
 from blake3 import blake3
 from qlcore import rpc
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from tests.fixtures import Stack
 from tests.integration.platform.bundles import bundle

@@ -16,7 +16,7 @@ from qlcore import rpc
 from qlcore.bus import connect
 from qlcore.config import Settings
 from qlcore.events import RunIngested
-from qlcore.hashing import canonical_body, digest_hex
+from qlprov.hashing import canonical_body, digest_hex
 
 from tests.fixtures import Infra, Stack
 from tests.integration.platform.bundles import bundle

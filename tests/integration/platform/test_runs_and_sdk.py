@@ -8,7 +8,7 @@ import msgspec
 import pytest
 from qlcore.bus import Bus
 from qlcore.events import RunIngested
-from qlcore.hashing import canonical_body, digest_hex, run_hash
+from qlprov.hashing import canonical_body, digest_hex, run_hash
 from quantumledger import APIError, Client, verify
 from quantumledger.examples import ghz_bundle
 from ulid import ULID

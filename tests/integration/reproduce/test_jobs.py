@@ -17,7 +17,7 @@ from qlcore import rpc
 from qlcore.bus import connect
 from qlcore.config import Settings
 from qlcore.events.reproduce import ReproductionRequested
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from tests.fixtures import Infra, Stack, stack_context
 from tests.integration.reproduce.helpers import eventually, ghz, ingest, log_events, poll, reproduce

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 from tests.fixtures import Stack
 from tests.integration.reproduce.helpers import ghz, ingest, reproduce

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qlcore.hashing import run_hash
+from qlprov.hashing import run_hash
 
 __all__ = ["BASE_URL", "GHZ3", "ghz_document"]
 

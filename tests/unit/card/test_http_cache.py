@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from services.card.domain.http_cache import BADGE_CACHE_CONTROL, if_none_match, strong_etag
+from qlcore.http_cache import BADGE_CACHE_CONTROL, if_none_match, strong_etag
 
 
 def test_strong_etag_is_a_quoted_hash_of_the_body() -> None:

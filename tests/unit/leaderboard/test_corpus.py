@@ -6,7 +6,7 @@ import itertools
 
 import msgspec
 import pytest
-from qlcore.document import Calibration
+from qlprov.document import Calibration
 
 from services.leaderboard.domain import METRICS, latest_per_device, leaderboard, metrics_from_calibration, rank
 from services.leaderboard.domain.model import Observation

@@ -6,7 +6,7 @@ import math
 
 import msgspec
 import pytest
-from qlcore.document import Calibration
+from qlprov.document import Calibration
 
 from services.leaderboard.domain import metrics_from_calibration
 from services.leaderboard.domain.model import Observation, parse_rfc3339

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qlcore.document import validate_document
+from qlprov.document import validate_document
 
 from services.leaderboard.domain.model import Observation
 from services.leaderboard.domain.runs import observation_from_run

@@ -7,8 +7,8 @@ import statistics
 import msgspec
 import pytest
 from qiskit.quantum_info import hellinger_fidelity
-from qlcore.document import RunDocument
-from qlcore.hashing import run_hash
+from qlprov.document import RunDocument
+from qlprov.hashing import run_hash
 
 from services.reproduce.domain import (
     DRIFT_MODEL_VERSION,

@@ -21,8 +21,10 @@ def run() -> None:
     from qlcore.logging import configure_logging
     from qlcore.stack import StackSupervisor
 
+    from services.registry import SERVICE_MODULE, SERVICES
+
     configure_logging("console", "warning")
-    sup = StackSupervisor()
+    sup = StackSupervisor(services=SERVICES, module=SERVICE_MODULE)
     code = 1
     try:
         key = sup.start()

@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import click
 
+from services.ops.connection import call as _call
+from services.ops.connection import operator as _operator
+from services.registry import SERVICES
+
 __all__ = ["admin", "ops"]
 
 
-def _settings() -> Any:
-    from qlcore.config import load_settings
-    from qlcore.stack import read_stack_file
-
-    env = dict(os.environ)
-    running = read_stack_file(Path(env.get("QL_HOME", ".ql")))
-    if "QL_NATS_URL" not in env and running.get("nats_url"):
-        env["QL_NATS_URL"] = running["nats_url"]
-    if "QL_NAMESPACE" not in env and running.get("namespace"):
-        env["QL_NAMESPACE"] = running["namespace"]
-    return load_settings(env)
-
-
-def _call(service: str, op: str, body: Any = b"", timeout: float = 600.0) -> Any:
-    import nats
-    from qlcore import rpc
-    from qlcore.errors import QLError
-
-    settings = _settings()
-
-    async def go() -> Any:
-        nc = await nats.connect(settings.nats_url, connect_timeout=3, max_reconnect_attempts=1)
-        try:
-            return await rpc.call(nc, settings, service, op, body, timeout=timeout)
-        finally:
-            await nc.close()
-
-    try:
-        reply = asyncio.run(go())
-    except QLError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:
-        raise click.ClickException(f"cannot reach NATS at {settings.nats_url}: {exc}") from exc
-    if reply.status >= 400:
-        raise click.ClickException(reply.body.decode(errors="replace"))
-    return reply.json()
-
-
 def _service_arg() -> Any:
-    from services.registry import SERVICES
-
     return click.argument("service", type=click.Choice(SERVICES))
 
 
@@ -100,16 +61,6 @@ def create_org(name: str, slug: str | None, plan: str) -> None:
     """Create an org NAME with a default workspace and an API key (printed once)."""
     body = {"name": name, "plan": plan, **({"slug": slug} if slug else {})}
     click.echo(json.dumps(_call("gateway", "admin.create_org", body, timeout=30), indent=2))
-
-
-def _operator() -> str:
-    """Who runs the command, for the audit trail (``operator:<name>`` on the event)."""
-    import getpass
-
-    try:
-        return os.environ.get("QL_OPERATOR") or getpass.getuser()
-    except OSError:
-        return "unknown"
 
 
 @admin.command("set-plan")

@@ -9,36 +9,16 @@ says why the service appends). Importing the same source twice adds nothing.
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from services.leaderboard.domain.sources import ALL, SOURCES, source_names
+from services.ops.connection import operator as _operator
+from services.ops.connection import settings as _settings
 
 __all__ = ["corpus"]
-
-
-def _settings() -> Any:
-    """Settings from QL_* variables, completed by the running `make run` stack's stack.json."""
-    from qlcore.config import load_settings
-    from qlcore.stack import read_stack_file
-
-    env = dict(os.environ)
-    running = read_stack_file(Path(env.get("QL_HOME", ".ql")))
-    for var, key in (("QL_NATS_URL", "nats_url"), ("QL_NAMESPACE", "namespace")):
-        if var not in env and running.get(key):
-            env[var] = running[key]
-    return load_settings(env)
-
-
-def _operator() -> str:
-    try:
-        return os.environ.get("QL_OPERATOR") or getpass.getuser()
-    except OSError:
-        return "unknown"
 
 
 @click.group()

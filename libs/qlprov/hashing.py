@@ -9,7 +9,7 @@ from typing import Any
 
 import blake3
 
-from qlcore.canonical import canonicalize
+from qlprov.canonical import canonicalize
 
 __all__ = ["HASH_MEMBER", "canonical_body", "digest_hex", "run_hash"]
 

@@ -2,7 +2,7 @@
 
 The types validate a bundle's shape; they are never used to re-encode it. A client's extra
 members are part of the hashed document and are kept, so hashing and storage work on the
-parsed JSON itself (see :mod:`qlcore.hashing`), and these Structs only check it.
+parsed JSON itself (see :mod:`qlprov.hashing`), and these Structs only check it.
 
 ``None`` is allowed wherever a device may have no value (an ion trap has no T1).
 """
