@@ -79,7 +79,7 @@ class Bus:
         """Append one event to the run log and wait for JetStream's ack."""
         headers = {
             HDR_TYPE: event.type,
-            HDR_VERSION: str(event.version),
+            HDR_VERSION: str(event.schema_version),
             "Ql-Event-Id": event.event_id,
             "Ql-Correlation-Id": event.correlation_id,
         }

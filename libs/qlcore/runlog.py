@@ -6,8 +6,9 @@ copied into three read models (provenance, card, reproduce). The log is the sour
 anyway, and a copy in PostgreSQL (78 KB a run, TOASTed in ~40 chunks) cost more CPU than the
 rest of the projection: see ``docs/decisions/0007-documents-read-from-the-log.md``.
 
-Since decision 0008 the whole document is its own log entry and ``run.ingested`` carries its
-head and its sequence: :func:`document_at` follows that pointer (two gets).
+The whole document is its own log entry and ``run.ingested`` carries its head and the
+document's sequence (decision 0008): :func:`document_at` follows that pointer (two gets);
+a read model that kept ``document_seq`` uses :func:`document_entry` (one get).
 
 Gets are JetStream *direct gets* (``allow_direct`` on the stream): any replica answers, without
 a round trip through the stream leader's API.
@@ -66,9 +67,7 @@ async def document_at(bus: Bus, seq: int, run_id: str) -> bytes:
 
 
 async def document_of(bus: Bus, event: RunIngested) -> bytes:
-    """The whole canonical document of a ``run.ingested`` event: in the event, or at its ``document_seq``."""
-    if event.document_seq is None:
-        return bytes(event.document)
+    """The whole canonical document of a ``run.ingested`` event (the entry at its ``document_seq``)."""
     return await document_entry(bus, event.document_seq, event.run_hash)
 
 

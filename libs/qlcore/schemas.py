@@ -80,7 +80,7 @@ def _event_schemas() -> list[SchemaFile]:
     files = []
     for t in EVENT_TYPES:
         tag = str(t.__struct_config__.tag)
-        version = next(f.default for f in msgspec.structs.fields(t) if f.name == "version")
+        version = next(f.default for f in msgspec.structs.fields(t) if f.name == "schema_version")
         doc = (t.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ") or f"The {tag} event."
         files.append(
             SchemaFile(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from qlcore.service import ServiceContext, ServiceSpec
+from qlcore.service import LegacySpec, ServiceContext
 
 from services.attestation.domain import load_catalog
 from services.attestation.handlers import register
@@ -22,8 +22,8 @@ async def on_start(ctx: ServiceContext) -> None:
     await publish_active_key(ctx)
 
 
-def spec() -> ServiceSpec:
+def spec() -> LegacySpec:
     # a locked evaluation holds a pooled connection while it waits for the projection (compliance)
-    return ServiceSpec(
+    return LegacySpec(
         name="attestation", projection=AttestationProjection, register=register, on_start=on_start, pool_size=10
     )

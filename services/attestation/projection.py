@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS signing_keys (
 def facts_of(event: RunIngested) -> RunFacts:
     """The facts of an ingested document. A document this code cannot read as ``qlprov/run/1.0``
     still becomes a run (with only its schema), so it fails the rules instead of vanishing."""
-    body = bytes(event.document)
+    body = bytes(event.head)
     try:
         return run_facts_from_document(event.run_id, event.run_hash, decode_facts_document(body))
     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -272,7 +272,7 @@ class AttestationProjection:
                 e.concept_id,
                 ws,
                 e.slug,
-                e.version,
+                e.card_version,
                 e.run_id,
                 e.run_hash,
                 e.title,

@@ -1,6 +1,6 @@
 """Composition root of the card service."""
 
-from qlcore.service import ServiceSpec
+from qlcore.service import LegacySpec
 
 from services.card.changes import broadcast_changes
 from services.card.handlers import register
@@ -9,5 +9,5 @@ from services.card.projection import CardProjection
 __all__ = ["spec"]
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(name="card", projection=CardProjection, register=register, tasks=[broadcast_changes])
+def spec() -> LegacySpec:
+    return LegacySpec(name="card", projection=CardProjection, register=register, tasks=[broadcast_changes])

@@ -46,7 +46,7 @@ _INSERT_RUN = (
 
 def _run_row(event: RunIngested, seq: int) -> tuple[object, ...] | None:
     """The ``runs`` row of a ``run.ingested`` event; None for a document no card can show."""
-    body = bytes(event.document)  # the document's head when document_seq is set: checked on publish
+    body = bytes(event.head)  # enough for the card's facts; the whole document is re-hashed on publish
     try:
         f = decode_facts(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
@@ -55,7 +55,7 @@ def _run_row(event: RunIngested, seq: int) -> tuple[object, ...] | None:
         event.run_id,
         event.workspace_id or "",
         event.run_hash,
-        event.document_seq is None and hash_matches(body, event.run_hash),
+        False,  # hash_verified: set when the run is published (the whole document re-hashed then)
         f.program_name,
         f.program_hash,
         f.backend_provider,

@@ -1,6 +1,6 @@
 """Composition root of the gateway: identity read model, admin operations, the HTTP server."""
 
-from qlcore.service import ServiceSpec
+from qlcore.service import LegacySpec
 
 from services.gateway.admin import on_start, register
 from services.gateway.http import serve_http
@@ -9,8 +9,8 @@ from services.gateway.projection import IdentityProjection
 __all__ = ["spec"]
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(
+def spec() -> LegacySpec:
+    return LegacySpec(
         name="gateway",
         projection=IdentityProjection,
         register=register,

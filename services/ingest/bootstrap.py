@@ -1,6 +1,6 @@
 """Composition root of the ingest service."""
 
-from qlcore.service import ServiceSpec
+from qlcore.service import LegacySpec
 
 from services.ingest.handlers import register
 from services.ingest.store import ClaimsProjection
@@ -8,5 +8,5 @@ from services.ingest.store import ClaimsProjection
 __all__ = ["spec"]
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(name="ingest", projection=ClaimsProjection, register=register, pool_size=16)
+def spec() -> LegacySpec:
+    return LegacySpec(name="ingest", projection=ClaimsProjection, register=register, pool_size=16)

@@ -44,7 +44,7 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
                 correlation_id=rctx.request_id,
                 run_id=c.run_id,
                 run_hash=prepared.run_hash,
-                document=msgspec.Raw(prepared.head),
+                head=msgspec.Raw(prepared.head),
                 received_at=utcnow(),
                 document_seq=doc.seq,
             )

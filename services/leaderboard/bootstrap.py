@@ -1,6 +1,6 @@
 """Composition root of the leaderboard service."""
 
-from qlcore.service import ServiceSpec
+from qlcore.service import LegacySpec
 
 from services.leaderboard.handlers import register
 from services.leaderboard.projection import ObservationsProjection
@@ -8,5 +8,5 @@ from services.leaderboard.projection import ObservationsProjection
 __all__ = ["spec"]
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(name="leaderboard", projection=ObservationsProjection, register=register)
+def spec() -> LegacySpec:
+    return LegacySpec(name="leaderboard", projection=ObservationsProjection, register=register)

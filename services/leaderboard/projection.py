@@ -125,7 +125,7 @@ def _row(obs: Observation, origin: str, seq: int) -> tuple[object, ...]:
 
 def _key_of(event: RunIngested) -> str | None:
     """The snapshot key of a run the publication rules admit, else None; the head suffices."""
-    return public_run_key(_run_head.decode(event.document).as_document(), event.received_at)
+    return public_run_key(_run_head.decode(event.head).as_document(), event.received_at)
 
 
 class ObservationsProjection:
@@ -176,9 +176,7 @@ class ObservationsProjection:
     async def _observe(self, cur: psycopg.AsyncCursor, event: RunIngested, seq: int) -> None:
         """A run's snapshot not held yet: its observation, from the whole document's calibration."""
         received_at = event.received_at
-        if event.document_seq is None:
-            document = bytes(event.document)
-        elif self.bus is None:
+        if self.bus is None:
             raise RuntimeError("the leaderboard projection needs the run log to read calibration tables")
         else:  # a new snapshot: its calibration tables are in the whole document
             document = await runlog.document_of(self.bus, event)

@@ -1,12 +1,27 @@
-"""Composition root of the provenance service."""
+"""Composition root of the provenance service: its dependencies, built once at start."""
 
-from qlcore.service import ServiceSpec
+from __future__ import annotations
 
-from services.provenance.handlers import register
+from dataclasses import dataclass
+
+from qlcore.service import Runtime, ServiceSpec
+
+from services.provenance.config import ProvenanceConfig, load_config
+from services.provenance.handlers import OPERATIONS
 from services.provenance.projection import RunsProjection
 
-__all__ = ["spec"]
+__all__ = ["Deps", "build", "spec"]
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(name="provenance", projection=RunsProjection, register=register)
+@dataclass(frozen=True)
+class Deps:
+    rt: Runtime
+    config: ProvenanceConfig
+
+
+async def build(rt: Runtime) -> Deps:
+    return Deps(rt, load_config())
+
+
+def spec() -> ServiceSpec[Deps]:
+    return ServiceSpec(name="provenance", build=build, projection=RunsProjection, operations=OPERATIONS)

@@ -1,119 +1,78 @@
-"""Provenance queries: list a workspace's runs (cursor pagination) and fetch one document."""
+"""Provenance queries over NATS: list a workspace's runs (cursor pagination), find and fetch one."""
 
 from __future__ import annotations
 
-import base64
-from typing import Any
+from typing import TYPE_CHECKING
 
 import msgspec
-import orjson
 from qlcore import runlog
-from qlcore.errors import NotFound, Unauthorized, Unprocessable
-from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
-from qlcore.service import ServiceContext
+from qlcore.errors import NotFound, Unauthorized
+from qlcore.rpc import RpcReply, RpcRequest, json_reply
+from qlcore.service import Operation
 from qlprov.hashing import with_hash
 
-__all__ = ["ListQuery", "register"]
+from services.provenance import store
+from services.provenance.domain import ListQuery, encode_cursor, run_filter
 
-MAX_LIMIT = 200
+if TYPE_CHECKING:
+    from services.provenance.bootstrap import Deps
 
-
-class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
-    limit: int = 50
-    cursor: str | None = None
-    backend: str | None = None  # provider/name
-    status: str | None = None
+__all__ = ["OPERATIONS", "get_run", "list_runs", "locate_run"]
 
 
-def _encode_cursor(created_at: Any, run_id: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([created_at.isoformat(), run_id])).decode().rstrip("=")
+class _RunRef(msgspec.Struct, forbid_unknown_fields=True):
+    run_id: str
 
 
-def _decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        created, run_id = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(created), str(run_id)
-    except Exception as exc:
-        raise Unprocessable("invalid cursor") from exc
+async def list_runs(deps: Deps, req: RpcRequest) -> RpcReply:
+    ws = req.ctx.workspace_id
+    if not ws:
+        raise Unauthorized()
+    f = run_filter(req.json(ListQuery), default_page=deps.config.default_page, max_page=deps.config.max_page)
+    rows = await store.list_runs(deps.rt.statements, ws, f)
+    items = [
+        {
+            "run_id": r.run_id,
+            "run_hash": r.run_hash,
+            "backend": f"{r.provider}/{r.backend_name}",
+            "shots": r.shots,
+            "status": r.status,
+            "created_at": r.created_at_text,
+        }
+        for r in rows[: f.limit]
+    ]
+    headers = {}
+    if len(rows) > f.limit:
+        last = rows[f.limit - 1]
+        headers["X-Next-Cursor"] = encode_cursor(last.created_at, last.run_id)
+    return json_reply(items, headers=headers)
 
 
-def register(rpc: RpcServer, ctx: ServiceContext) -> None:
-    async def list_runs(req: RpcRequest) -> RpcReply:
-        ws = req.ctx.workspace_id
-        if not ws:
-            raise Unauthorized()
-        q: ListQuery = req.json(ListQuery)
-        if not 1 <= q.limit <= MAX_LIMIT:
-            raise Unprocessable(f"limit must be between 1 and {MAX_LIMIT}")
-        where, args = ["workspace_id = %s"], [ws]
-        if q.backend:
-            provider, _, name = q.backend.partition("/")
-            if not name:
-                raise Unprocessable("backend filter is provider/name, e.g. ibm/ibm_kyiv")
-            where += ["provider = %s", "backend_name = %s"]
-            args += [provider, name]
-        if q.status:
-            where.append("status = %s")
-            args.append(q.status)
-        if q.cursor:
-            created, run_id = _decode_cursor(q.cursor)
-            where.append("(created_at, run_id) < (%s::timestamptz, %s)")
-            args += [created, run_id]
-        sql = (
-            "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
-            f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
-        )
-        async with ctx.statements.connection() as conn:
-            rows = await (await conn.execute(sql, (*args, q.limit + 1))).fetchall()
-        items = [
-            {
-                "run_id": r[0],
-                "run_hash": r[1],
-                "backend": f"{r[2]}/{r[3]}",
-                "shots": r[4],
-                "status": r[5],
-                "created_at": r[6],
-            }
-            for r in rows[: q.limit]
-        ]
-        headers = {}
-        if len(rows) > q.limit:
-            last = rows[q.limit - 1]
-            headers["X-Next-Cursor"] = _encode_cursor(last[7], last[0])
-        return json_reply(items, headers=headers)
+async def _locate(deps: Deps, req: RpcRequest) -> tuple[str, store.RunLocation]:
+    run_id = req.json(_RunRef).run_id
+    found = await store.locate_run(deps.rt.statements, req.ctx.workspace_id, run_id)
+    if found is None:  # another workspace's run is indistinguishable from a missing one
+        raise NotFound(f"no run {run_id!r} in this workspace")
+    return run_id, found
 
-    async def get_run(req: RpcRequest) -> RpcReply:
-        ws = req.ctx.workspace_id
-        run_id = req.json(dict).get("run_id", "")
-        async with ctx.statements.connection() as conn:
-            row = await (
-                await conn.execute(
-                    "SELECT run_hash, seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
-                )
-            ).fetchone()
-        if row is None:  # another workspace's run is indistinguishable from a missing one
-            raise NotFound(f"no run {run_id!r} in this workspace")
-        run_hash, seq = row
-        # either event format (decision 0008); the gateway itself reads new runs' documents (runs.locate)
-        document = await runlog.document_at(ctx.bus, seq, run_id)
-        return RpcReply(200, with_hash(document, run_hash), "application/json")
 
-    async def locate_run(req: RpcRequest) -> RpcReply:
-        """Where a run's whole document is in the log, for the gateway to read it there (a claim check:
-        the 78 KB document does not travel through this service). ``document_seq`` is null for a
-        run logged before decision 0008; ``runs.get`` returns those."""
-        ws = req.ctx.workspace_id
-        run_id = req.json(dict).get("run_id", "")
-        async with ctx.statements.connection() as conn:
-            row = await (
-                await conn.execute(
-                    "SELECT run_hash, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s", (run_id, ws)
-                )
-            ).fetchone()
-        if row is None:  # another workspace's run is indistinguishable from a missing one
-            raise NotFound(f"no run {run_id!r} in this workspace")
-        return json_reply({"run_hash": row[0], "document_seq": row[1]})
+async def locate_run(deps: Deps, req: RpcRequest) -> RpcReply:
+    """Where a run's whole document is in the log, for the gateway to read it there (a claim check:
+    the 78 KB document does not travel through this service)."""
+    _, found = await _locate(deps, req)
+    return json_reply({"run_hash": found.run_hash, "document_seq": found.document_seq})
 
-    rpc.add("runs.list", list_runs)
-    rpc.add("runs.locate", locate_run)
-    rpc.add("runs.get", get_run)
+
+async def get_run(deps: Deps, req: RpcRequest) -> RpcReply:
+    """The whole document with its ``run_hash`` (the gateway uses ``runs.locate``; operators and
+    tests use this one)."""
+    _, found = await _locate(deps, req)
+    document = await runlog.document_entry(deps.rt.bus, found.document_seq, found.run_hash)
+    return RpcReply(200, with_hash(document, found.run_hash), "application/json")
+
+
+OPERATIONS: tuple[Operation[Deps], ...] = (
+    Operation("runs.list", list_runs),
+    Operation("runs.locate", locate_run),
+    Operation("runs.get", get_run),
+)

@@ -1,37 +1,14 @@
-"""Provenance read model: one row per run, the columns queries need and the log sequence of its event.
-
-The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log by
-``seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay speed
-(``docs/decisions/0007-documents-read-from-the-log.md``).
-"""
+"""Provenance read model: one row per ``run.ingested`` (``services.provenance.store``)."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import msgspec
 import psycopg
 from qlcore.events import Event, RunIngested
 
-__all__ = ["RunsProjection", "Summary"]
+from services.provenance import store
 
-DDL = """
-CREATE TABLE IF NOT EXISTS runs (
-    run_id text PRIMARY KEY,
-    workspace_id text NOT NULL,
-    run_hash text NOT NULL,
-    provider text NOT NULL,
-    backend_name text NOT NULL,
-    shots integer NOT NULL,
-    status text NOT NULL,
-    created_at timestamptz NOT NULL,
-    created_at_text text NOT NULL,
-    seq bigint NOT NULL
-);
-ALTER TABLE runs DROP COLUMN IF EXISTS document;  -- read models before 0007 kept a copy
-ALTER TABLE runs ADD COLUMN IF NOT EXISTS document_seq bigint;  -- where the whole document is (0008)
-CREATE INDEX IF NOT EXISTS runs_ws_recent ON runs (workspace_id, created_at DESC, run_id DESC);
-"""
+__all__ = ["RunsProjection", "Summary"]
 
 
 class _Backend(msgspec.Struct):
@@ -45,7 +22,7 @@ class _Execution(msgspec.Struct):
 
 
 class Summary(msgspec.Struct):
-    """The few members the read model projects; msgspec skips the rest of the document fast."""
+    """The few members the read model projects; msgspec skips the rest of the head fast."""
 
     created_at: str
     backend: _Backend
@@ -54,28 +31,22 @@ class Summary(msgspec.Struct):
 
 _summary = msgspec.json.Decoder(Summary)
 
-_INSERT = (
-    "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-    " ON CONFLICT (run_id) DO NOTHING"
-)
-
 
 class RunsProjection:
     service: str = "provenance"
-    ddl: str = DDL
-    tables: Sequence[tuple[str, str]] = (("runs", "run_id"),)
+    ddl: str = store.DDL
+    tables = store.TABLES
     handles: frozenset[str] | None = frozenset({"run.ingested"})
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         await self.apply_batch(cur, [(event, seq)])
 
     async def apply_batch(self, cur: psycopg.AsyncCursor, items: list[tuple[Event, int]]) -> None:
-        rows = []
+        rows: list[tuple[object, ...]] = []
         for event, seq in items:
             if not isinstance(event, RunIngested):
                 continue
-            s = _summary.decode(event.document)
+            s = _summary.decode(event.head)
             rows.append(
                 (
                     event.run_id,
@@ -91,5 +62,4 @@ class RunsProjection:
                     event.document_seq,
                 )
             )
-        if rows:  # executemany pipelines the inserts: one round trip per batch, not per row
-            await cur.executemany(_INSERT, rows)
+        await store.insert_runs(cur, rows)

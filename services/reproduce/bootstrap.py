@@ -3,7 +3,7 @@ worker and the re-enqueue sweep; settings of its own from ``QL_REPRODUCE_*``."""
 
 from __future__ import annotations
 
-from qlcore.service import ServiceContext, ServiceSpec
+from qlcore.service import LegacySpec, ServiceContext
 
 from services.reproduce.completions import Completions
 from services.reproduce.config import load_config
@@ -31,8 +31,8 @@ async def _stop(ctx: ServiceContext) -> None:
         await completions.stop()
 
 
-def spec() -> ServiceSpec:
-    return ServiceSpec(
+def spec() -> LegacySpec:
+    return LegacySpec(
         name="reproduce",
         projection=ReproduceProjection,
         register=register,

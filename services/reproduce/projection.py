@@ -91,7 +91,7 @@ _FAILED = (
 
 def _run_row(event: RunIngested, seq: int) -> tuple[object, ...]:
     try:
-        s = _summary.decode(event.document)
+        s = _summary.decode(event.head)
     except (msgspec.ValidationError, msgspec.DecodeError):
         s = RunSummary()  # ingest validated it; a summary we cannot read still keeps the run
     lineage = s.lineage.reproduction_of if s.lineage else None

@@ -10,7 +10,13 @@ from qlcore.projection import consecutive
 
 def _run(i: int) -> RunIngested:
     return RunIngested.new(
-        actor="t", workspace_id="ws", run_id=f"R{i}", run_hash="0" * 64, document=msgspec.Raw(b"{}"), received_at="t"
+        actor="t",
+        workspace_id="ws",
+        run_id=f"R{i}",
+        run_hash="0" * 64,
+        head=msgspec.Raw(b"{}"),
+        document_seq=1,
+        received_at="t",
     )
 
 

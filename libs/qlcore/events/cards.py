@@ -15,7 +15,7 @@ class CardPublished(Event, frozen=True, tag="card.published"):
 
     concept_id: str
     version_id: str
-    card_version: int  # 1, 2, ... (``version`` is the envelope's event schema version)
+    card_version: int  # 1, 2, ...
     slug: str
     run_id: str
     run_hash: str

@@ -3,7 +3,7 @@
 Events are frozen msgspec Structs tagged by ``type`` (``run.ingested``); the envelope fields
 live on the base class, each event adds its typed body fields. Schema evolution follows
 msgspec's rules: only add fields, always with defaults, never change a field's type; an
-incompatible change is a new ``version`` with a pure upcast function (see ``registry``).
+incompatible change is a new ``schema_version`` with a pure upcast function (see ``registry``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
     actor: str
     correlation_id: str
     causation_id: str | None = None
-    version: int = 1
+    schema_version: int = 1  # of this event type's body; bumped only with an upcaster (registry)
 
     @classmethod
     def new(

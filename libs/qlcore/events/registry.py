@@ -54,7 +54,7 @@ def decode_event(data: bytes, type_name: str | None = None, version: int | None 
         raise UnknownEvent(type_name)
     if type_name is not None and version is not None and (type_name, version) in UPCASTERS:
         raw: dict[str, Any] = msgspec.json.decode(data)
-        while (type_name, raw.get("version", 1)) in UPCASTERS:
-            raw = UPCASTERS[(type_name, raw.get("version", 1))](raw)
+        while (type_name, raw.get("schema_version", 1)) in UPCASTERS:
+            raw = UPCASTERS[(type_name, raw.get("schema_version", 1))](raw)
         return msgspec.convert(raw, AnyEvent)  # type: ignore[no-any-return]
     return _decoder.decode(data)  # type: ignore[no-any-return]

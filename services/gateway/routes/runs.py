@@ -92,10 +92,6 @@ class RunsController(Controller):
         headers = {"ETag": f'"{where["run_hash"]}"', "Cache-Control": RUN_CACHE_CONTROL}
         if if_none_match(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(b"", status_code=304, headers=headers)
-        if where["document_seq"] is None:  # logged before decision 0008: provenance reads it
-            resp = await forward(request, "provenance", "runs.get", {"run_id": run_id}, p)
-            resp.headers.update(headers)
-            return resp
         document = await runlog.document_entry(gw.bus, where["document_seq"], where["run_hash"])
         return Response(with_hash(document, where["run_hash"]), media_type="application/json", headers=headers)
 

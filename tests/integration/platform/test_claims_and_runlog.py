@@ -43,18 +43,20 @@ async def test_documents_read_back_from_the_log(infra: Infra) -> None:
     settings = infra.settings()
     bus = await connect(settings, "test")
     try:
-        events = [
-            RunIngested.new(
+        seqs = []
+        for i in range(3):
+            run_id, run_hash = f"R{i}", f"{i:064x}"
+            doc = await bus.append_document(b'{"i":%d}' % i, run_id=run_id, run_hash=run_hash)
+            event = RunIngested.new(
                 actor="t",
                 workspace_id="ws",
-                run_id=f"R{i}",
-                run_hash=f"{i:064x}",
-                document=msgspec.Raw(b'{"i":%d}' % i),
+                run_id=run_id,
+                run_hash=run_hash,
+                head=msgspec.Raw(b"{}"),
                 received_at="2025-01-01T00:00:00Z",
+                document_seq=doc.seq,
             )
-            for i in range(3)
-        ]
-        seqs = [(await bus.append(e)).seq for e in events]
+            seqs.append((await bus.append(event)).seq)
         assert await runlog.document_at(bus, seqs[1], "R1") == b'{"i":1}'
         assert await runlog.documents_at(bus, [(seqs[0], "R0"), (seqs[2], "R2")]) == {
             "R0": b'{"i":0}',

@@ -60,7 +60,8 @@ def event(i: int) -> RunIngested:
         workspace_id="ws",
         run_id=f"run-{i:05d}",
         run_hash=f"{i:064x}",
-        document=msgspec.Raw(b'{"i":%d}' % i),
+        head=msgspec.Raw(b'{"i":%d}' % i),
+        document_seq=1,
         received_at="2025-01-01T00:00:00Z",
     )
 
@@ -72,7 +73,9 @@ class Env:
 
     async def runner(self, projection: CountingProjection, **kw: object) -> ProjectionRunner:
         pool = await make_pool(self.settings.database_url, self.settings.schema("counting"), max_size=4)
-        return ProjectionRunner(self.bus, pool, projection, **kw)  # type: ignore[arg-type]
+        runner = ProjectionRunner(self.bus, pool, projection, **kw)  # type: ignore[arg-type]
+        await runner.setup()  # as run_service does, once before run()
+        return runner
 
     async def count(self) -> tuple[int, int]:
         async with await psycopg.AsyncConnection.connect(self.settings.database_url) as conn:

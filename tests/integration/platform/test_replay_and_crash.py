@@ -78,19 +78,25 @@ async def test_killed_mid_stream_then_restarted_matches_a_replay(isolated: Setti
     settings = isolated
     bus = await connect(settings, "test")
     n = 3000
-    docs = []
-    for i in range(n):
-        body = canonical_body(bundle(i))
-        docs.append(
-            RunIngested.new(
-                actor="test",
-                workspace_id="ws",
-                run_id=f"r{i:06d}",
-                run_hash=digest_hex(body),
-                document=msgspec.Raw(body),
-                received_at="2025-01-01T00:00:00Z",
-            )
+    bodies = [canonical_body(bundle(i)) for i in range(n)]
+    entries = [  # each whole document is its own log entry, before its event (decision 0008)
+        bus.js.publish(settings.document_subject, body, stream=settings.stream) for body in bodies
+    ]
+    document_seqs: list[int] = []
+    for chunk in range(0, n, 500):
+        document_seqs += [ack.seq for ack in await asyncio.gather(*entries[chunk : chunk + 500])]
+    docs = [
+        RunIngested.new(
+            actor="test",
+            workspace_id="ws",
+            run_id=f"r{i:06d}",
+            run_hash=digest_hex(body),
+            head=msgspec.Raw(body),
+            received_at="2025-01-01T00:00:00Z",
+            document_seq=document_seqs[i],
         )
+        for i, body in enumerate(bodies)
+    ]
     acks = [
         bus.js.publish(
             bus.subject_for(e),
@@ -118,7 +124,7 @@ async def test_killed_mid_stream_then_restarted_matches_a_replay(isolated: Setti
         await _wait(caught_up, 120)
         digest = (await rpc.call(bus.nc, settings, "provenance", "ops.digest", timeout=30)).json()["digest"]
         replayed = (await rpc.call(bus.nc, settings, "provenance", "ops.replay", timeout=300)).json()
-        assert replayed["events"] == last and replayed["digest"] == digest
+        assert replayed["events"] == n and replayed["digest"] == digest
         rows = await _rows(settings)
         assert rows == n
     finally:

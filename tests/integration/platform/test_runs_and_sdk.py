@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import msgspec
 import pytest
-from qlcore.bus import Bus
-from qlcore.events import RunIngested
-from qlprov.hashing import canonical_body, digest_hex, run_hash
+from qlprov.hashing import run_hash
 from quantumledger import APIError, Client, verify
 from quantumledger.examples import ghz_bundle
-from ulid import ULID
 
 from tests.fixtures import Stack
 from tests.integration.platform.bundles import bundle
@@ -78,27 +74,6 @@ async def test_sdk_client_ingest_stream_list_get_verify(stack: Stack) -> None:
             assert verify(doc).run_hash == verify(real).run_hash
 
     await asyncio.to_thread(read_back)
-
-
-async def test_a_run_logged_with_its_whole_document_in_the_event_is_still_served(stack: Stack) -> None:
-    """Before decision 0008 ``run.ingested`` carried the whole document; such a log still serves it."""
-    t = await stack.tenant()
-    body = canonical_body(bundle("legacy"))
-    event = RunIngested.new(
-        actor="test",
-        workspace_id=t.workspace_id,
-        run_id=str(ULID()),
-        run_hash=digest_hex(body),
-        document=msgspec.Raw(body),
-        received_at="2025-03-01T00:00:00Z",
-    )
-    await Bus(stack.nc, stack.settings).append(event)
-    await stack.wait_caught_up("provenance")
-    async with stack.client(t) as c:
-        r = await c.get(f"/api/v1/runs/{event.run_id}")
-    assert r.status_code == 200
-    assert run_hash(r.json()) == event.run_hash == r.json()["run_hash"]
-    assert r.headers["etag"] == f'"{event.run_hash}"'
 
 
 async def test_run_document_etag_is_its_hash_and_revalidates_with_304(stack: Stack) -> None:

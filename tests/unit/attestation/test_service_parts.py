@@ -34,7 +34,8 @@ def _ingested(document: dict[str, object]) -> RunIngested:
         workspace_id="ws_lab",
         run_id="01JRUN",
         run_hash="ab" * 32,
-        document=msgspec.Raw(msgspec.json.encode(document)),
+        head=msgspec.Raw(msgspec.json.encode(document)),
+        document_seq=1,
         received_at="2025-03-01T00:00:00Z",
     )
 

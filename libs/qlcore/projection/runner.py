@@ -1,4 +1,4 @@
-"""The one projection runner every service uses to build its read model from the run log.
+"""The projection runner: the run log into a service's read model, exactly once and in order.
 
 Guarantees:
 
@@ -8,12 +8,12 @@ Guarantees:
   checkpoint, and those are skipped, so nothing is lost or applied twice;
 * **in order, one writer**: one durable pull consumer per service (events only: whole
   documents between them are not delivered, see ``qlcore.runlog``), consumed by the single
-  instance that holds the service's PostgreSQL advisory lock (other instances of the same
-  service stand by and serve queries);
+  instance that leads (``qlcore.projection.leadership``); other instances stand by and serve
+  queries;
 * **no swallowed error**: a batch that fails is re-applied one event at a time; an event that
-  still fails after ``max_attempts`` is recorded in ``_dead_letters``, published to
-  ``{namespace}.dlq.{service}`` and logged as an alert. Connection errors are retried without
-  limit: an outage must stall the projection, never skip events;
+  still fails after ``max_attempts`` is dead-lettered (``qlcore.projection.dead_letters``).
+  Connection errors are retried without limit: an outage stalls the projection (leader or
+  standby), never skips an event and never kills the service;
 * events the projection does not handle (or does not know) still advance the checkpoint.
 """
 
@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
 import structlog
@@ -38,64 +37,13 @@ from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
 from qlcore.errors import Unavailable
 from qlcore.events.envelope import Event
 from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
+from qlcore.projection.dead_letters import DeadLetters
+from qlcore.projection.leadership import Leadership
+from qlcore.projection.protocol import Projection
 
-__all__ = ["Projection", "ProjectionRunner", "ReplayResult", "RunnerStatus", "apply_grouped", "consecutive"]
+__all__ = ["TRANSIENT", "ProjectionRunner", "ReplayResult", "RunnerStatus"]
 
 log = structlog.get_logger("qlcore.projection")
-
-
-class Projection(Protocol):
-    """What a service supplies: its tables, its DDL and how one event changes them."""
-
-    service: str
-    ddl: str  # CREATE TABLE IF NOT EXISTS ... with unqualified names
-    tables: Sequence[tuple[str, str]]  # (table, ORDER BY) for digest and reset
-    handles: frozenset[str] | None  # event types applied; None = every known type
-
-    async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None: ...
-
-    # Optional: ``async def apply_batch(self, cur, items: list[tuple[Event, int]]) -> None`` applies a
-    # batch's events (in log order) at once, e.g. with a pipelined ``executemany``; when present it is
-    # used instead of ``apply``. It must have the same effect as applying them one by one.
-    # Optional: ``def bind(self, bus: Bus) -> None`` gives the projection the run log, to read whole
-    # documents back (``qlcore.runlog``) for the rare event that needs more than its head.
-
-
-def consecutive(
-    items: Sequence[tuple[Event, int]], kind: type[Event]
-) -> Iterator[tuple[bool, list[tuple[Event, int]]]]:
-    """Split a batch, in order, into maximal runs of ``kind`` events ``(True, run)`` and single other
-    events ``(False, [item])``: an ``apply_batch`` applies the runs at once and the rest one by one."""
-    run: list[tuple[Event, int]] = []
-    for item in items:
-        if isinstance(item[0], kind):
-            run.append(item)
-            continue
-        if run:
-            yield True, run
-            run = []
-        yield False, [item]
-    if run:
-        yield True, run
-
-
-Items = list[tuple[Event, int]]
-
-
-async def apply_grouped(
-    cur: psycopg.AsyncCursor,
-    items: Items,
-    kind: type[Event],
-    many: Callable[[psycopg.AsyncCursor, Items], Awaitable[None]],
-    one: Callable[[psycopg.AsyncCursor, Event, int], Awaitable[None]],
-) -> None:
-    """An ``apply_batch`` in log order: each run of consecutive ``kind`` events with ``many`` (one
-    statement for the run), every other event with ``one`` (the projection's ``apply``)."""
-    for together, group in consecutive(items, kind):
-        if together:
-            await many(cur, group)
-        else:
-            await one(cur, *group[0])
 
 
 @dataclass(frozen=True)
@@ -131,21 +79,26 @@ class ProjectionRunner:
         s = bus.settings
         self.schema = s.schema(projection.service)
         self.durable = self.schema
-        self.leader = False
+        self.leadership = Leadership(s.database_url, self.schema)
+        self.dead_letters = DeadLetters(bus, pool, projection.service)
         self.position = 0
         self._cond = asyncio.Condition()
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
         self._psub: Any = None
-        self._lock_conn: psycopg.AsyncConnection | None = None
         self.events_seen = 0  # events passed through this runner's batches (for replay figures)
         self._waiters = 0  # callers in wait_for: read-your-writes skips the linger
         bind = getattr(projection, "bind", None)
         if bind is not None:
             bind(bus)
 
+    @property
+    def leader(self) -> bool:
+        """Whether this instance applies the log (holds the service's leadership)."""
+        return self.leadership.held
+
     # ---- lifecycle -------------------------------------------------------------------
     async def setup(self) -> None:
-        """Create the read model's tables and meta tables (idempotent)."""
+        """Create the read model's tables and meta tables (idempotent); once, before :meth:`run`."""
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema + ":ddl",))
             await conn.execute(db.META_DDL)
@@ -153,14 +106,17 @@ class ProjectionRunner:
         self.position = await self._stored_checkpoint()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until ``stop`` is set: wait for leadership, then apply batches in order."""
-        await self.setup()
+        """Consume until ``stop`` is set: lead (or stand by), then apply batches in order.
+
+        Every outage (PostgreSQL or NATS), whether it hits a standby trying to lead or the leader
+        applying, stalls the loop for a second and is tried again: it never ends the service.
+        """
         try:
             while not stop.is_set():
-                if not self.leader and not await self._try_lead():
-                    await _wait(stop, 1.0)
-                    continue
                 try:
+                    if not await self._lead():
+                        await _wait(stop, 1.0)
+                        continue
                     await self._step()
                 except OutOfOrder as exc:
                     log.warning("projection.resubscribe", service=self.p.service, reason=str(exc))
@@ -171,6 +127,19 @@ class ProjectionRunner:
                     await _wait(stop, 1.0)
         finally:
             await self._release()
+
+    async def _lead(self) -> bool:
+        """Whether this instance leads now: re-checks a held leadership, tries to take a free one."""
+        if self.leadership.held:
+            if await self.leadership.still_held():
+                return True
+            await self._drop_subscription()  # lost: another instance may lead now
+            return False
+        if not await self.leadership.try_acquire():
+            return False
+        self.position = await self._stored_checkpoint()
+        log.info("projection.leader", service=self.p.service, position=self.position)
+        return True
 
     async def _step(self) -> None:
         # fetch and apply under one lock: a replay (which drops and recreates the subscription)
@@ -186,12 +155,18 @@ class ProjectionRunner:
             try:
                 await self._apply_batch(msgs)
             except BaseException:
-                for m in msgs:  # hand them back at once instead of after ack_wait
-                    try:
-                        await m.nak()
-                    except Exception:
-                        break
+                await self._hand_back(msgs)
                 raise
+
+    async def _hand_back(self, msgs: list[Msg]) -> None:
+        """Nak a batch that was not applied, so it comes back at once instead of after ``ack_wait``
+        (best effort: the consumer is recreated from the checkpoint anyway)."""
+        for m in msgs:
+            try:
+                await m.nak()
+            except nats_errors.Error as exc:  # the connection is gone: the rest would fail alike
+                log.warning("projection.nak_failed", service=self.p.service, error=repr(exc))
+                return
 
     async def _linger(self, msgs: list[Msg]) -> list[Msg]:
         """Under a trickle of events, wait ``linger`` seconds for more before applying (not when a caller
@@ -212,30 +187,17 @@ class ProjectionRunner:
             pass
         return msgs
 
-    async def _try_lead(self) -> bool:
-        conn = await psycopg.AsyncConnection.connect(self.bus.settings.database_url, autocommit=True)
-        row = await (await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (self.schema,))).fetchone()
-        if row and row[0]:
-            self._lock_conn, self.leader = conn, True
-            self.position = await self._stored_checkpoint()
-            log.info("projection.leader", service=self.p.service, position=self.position)
-            return True
-        await conn.close()
-        return False
-
     async def _drop_subscription(self) -> None:
         if self._psub is not None:
             try:
                 await self._psub.unsubscribe()  # type: ignore[attr-defined]
-            except Exception:  # the connection may already be closed at shutdown
-                log.debug("projection.unsubscribe_failed", service=self.p.service)
+            except nats_errors.Error as exc:  # the connection may already be closed (outage, shutdown)
+                log.info("projection.unsubscribe_failed", service=self.p.service, error=repr(exc))
             self._psub = None
 
     async def _release(self) -> None:
         await self._drop_subscription()
-        if self._lock_conn is not None:
-            await self._lock_conn.close()
-            self._lock_conn, self.leader = None, False
+        await self.leadership.release()
 
     async def _subscribe(self) -> None:
         """(Re)create the durable consumer at the stored checkpoint + 1 and bind to it.
@@ -359,33 +321,9 @@ class ProjectionRunner:
                 attempt -= 1  # an outage is not the event's fault
             except Exception as exc:
                 if attempt >= self.max_attempts:
-                    await self._dead_letter(m, exc, attempt)
+                    await self.dead_letters.record(m, exc, attempt)
                     return
                 await asyncio.sleep(self.retry_base * 2**attempt)
-
-    async def _dead_letter(self, m: Msg, exc: Exception, attempts: int) -> None:
-        seq = m.metadata.sequence.stream
-        h = m.headers or {}
-        async with self.pool.connection() as conn, conn.transaction():
-            await conn.execute(
-                "INSERT INTO _dead_letters (seq, event_type, event_id, error, attempts) VALUES (%s,%s,%s,%s,%s)"
-                " ON CONFLICT (seq) DO NOTHING",
-                (seq, h.get(HDR_TYPE, "?"), None, repr(exc)[:2000], attempts),
-            )
-            await conn.execute("UPDATE _checkpoint SET seq = GREATEST(seq, %s) WHERE id = 1", (seq,))
-        subject = f"{self.bus.settings.namespace}.dlq.{self.p.service}"
-        await self.bus.nc.publish(
-            subject, m.data, headers={**h, "Ql-Error": repr(exc)[:500], "Ql-Stream-Seq": str(seq)}
-        )
-        log.error(
-            "projection.dead_letter",
-            alert=True,
-            service=self.p.service,
-            seq=seq,
-            event_type=h.get(HDR_TYPE),
-            error=repr(exc),
-            attempts=attempts,
-        )
 
     async def _advance(self, seq: int) -> None:
         async with self._cond:
@@ -417,9 +355,7 @@ class ProjectionRunner:
             return await db.digest_tables(conn, self.p.tables)
 
     async def status(self) -> RunnerStatus:
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute("SELECT count(*) FROM _dead_letters")).fetchone()
-        return RunnerStatus(self.leader, await self._stored_checkpoint(), int(row[0]) if row else 0)
+        return RunnerStatus(self.leader, await self._stored_checkpoint(), await self.dead_letters.count())
 
     async def replay(self, timeout: float = 600.0) -> ReplayResult:
         """Rebuild the read model from sequence 1 and wait until it has caught up."""

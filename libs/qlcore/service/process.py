@@ -1,0 +1,149 @@
+"""One service process: bus, pools, projection runner, RPC endpoints, tasks; signals → stop → drain.
+
+:func:`run_service` wires the shared mechanisms around a :class:`~qlcore.service.spec.ServiceSpec`
+and :func:`main` is every service's ``__main__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import signal
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from qlcore.bus import connect
+from qlcore.config import Settings, load_settings
+from qlcore.db import make_pool
+from qlcore.logging import configure_logging
+from qlcore.projection import ProjectionRunner
+from qlcore.rpc import RpcRequest, RpcServer
+from qlcore.service.legacy import LegacySpec, ServiceContext
+from qlcore.service.operations import register_operator_ops
+from qlcore.service.runtime import Runtime
+from qlcore.service.spec import ServiceSpec
+
+__all__ = ["main", "run_service", "tune_gc"]
+
+log = structlog.get_logger("qlcore.service")
+
+AnySpec = ServiceSpec[Any] | LegacySpec
+
+
+async def run_service(
+    spec: AnySpec, settings: Settings, stop: asyncio.Event, started: asyncio.Event | None = None
+) -> None:
+    """Run one service until ``stop`` is set (or one of its tasks fails, which is raised)."""
+    structlog.contextvars.bind_contextvars(service=spec.name)
+    bus = await connect(settings, spec.name)
+    pool = await make_pool(settings.database_url, settings.schema(spec.name), max_size=spec.pool_size)
+    statements = await make_pool(
+        settings.database_url, settings.schema(spec.name), max_size=spec.pool_size, autocommit=True
+    )
+    runner = ProjectionRunner(bus, pool, spec.projection()) if spec.projection else None
+    legacy = isinstance(spec, LegacySpec)
+    rt_type = ServiceContext if legacy else Runtime
+    rt = rt_type(spec.name, settings, bus, pool, runner, stop, autocommit_pool=statements)
+    rpc = RpcServer(bus.nc, settings, spec.name)
+    register_operator_ops(rpc, rt)
+    tasks: list[asyncio.Task[None]] = []
+    deps: Any = None
+    try:
+        if runner is not None:
+            await runner.setup()
+        if isinstance(spec, LegacySpec):
+            assert isinstance(rt, ServiceContext)
+            spec.register(rpc, rt)
+            if spec.on_start is not None:
+                await spec.on_start(rt)
+            task_args: Any = rt
+        else:
+            deps = await spec.build(rt)
+            for op in spec.operations:
+                rpc.add(op.name, _bind(op.handler, deps), broadcast=op.broadcast)
+            task_args = deps
+        await rpc.start()
+        if runner is not None:
+            tasks.append(asyncio.create_task(runner.run(stop), name=f"{spec.name}-projection"))
+        tasks.extend(asyncio.create_task(t(task_args), name=f"{spec.name}-{t.__name__}") for t in spec.tasks)
+        log.info("service.started", instance=rt.instance_id)
+        if settings.gc_tuning:
+            tune_gc()
+        if started is not None:
+            started.set()
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        failed = [t for t in done if t is not waiter and not t.cancelled() and t.exception() is not None]
+        for t in failed:
+            log.error("service.task_failed", task=t.get_name(), error=repr(t.exception()))
+        if failed:
+            raise failed[0].exception()  # type: ignore[misc]
+    finally:
+        stop.set()
+        await rpc.stop()
+        await _stop_tasks(tasks)
+        if isinstance(spec, LegacySpec):
+            if spec.on_stop is not None:
+                await spec.on_stop(rt)  # type: ignore[arg-type]
+        elif spec.close is not None and deps is not None:
+            await spec.close(deps)
+        await pool.close()
+        await statements.close()
+        await bus.close()
+        log.info("service.stopped")
+
+
+def _bind(handler: Callable[[Any, RpcRequest], Any], deps: Any) -> Callable[[RpcRequest], Any]:
+    async def call(req: RpcRequest) -> Any:
+        return await handler(deps, req)
+
+    call.__name__ = getattr(handler, "__name__", "handler")
+    return call
+
+
+async def _stop_tasks(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait for them; every error one ended with is logged (not only the first)."""
+    for t in tasks:
+        t.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for t, result in zip(tasks, results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            log.error("service.task_error_at_stop", task=t.get_name(), error=repr(result))
+
+
+def tune_gc() -> None:
+    """Move everything alive after start-up out of the collector's sight and collect young objects
+    less often.
+
+    Parsing one 75 KB bundle creates ~20k short-lived objects; with CPython's default threshold
+    (700) that sets off dozens of collections per bundle, some of them full scans of a heap that
+    holds every imported module. Measured on ingest's prepare step: mean 1.7 ms → 0.62 ms. Cycles
+    are still collected, just in larger batches (the approach of Instagram's ``gc.freeze``).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+
+
+def main(spec_factory: Callable[[], AnySpec]) -> None:
+    """Process entrypoint: settings from the environment, logging, SIGINT/SIGTERM → graceful stop."""
+    settings = load_settings(gc_tuning=True)
+    spec = spec_factory()
+    configure_logging(settings.log_format, settings.log_level, service=spec.name)
+
+    async def _run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_service(spec, settings, stop)
+
+    try:
+        import uvloop  # the faster event loop where available (Linux, macOS)
+    except ImportError:
+        asyncio.run(_run())
+    else:
+        uvloop.run(_run())

@@ -1,0 +1,102 @@
+"""The provenance read model's tables and queries: one row per run, the columns the run list
+filters and sorts on, and where its document is in the run log.
+
+The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
+``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
+speed (``docs/decisions/0007-documents-read-from-the-log.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from services.provenance.domain import RunFilter
+
+__all__ = ["DDL", "TABLES", "RunListRow", "RunLocation", "insert_runs", "list_runs", "locate_run"]
+
+DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id text PRIMARY KEY,
+    workspace_id text NOT NULL,
+    run_hash text NOT NULL,
+    provider text NOT NULL,
+    backend_name text NOT NULL,
+    shots integer NOT NULL,
+    status text NOT NULL,
+    created_at timestamptz NOT NULL,
+    created_at_text text NOT NULL,
+    seq bigint NOT NULL,
+    document_seq bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_ws_recent ON runs (workspace_id, created_at DESC, run_id DESC);
+"""
+
+TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
+
+_INSERT = (
+    "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
+    " created_at, created_at_text, seq, document_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " ON CONFLICT (run_id) DO NOTHING"
+)
+
+
+@dataclass(frozen=True)
+class RunListRow:
+    run_id: str
+    run_hash: str
+    provider: str
+    backend_name: str
+    shots: int
+    status: str
+    created_at_text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RunLocation:
+    run_hash: str
+    document_seq: int
+
+
+async def insert_runs(cur: psycopg.AsyncCursor, rows: list[tuple[object, ...]]) -> None:
+    """Insert runs (the columns of ``_INSERT``); one pipelined round trip for the batch."""
+    if rows:
+        await cur.executemany(_INSERT, rows)
+
+
+async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:
+    """One page of a workspace's runs, most recent first, plus one row to tell if more follow."""
+    where, args = ["workspace_id = %s"], [workspace_id]
+    if f.provider is not None:
+        where += ["provider = %s", "backend_name = %s"]
+        args += [f.provider, f.backend_name or ""]
+    if f.status is not None:
+        where.append("status = %s")
+        args.append(f.status)
+    if f.after is not None:
+        where.append("(created_at, run_id) < (%s::timestamptz, %s)")
+        args += list(f.after)
+    sql = (
+        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
+        f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
+    )
+    async with pool.connection() as conn:
+        rows = await (await conn.execute(sql, (*args, f.limit + 1))).fetchall()
+    return [RunListRow(*r) for r in rows]
+
+
+async def locate_run(pool: AsyncConnectionPool, workspace_id: str | None, run_id: str) -> RunLocation | None:
+    """Where a run's document is, if the run is in ``workspace_id`` (another workspace's: ``None``)."""
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT run_hash, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s",
+                (run_id, workspace_id),
+            )
+        ).fetchone()
+    return None if row is None else RunLocation(row[0], row[1])
