@@ -9,7 +9,9 @@ and its own database, so sessions never collide with each other or with a runnin
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import psycopg
 from psycopg import sql
 from qlcore import rpc
@@ -103,6 +106,7 @@ class Stack:
     nc: Any
     stop: asyncio.Event
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    operator_token: str = ""  # unlocks operator-only HTTP details (health)
 
     async def call(self, service: str, op: str, body: Any = b"", timeout: float = 30.0) -> rpc.RpcReply:
         return await rpc.call(self.nc, self.settings, service, op, body, timeout=timeout)
@@ -130,13 +134,26 @@ class Stack:
             await asyncio.sleep(0.02)
 
 
-async def stack_context(infra: Infra, services: tuple[str, ...] | None = None) -> AsyncIterator[Stack]:
-    """Run the services and the gateway in this event loop, on a free port; stop them at the end."""
+async def stack_context(
+    infra: Infra, services: tuple[str, ...] | None = None, settings: Settings | None = None
+) -> AsyncIterator[Stack]:
+    """Run the services and the gateway in this event loop, on a free port; stop them at the end.
+
+    ``settings``: to start a stack again on the state of an earlier one (same namespace, database
+    and port); by default a fresh namespace."""
     import nats
 
     from services.registry import SERVICES, load_spec
 
-    settings = infra.settings(port=free_port())
+    operator_token = "ql_op_" + secrets.token_urlsafe(24)
+    if settings is None:
+        settings = infra.settings(
+            port=free_port(), operator_token_sha256=hashlib.sha256(operator_token.encode()).hexdigest()
+        )
+    else:
+        settings = msgspec.structs.replace(
+            settings, operator_token_sha256=hashlib.sha256(operator_token.encode()).hexdigest()
+        )
     stop = asyncio.Event()
     tasks = []
     for name in services or SERVICES:
@@ -144,7 +161,7 @@ async def stack_context(infra: Infra, services: tuple[str, ...] | None = None) -
         tasks.append(asyncio.create_task(run_service(load_spec(name), settings, stop, started)))
         await asyncio.wait_for(started.wait(), 30)
     nc = await nats.connect(settings.nats_url)
-    stack = Stack(settings, f"http://{settings.host}:{settings.port}", nc, stop, tasks)
+    stack = Stack(settings, f"http://{settings.host}:{settings.port}", nc, stop, tasks, operator_token)
     async with httpx.AsyncClient() as c:
         for _ in range(200):
             try:

@@ -10,8 +10,10 @@ State lives under ``$QL_HOME`` and survives a restart.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -75,6 +77,7 @@ class StackSupervisor:
             "QL_PORT": str(self.settings.port),
             "QL_NAMESPACE": self.settings.namespace,
             "PYTHONUNBUFFERED": "1",
+            "QL_OPERATOR_TOKEN_SHA256": self._operator_token_sha256(),
         }
         self.settings = load_settings(child_env)
         logs = self.home / "logs"
@@ -110,6 +113,15 @@ class StackSupervisor:
         key_file.chmod(0o600)
         return key
 
+    def _operator_token_sha256(self) -> str:
+        """The operator token (``$QL_HOME/operator-token``, 0600, made on the first start) unlocks the
+        operator-only HTTP details (``/api/v1/health``); the services get only its SHA-256."""
+        f = self.home / "operator-token"
+        if not f.exists():
+            f.touch(mode=0o600)
+            f.write_text("ql_op_" + secrets.token_urlsafe(32) + "\n")
+        return hashlib.sha256(f.read_text().strip().encode()).hexdigest()
+
     async def _dev_key(self) -> str:
         nc = await nats.connect(self.settings.nats_url)
         try:
@@ -130,7 +142,9 @@ class StackSupervisor:
                     raise RuntimeError(f"{name} exited with {p.returncode}; see {self.home}/logs/{name}.log")
             try:
                 r = httpx.get(url, timeout=3)
-                if r.status_code == 200:
+                if r.status_code == 200:  # up, or degraded: serving, with dead letters to handle
+                    if r.json().get("status") == "degraded":
+                        self._say("the stack serves, DEGRADED: dead letters to handle (ql ops dead-letters ls SERVICE)")
                     return
                 last = r.text
             except httpx.HTTPError as exc:

@@ -84,3 +84,54 @@ def create_workspace(org_slug: str, name: str) -> None:
     """Add a workspace NAME to the org ORG_SLUG, with an API key for it (printed once)."""
     body = {"org": org_slug, "name": name, "operator": _operator()}
     click.echo(json.dumps(_call("gateway", "admin.create_workspace", body, timeout=30), indent=2))
+
+
+@ops.group("dead-letters")
+def dead_letters() -> None:
+    """Events a read model could not apply: list, show, retry after a fix, or skip (recorded).
+
+    A dead letter never stops the stack: the service serves on and /health says "degraded".
+    `retry` applies the event again now (after a fix); `skip` records an ops.dead_letter_skipped
+    event in the run log with your name and reason, so a replay makes the same decision.
+    """
+
+
+@dead_letters.command("ls")
+@_service_arg()
+def dead_letters_ls(service: str) -> None:
+    """List SERVICE's dead letters: sequence, event type, attempts, when, error."""
+    letters = _call(service, "ops.dead_letters.list", timeout=30)
+    if not letters:
+        click.echo(f"{service}: no dead letters")
+        return
+    click.echo(f"{'SEQ':>10}  {'EVENT TYPE':<28} {'ATTEMPTS':>8}  {'DEAD AT':<32} ERROR")
+    for d in letters:
+        error = d["error"].replace("\n", " ")
+        click.echo(f"{d['seq']:>10}  {d['event_type']:<28} {d['attempts']:>8}  {d['dead_at']:<32} {error[:120]}")
+
+
+@dead_letters.command("show")
+@_service_arg()
+@click.argument("seq", type=click.IntRange(min=1))
+def dead_letters_show(service: str, seq: int) -> None:
+    """Show SERVICE's dead letter at log sequence SEQ, with the event, as JSON."""
+    click.echo(json.dumps(_call(service, "ops.dead_letters.show", {"seq": seq}, timeout=30), indent=2))
+
+
+@dead_letters.command("retry")
+@_service_arg()
+@click.argument("seq", type=click.IntRange(min=1))
+def dead_letters_retry(service: str, seq: int) -> None:
+    """Apply SERVICE's dead letter at SEQ again (after a fix); it stays if it still fails."""
+    _call(service, "ops.dead_letters.retry", {"seq": seq}, timeout=60)
+    click.echo(f"{service}: sequence {seq} applied; dead letter removed")
+
+
+@dead_letters.command("skip")
+@_service_arg()
+@click.argument("seq", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="Why the read model goes on without this event (recorded)")
+def dead_letters_skip(service: str, seq: int, reason: str) -> None:
+    """Skip SERVICE's dead letter at SEQ for good: recorded in the run log with who and why."""
+    out = _call(service, "ops.dead_letters.skip", {"seq": seq, "reason": reason, "operator": _operator()}, timeout=60)
+    click.echo(f"{service}: sequence {seq} skipped (decision recorded at log sequence {out['decision_seq']})")

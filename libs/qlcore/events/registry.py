@@ -16,6 +16,7 @@ from qlcore.events.cards import CARD_EVENTS
 from qlcore.events.corpus import CORPUS_EVENTS
 from qlcore.events.envelope import Event
 from qlcore.events.identity import IDENTITY_EVENTS
+from qlcore.events.ops import OPS_EVENTS
 from qlcore.events.reproduce import REPRODUCE_EVENTS
 from qlcore.events.runs import RunIngested
 
@@ -28,6 +29,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     *REPRODUCE_EVENTS,
     *CORPUS_EVENTS,
     *ATTESTATION_EVENTS,
+    *OPS_EVENTS,
 )
 TYPE_NAMES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in EVENT_TYPES)
 

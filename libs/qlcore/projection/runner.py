@@ -32,10 +32,11 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 from psycopg_pool import AsyncConnectionPool
 
-from qlcore import db
+from qlcore import db, runlog
 from qlcore.bus import HDR_TYPE, HDR_VERSION, Bus
 from qlcore.errors import Unavailable
 from qlcore.events.envelope import Event
+from qlcore.events.ops import DeadLetterSkipped
 from qlcore.events.registry import TYPE_NAMES, UnknownEvent, decode_event
 from qlcore.projection.dead_letters import DeadLetters
 from qlcore.projection.leadership import Leadership
@@ -82,6 +83,7 @@ class ProjectionRunner:
         self.leadership = Leadership(s.database_url, self.schema)
         self.dead_letters = DeadLetters(bus, pool, projection.service)
         self.position = 0
+        self.skipped: set[int] = set()  # sequences operators decided to skip (ops.dead_letter_skipped)
         self._cond = asyncio.Condition()
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
         self._psub: Any = None
@@ -104,6 +106,7 @@ class ProjectionRunner:
             await conn.execute(db.META_DDL)
             await conn.execute(self.p.ddl)  # type: ignore[arg-type]
         self.position = await self._stored_checkpoint()
+        self.skipped = await self.dead_letters.skip_decisions()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set: lead (or stand by), then apply batches in order.
@@ -260,6 +263,14 @@ class ProjectionRunner:
             # checkpoint. Sequences are not contiguous: documents sit between events (qlcore.runlog).
             if seq <= last or m.metadata.num_delivered > 1:
                 raise OutOfOrder(f"sequence {seq} after {last} (delivery {m.metadata.num_delivered})")
+            if seq in self.skipped:
+                log.warning("projection.skipped", service=self.p.service, seq=seq, why="an operator's decision")
+                last = seq
+                continue
+            if (m.headers or {}).get(HDR_TYPE) == _SKIP_TYPE:
+                await self._apply_skip(cur, m)
+                last = seq
+                continue
             event = self._decode(m)
             if event is not None and apply_batch is not None:
                 pending.append((event, seq))
@@ -277,6 +288,37 @@ class ProjectionRunner:
             self._log_applied(msgs, checkpoint, last)
             self.events_seen += sum(1 for m in msgs if m.metadata.sequence.stream > checkpoint)
         return last
+
+    async def _apply_skip(self, cur: psycopg.AsyncCursor, m: Msg) -> None:
+        """An operator skipped one of this service's dead letters: drop it, remember the decision."""
+        event = decode_event(m.data, _SKIP_TYPE)
+        if isinstance(event, DeadLetterSkipped) and event.service == self.p.service:
+            await DeadLetters.resolve(cur, event.seq)
+            self.skipped.add(event.seq)
+            log.warning(
+                "projection.dead_letter_skipped",
+                service=self.p.service,
+                seq=event.seq,
+                operator=event.actor,
+                reason=event.reason,
+            )
+
+    async def retry_dead_letter(self, seq: int) -> None:
+        """Apply the dead-lettered event at ``seq`` now (after a fix) and drop its dead letter, in one
+        transaction; an error is raised to the caller and the dead letter stays."""
+        if not self.leader:
+            raise RuntimeError("a dead letter is retried on the projection leader")
+        if await self.dead_letters.get(seq) is None:
+            raise LookupError(f"no dead letter at sequence {seq}")
+        event = await runlog.event_at(self.bus, seq)
+        async with self._lock, self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            apply_batch = getattr(self.p, "apply_batch", None)
+            if apply_batch is not None:
+                await apply_batch(cur, [(event, seq)])
+            else:
+                await self.p.apply(cur, event, seq)
+            await DeadLetters.resolve(cur, seq)
+        log.warning("projection.dead_letter_retried", service=self.p.service, seq=seq, event_type=event.type)
 
     def _log_applied(self, msgs: list[Msg], checkpoint: int, last: int) -> None:
         """One line a batch; with the run ids and correlation (request) ids of small batches, so one run
@@ -375,6 +417,7 @@ class ProjectionRunner:
                 await cur.execute(self.p.ddl)  # type: ignore[arg-type]  # restores rows the DDL seeds
             async with self._cond:
                 self.position = 0
+            self.skipped = await self.dead_letters.skip_decisions()
             seen_before = self.events_seen
             target = await self.bus.last_event_seq()
             await self._subscribe()
@@ -388,6 +431,9 @@ class ProjectionRunner:
 
 # an outage stalls the projection (retried without limit), never dead-letters an event
 TRANSIENT: tuple[type[BaseException], ...] = (psycopg.OperationalError, nats_errors.Error, Unavailable)
+
+
+_SKIP_TYPE = str(DeadLetterSkipped.__struct_config__.tag)
 
 
 class OutOfOrder(Exception):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from qlcore import rpc
 
 from services.gateway.deps import USAGE, gw_of, plan_of, principal_of, usage
+from services.gateway.health import health_report, is_operator
 
 __all__ = ["SystemController"]
 
@@ -18,50 +16,21 @@ class SystemController(Controller):
     path = "/api/v1"
     tags = ["system"]
 
-    @get("/health", operation_id="health", summary="State of NATS, PostgreSQL and every service")
+    @get(
+        "/health",
+        operation_id="health",
+        summary="up, degraded (serving, with dead letters to handle) or down; details for operators",
+    )
     async def health(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """Public: only ``{"status": "up" | "degraded" | "down"}`` (200, 200, 503). With the
+        operator token (``Authorization: Bearer ql_op_…``, ``$QL_HOME/operator-token`` under
+        ``make run``) also NATS, PostgreSQL and each service's position, lag and dead letters."""
         gw = gw_of(request)
-
-        async def nats_check() -> dict[str, Any]:
-            t = time.perf_counter()
-            info = await gw.nc.jetstream().stream_info(gw.settings.stream)
-            return {
-                "status": "up",
-                "stream": gw.settings.stream,
-                "last_seq": info.state.last_seq,
-                "ms": round((time.perf_counter() - t) * 1000, 2),
-            }
-
-        async def pg_check() -> dict[str, Any]:
-            t = time.perf_counter()
-            async with gw.pool.connection() as conn:
-                await conn.execute("SELECT 1")
-            return {"status": "up", "ms": round((time.perf_counter() - t) * 1000, 2)}
-
-        async def service_check(name: str) -> dict[str, Any]:
-            reply = await rpc.call(gw.nc, gw.settings, name, "ops.status", b"", timeout=2.0)
-            out = reply.json() or {}
-            degraded = out.get("dead_letters", 0) > 0
-            return {"status": "degraded" if degraded else "up", **{k: v for k, v in out.items() if k != "service"}}
-
-        async def guarded(coro: Any) -> dict[str, Any]:
-            try:
-                return await asyncio.wait_for(coro, 3.0)
-            except Exception as exc:
-                return {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
-
-        names = ("gateway", *gw.services)
-        results = await asyncio.gather(
-            guarded(nats_check()), guarded(pg_check()), *(guarded(service_check(n)) for n in names)
-        )
-        body: dict[str, Any] = {
-            "nats": results[0],
-            "postgres": results[1],
-            "services": dict(zip(names, results[2:], strict=True)),
-        }
-        ok = all(r["status"] == "up" for r in results)
-        body["status"] = "up" if ok else "down"
-        return Response(body, status_code=200 if ok else 503)
+        report = await health_report(gw)
+        code = 503 if report.status == "down" else 200
+        if is_operator(gw.settings, request.headers.get("authorization")):
+            return Response({"status": report.status, **report.details}, status_code=code)
+        return Response({"status": report.status}, status_code=code)
 
     @get(
         "/me",
