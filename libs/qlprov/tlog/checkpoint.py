@@ -17,18 +17,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qlprov.tlog.encoding import FormatError, b64, parse_b64, parse_decimal
-from qlprov.tlog.keys import Signer, Verifier
+from qlprov.tlog.keys import Signer, Verifier, is_valid_name
 from qlprov.tlog.merkle import HASH_SIZE
 from qlprov.tlog.note import Note, NoteError, open_note, parse_note, sign_note
 
 __all__ = [
+    "DEFAULT_LOG_PATH",
     "Checkpoint",
     "CheckpointError",
     "SignedCheckpoint",
+    "log_origin",
     "open_checkpoint",
     "parse_checkpoint_note",
     "sign_checkpoint",
 ]
+
+
+DEFAULT_LOG_PATH = "quantumledger/log"
 
 
 class CheckpointError(ValueError):
@@ -87,6 +92,22 @@ class SignedCheckpoint:
     @property
     def text(self) -> str:
         return self.note.text
+
+
+def log_origin(host: str, path: str = DEFAULT_LOG_PATH) -> str:
+    """A log's origin line: ``<host>/<path>``, e.g. ``ledger.example.org/quantumledger/log``.
+
+    C2SP tlog-tiles: the origin SHOULD be the scheme-less URL prefix of the log without a
+    trailing slash, and (tlog-checkpoint) contain neither Unicode spaces nor ``+``, so that it
+    can also be the log key's name. ``host`` may carry a port; a scheme or slashes at either end
+    are refused rather than guessed away.
+    """
+    origin = f"{host}/{path}" if path else host
+    if "://" in origin or origin.startswith("/") or origin.endswith("/") or "//" in origin or not host:
+        raise CheckpointError(f"an origin is a scheme-less URL prefix without a trailing slash: {origin!r}")
+    if not is_valid_name(origin):
+        raise CheckpointError(f"an origin has no spaces, '+' or control characters: {origin!r}")
+    return origin
 
 
 def parse_checkpoint_note(data: bytes | str) -> tuple[Checkpoint, Note]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
+
 from qlprov.tlog.encoding import MAX_INT64, FormatError
 from qlprov.tlog.keys import encode_vkey, is_valid_name, key_id, parse_vkey
 from qlprov.tlog.note import Note, Signature, UnverifiedNote, open_note

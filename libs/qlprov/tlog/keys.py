@@ -22,6 +22,7 @@ from typing import Protocol
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
+
 from qlprov.tlog.encoding import FormatError, b64, parse_b64
 
 __all__ = [

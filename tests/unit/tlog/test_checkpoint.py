@@ -5,7 +5,14 @@ from __future__ import annotations
 import base64
 
 import pytest
-from qlprov.tlog.checkpoint import Checkpoint, CheckpointError, open_checkpoint, parse_checkpoint_note, sign_checkpoint
+from qlprov.tlog.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    log_origin,
+    open_checkpoint,
+    parse_checkpoint_note,
+    sign_checkpoint,
+)
 from qlprov.tlog.keys import Ed25519Signer
 from qlprov.tlog.merkle import EMPTY_ROOT
 from qlprov.tlog.note import InvalidSignature, UnverifiedNote
@@ -73,3 +80,11 @@ def test_only_the_origins_keys_count(log_signer: Ed25519Signer) -> None:
     forged = good.replace(b"\n3\n", b"\n4\n")
     with pytest.raises(InvalidSignature):
         open_checkpoint(forged, keys)
+
+
+def test_log_origins() -> None:
+    assert log_origin("ledger.example.org") == "ledger.example.org/quantumledger/log"
+    assert log_origin("localhost:8000", "ql/log") == "localhost:8000/ql/log"
+    for host in ["https://ledger.example.org", "ledger.example.org/", "", "led ger.example", "a+b.example"]:
+        with pytest.raises(CheckpointError):
+            log_origin(host)
