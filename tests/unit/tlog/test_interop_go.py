@@ -301,3 +301,41 @@ def test_we_verify_what_go_makes(go: GoTool) -> None:
 
 def t_go(tile: Tile) -> str:
     return "tile/8/" + tile.path().removeprefix("tile/")
+
+
+def test_the_documented_go_verifier_checks_our_bundles(
+    go: GoTool, tmp_path: Path, keys: tuple[Ed25519Signer, list[CosignatureSigner]]
+) -> None:
+    """docs/transparency-log.md's verify-proof.go, built with Go, accepts our bundle and refuses a bad one."""
+    doc = (SOURCE.parents[2] / "docs" / "transparency-log.md").read_text()
+    code = doc.split("```go\n", 1)[1].split("```", 1)[0]
+    src = tmp_path / "verify-proof.go"
+    src.write_text(code)
+    env = {**os.environ, "GO111MODULE": "off", "GOPATH": str(GOPATH), "GOCACHE": str(tmp_path / "cache"), "GOFLAGS": ""}
+    exe = tmp_path / "verify-proof"
+    built = subprocess.run(
+        ["go", "build", "-o", str(exe), str(src)], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert built.returncode == 0, built.stderr
+    log, ws = keys
+    tree = MemoryTree()
+    entry = Entry.for_document("card_published", "bell-state", datetime(2026, 5, 1, tzinfo=UTC), b"{}")
+    for i in range(40):
+        tree.append(f"filler {i}".encode())
+    index = tree.append(entry.encode())
+    tree.append(b"after")
+    cp = sign_checkpoint(Checkpoint(ORIGIN, tree.size, tree.root()), [log])
+    cp += ws[0].cosign(parse_note(cp).text, NOW).line().encode()
+    good = ProofBundle.for_entry(entry, index, inclusion_proof(tree.size, index, tree.read), cp)
+    (tmp_path / "good.tlog-proof").write_bytes(good.encode())
+    ok = subprocess.run(
+        [str(exe), log.verifier().vkey(), str(tmp_path / "good.tlog-proof")], capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and ok.stdout.startswith(f"OK: entry {index} of {ORIGIN}"), ok.stderr
+    assert entry.encode().decode() in ok.stdout
+    wrong_index = ProofBundle(index - 1, good.proof, good.checkpoint, good.extra)
+    (tmp_path / "bad.tlog-proof").write_bytes(wrong_index.encode())
+    bad = subprocess.run(
+        [str(exe), log.verifier().vkey(), str(tmp_path / "bad.tlog-proof")], capture_output=True, text=True
+    )
+    assert bad.returncode == 1 and "inclusion" in bad.stderr
