@@ -47,11 +47,12 @@ __all__ = [
 ALG_COSIGNATURE_V1 = 0x04
 
 
-def cosignature_message(text: str, timestamp: int) -> bytes:
+def cosignature_message(text: str | bytes, timestamp: int) -> bytes:
     """What a ``cosignature/v1`` signs: the header, the time line, the checkpoint's note text."""
     if not 0 <= timestamp <= MAX_INT64:
         raise FormatError("a cosignature timestamp is between 0 and 2^63 - 1")
-    return f"cosignature/v1\ntime {timestamp}\n{text}".encode()
+    body = text.encode() if isinstance(text, str) else text
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + body
 
 
 def cosignature_timestamp(sig: bytes) -> int:
@@ -93,8 +94,8 @@ class CosignatureVerifier:
         if self.clock is not None and ts > self.clock() + self.max_future_s:
             return False
         try:
-            VerifyKey(self.public_key).verify(cosignature_message(msg.decode(), ts), sig[8:])
-        except (BadSignatureError, UnicodeDecodeError):
+            VerifyKey(self.public_key).verify(cosignature_message(msg, ts), sig[8:])
+        except BadSignatureError:
             return False
         return True
 

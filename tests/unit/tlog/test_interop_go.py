@@ -53,8 +53,8 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-@pytest.fixture(scope="module")
-def go(tmp_path_factory: pytest.TempPathFactory) -> GoTool:
+def require_go() -> str:
+    """The ``go`` binary; a failure naming the Debian package when Go or x/mod's source is missing."""
     go_bin = shutil.which("go")
     if go_bin is None:
         pytest.fail("the Go interop tests need Go: install Debian's golang-go (apt-get install golang-go)")
@@ -63,6 +63,12 @@ def go(tmp_path_factory: pytest.TempPathFactory) -> GoTool:
             f"the Go interop tests need golang.org/x/mod's source under {GOPATH}/src: install Debian's "
             "golang-golang-x-mod-dev (apt-get install golang-golang-x-mod-dev)"
         )
+    return go_bin
+
+
+@pytest.fixture(scope="module")
+def go(tmp_path_factory: pytest.TempPathFactory) -> GoTool:
+    go_bin = require_go()
     tmp = tmp_path_factory.mktemp("go")
     exe = tmp / "tlog-interop"
     env = {
@@ -339,3 +345,13 @@ def test_the_documented_go_verifier_checks_our_bundles(
         [str(exe), log.verifier().vkey(), str(tmp_path / "bad.tlog-proof")], capture_output=True, text=True
     )
     assert bad.returncode == 1 and "inclusion" in bad.stderr
+
+
+def test_a_missing_toolchain_fails_naming_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install golang-go"):
+        require_go()
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/go")
+    monkeypatch.setitem(require_go.__globals__, "XMOD", tmp_path)  # no x/mod source there
+    with pytest.raises(pytest.fail.Exception, match="apt-get install golang-golang-x-mod-dev"):
+        require_go()
