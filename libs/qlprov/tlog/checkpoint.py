@@ -13,11 +13,11 @@ ignored here; :mod:`qlprov.tlog.cosignature` counts witnesses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qlprov.tlog.encoding import FormatError, b64, parse_b64, parse_decimal
-from qlprov.tlog.keys import Signer, Verifier, is_valid_name
+from qlprov.tlog.keys import Ed25519Verifier, Signer, Verifier, is_valid_name
 from qlprov.tlog.merkle import HASH_SIZE
 from qlprov.tlog.note import Note, NoteError, open_note, parse_note, sign_note
 
@@ -30,6 +30,7 @@ __all__ = [
     "open_checkpoint",
     "parse_checkpoint_note",
     "sign_checkpoint",
+    "trusted_logs",
 ]
 
 
@@ -108,6 +109,19 @@ def log_origin(host: str, path: str = DEFAULT_LOG_PATH) -> str:
     if not is_valid_name(origin):
         raise CheckpointError(f"an origin has no spaces, '+' or control characters: {origin!r}")
     return origin
+
+
+def trusted_logs(vkeys: Iterable[str]) -> dict[str, list[Verifier]]:
+    """Log keys by origin from Ed25519 vkeys, each trusted for the origin that is its name.
+
+    Our convention (and tlog-checkpoint's recommendation) is that a log's key is named after its
+    origin; a caller whose log keys are named otherwise builds the mapping itself.
+    """
+    out: dict[str, list[Verifier]] = {}
+    for vkey in vkeys:
+        v = Ed25519Verifier.from_vkey(vkey)
+        out.setdefault(v.name, []).append(v)
+    return out
 
 
 def parse_checkpoint_note(data: bytes | str) -> tuple[Checkpoint, Note]:

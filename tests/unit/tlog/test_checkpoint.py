@@ -12,6 +12,7 @@ from qlprov.tlog.checkpoint import (
     open_checkpoint,
     parse_checkpoint_note,
     sign_checkpoint,
+    trusted_logs,
 )
 from qlprov.tlog.keys import Ed25519Signer
 from qlprov.tlog.merkle import EMPTY_ROOT
@@ -77,6 +78,8 @@ def test_only_the_origins_keys_count(log_signer: Ed25519Signer) -> None:
         open_checkpoint(sign_checkpoint(Checkpoint("unknown.example", 1, EMPTY_ROOT), [log_signer]), keys)
     good = sign_checkpoint(cp, [log_signer, other_log])  # an extra, unknown-here signature is ignored
     assert open_checkpoint(good, {ORIGIN: [log_signer.verifier()]}).checkpoint == cp
+    by_name = trusted_logs([log_signer.verifier().vkey(), other_log.verifier().vkey()])
+    assert set(by_name) == {ORIGIN, "other.example/log"} and open_checkpoint(good, by_name).checkpoint == cp
     forged = good.replace(b"\n3\n", b"\n4\n")
     with pytest.raises(InvalidSignature):
         open_checkpoint(forged, keys)
