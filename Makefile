@@ -25,6 +25,11 @@ $(STAMP): $(REQS)
 	    echo "installing Debian's chromium for the page tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: no chromium; the browser tests need it (apt-get install chromium)"; fi; }
+	@{ command -v go >/dev/null && test -f /usr/share/gocode/src/golang.org/x/mod/sumdb/note/note.go; } || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's golang-go and golang-golang-x-mod-dev for the transparency log interop tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-golang-x-mod-dev >/dev/null; \
+	  else echo "warning: no Go or x/mod source; the tlog interop tests need them (apt-get install golang-go golang-golang-x-mod-dev)"; fi; }
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the pinned dependencies
