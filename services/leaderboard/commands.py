@@ -24,36 +24,22 @@ import re
 
 import msgspec
 import structlog
+from qlcore.corpus.methodology import METHODOLOGY_VERSION, METRICS
+from qlcore.corpus.model import Observation, format_rfc3339, parse_rfc3339
+from qlcore.corpus.protocol import MAX_BATCH, ImportBatch, ImportResult
 from qlcore.errors import Unprocessable
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
 from qlcore.service import ServiceContext
 
 from services.leaderboard import store
-from services.leaderboard.domain.methodology import METHODOLOGY_VERSION, METRICS
-from services.leaderboard.domain.model import Observation, format_rfc3339, parse_rfc3339
 from services.leaderboard.observed import event_from_observation
 
 __all__ = ["MAX_BATCH", "ImportBatch", "ImportResult", "import_batch", "validate", "wait_applied"]
 
 log = structlog.get_logger("leaderboard")
 
-MAX_BATCH = 1000
 APPEND_CONCURRENCY = 32
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")
-
-
-class ImportBatch(msgspec.Struct, forbid_unknown_fields=True):
-    observations: list[Observation]
-    operator: str = "unknown"
-    wait: bool = True  # reply only once the read model shows the batch
-
-
-class ImportResult(msgspec.Struct, frozen=True):
-    received: int
-    appended: int
-    already_imported: int
-    deduplicated_by_log: int
-    last_seq: int
 
 
 def validate(index: int, obs: Observation) -> None:

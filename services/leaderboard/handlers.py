@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import quote, urlencode
 
+from qlcore.corpus.methodology import METHODOLOGY_VERSION, metric_definition
 from qlcore.errors import NotFound
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 from qlcore.service import ServiceContext
@@ -17,7 +18,6 @@ from qlcore.service import ServiceContext
 from services.leaderboard import store
 from services.leaderboard.cache import ReplyCache
 from services.leaderboard.commands import import_batch
-from services.leaderboard.domain.methodology import METHODOLOGY_VERSION, metric_definition
 from services.leaderboard.domain.ranking import Leaderboard, leaderboard
 from services.leaderboard.domain.render import render_leaderboard_html, render_trend_html, render_trend_svg
 from services.leaderboard.domain.trend import Bucket, TrendBucket, trend

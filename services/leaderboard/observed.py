@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from qlcore.corpus.methodology import METRICS
+from qlcore.corpus.model import Conversion, MetricValue, Observation, SourceRef
 from qlcore.events.corpus import CalibrationObserved
-
-from services.leaderboard.domain.methodology import METRICS
-from services.leaderboard.domain.model import Conversion, MetricValue, Observation, SourceRef
 
 __all__ = ["event_from_observation", "observation_from_event"]
 

@@ -21,11 +21,11 @@ import msgspec
 import psycopg
 from qlcore import runlog
 from qlcore.bus import Bus
+from qlcore.corpus.model import Observation
 from qlcore.events import Event, RunIngested
 from qlcore.events.corpus import CalibrationObserved
 from qlcore.projection import apply_grouped
 
-from services.leaderboard.domain.model import Observation
 from services.leaderboard.domain.publication import public_observation_from_run, public_run_key
 from services.leaderboard.observed import observation_from_event
 

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+from qlcore.corpus.methodology import DEFAULT_METRIC, METHODOLOGY_VERSION, METRICS
 from qlcore.errors import Unprocessable
 
-from services.leaderboard.domain.methodology import DEFAULT_METRIC, METHODOLOGY_VERSION, METRICS
-from services.leaderboard.domain.model import parse_bound
+from services.leaderboard.domain.bounds import parse_bound
 
 __all__ = ["BUCKETS", "LeaderboardQuery", "TrendQuery", "methodology_document", "parse_leaderboard", "parse_trend"]
 

@@ -7,8 +7,7 @@ from datetime import datetime
 
 import msgspec
 import psycopg
-
-from services.leaderboard.domain.model import Observation
+from qlcore.corpus.model import Observation
 
 __all__ = ["checkpoint", "corpus_keys", "device_observations", "latest_observations"]
 

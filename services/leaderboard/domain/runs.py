@@ -1,7 +1,7 @@
 """Observations from ingested runs: a run's ``calibration`` is a snapshot of its device.
 
 The run document's calibration is measured with the same
-:func:`~services.leaderboard.domain.metrics.metrics_from_calibration` as the corpus, and the
+:func:`~qlcore.corpus.metrics.metrics_from_calibration` as the corpus, and the
 device is named as the corpus names it, so a run on ``ibm/ibm_kyiv`` joins kyiv's history (and a
 run whose calibration *is* a corpus snapshot has the same :attr:`Observation.key`).
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.leaderboard.domain.model import Observation, SourceRef, format_rfc3339, parse_rfc3339
-from services.leaderboard.domain.sources._common import observation_from_calibration
-from services.leaderboard.domain.sources.ibm import canonical_backend_name
+from qlcore.corpus.model import Observation, SourceRef, format_rfc3339, parse_rfc3339
+from qlcore.corpus.observations import observation_from_calibration
+from qlcore.corpus.vendors.ibm import canonical_backend_name
 
 __all__ = ["RUN_SOURCE_PATH_PREFIX", "observation_from_run", "run_device", "run_snapshot_key"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from qlcore.corpus.model import Observation
 from qlcore.errors import Unprocessable
 from qlcore.events.corpus import CalibrationObserved
 from qlcore.events.registry import decode_event, encode_event
 
 from services.leaderboard.commands import validate
-from services.leaderboard.domain.model import Observation
 from services.leaderboard.observed import event_from_observation, observation_from_event
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from qlcore.corpus.methodology import METHODOLOGY_VERSION, METRICS
 from qlcore.errors import Unprocessable
 
-from services.leaderboard.domain.methodology import METHODOLOGY_VERSION, METRICS
 from services.leaderboard.queries import (
     LeaderboardQuery,
     TrendQuery,

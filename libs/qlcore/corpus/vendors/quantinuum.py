@@ -1,4 +1,5 @@
-"""Quantinuum: ``OFFLINE_MACHINE_LIST`` of pytket-quantinuum (H1-1, H2-1, H2-2).
+"""Quantinuum: the machines of pytket-quantinuum's ``OFFLINE_MACHINE_LIST`` (H1-1, H2-1, H2-2) as
+observations (pure; :mod:`qlcore.corpus.adapters.quantinuum` reads the module's source).
 
 Quantinuum publishes device-level numbers only: ``p1``/``p2`` (average 1q/2q gate infidelity
 from RB, with uncertainties), SPAM errors ``p_meas_0``/``p_meas_1``, memory and crosstalk
@@ -9,13 +10,13 @@ ions have no meaningful T1/T2, so those metrics are left empty.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from services.leaderboard.domain.model import Conversion, Observation, SourceRef, format_rfc3339, parse_rfc3339
-from services.leaderboard.domain.sources._common import device_level_observation, package_dir, package_version
+from qlcore.corpus.model import Conversion, Observation, SourceRef, format_rfc3339, parse_rfc3339
+from qlcore.corpus.observations import device_level_observation
 
-__all__ = ["PACKAGE", "PATH", "load_quantinuum", "observation_from_machine"]
+__all__ = ["PACKAGE", "PATH", "machine_list_literal", "observation_from_machine"]
 
 PACKAGE = "pytket-quantinuum"
 PATH = "pytket/extensions/quantinuum/backends/api_wrappers.py"
@@ -72,30 +73,19 @@ def observation_from_machine(machine: Mapping[str, Any], source: SourceRef) -> O
     )
 
 
-def _offline_machine_list() -> list[dict[str, Any]]:
-    """The list, read as a literal from the module's source: importing pytket costs ~3 s.
-
-    Falls back to importing it should a release ever build the list with code.
-    """
-    source_file = package_dir("pytket").parent / PATH
-    tree = ast.parse(source_file.read_text(encoding="utf-8"))
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+def machine_list_literal(source: str) -> list[dict[str, Any]] | None:
+    """``OFFLINE_MACHINE_LIST`` read as a literal from the module's source text; ``None`` when the
+    module does not assign it a literal (a release could build the list with code)."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
         if any(isinstance(t, ast.Name) and t.id == "OFFLINE_MACHINE_LIST" for t in targets):
             try:
-                return list(ast.literal_eval(node.value))  # type: ignore[attr-defined]
-            except ValueError:
-                break
-    from pytket.extensions.quantinuum.backends.api_wrappers import OFFLINE_MACHINE_LIST
-
-    return list(OFFLINE_MACHINE_LIST)
-
-
-def load_quantinuum() -> Iterator[Observation]:
-    """The hardware machines of the offline list."""
-    version = package_version(PACKAGE)
-    for machine in _offline_machine_list():
-        if machine.get("system_type", "hardware") != "hardware" or "noise_specs" not in machine:
-            continue
-        source = SourceRef(package=PACKAGE, version=version, path=f"{PATH}#OFFLINE_MACHINE_LIST[{machine['name']}]")
-        yield observation_from_machine(machine, source)
+                return list(ast.literal_eval(value))
+            except ValueError:  # not a literal: the caller imports the module instead
+                return None
+    return None

@@ -1,4 +1,4 @@
-"""The leaderboard's domain types: a calibration observation of one device at one time.
+"""The corpus's types: a calibration observation of one device at one time.
 
 An :class:`Observation` is what every source (a package's bundled calibration data, or an
 ingested run's ``calibration``) is normalized into. It keeps the numbers *after* conversion to
@@ -20,7 +20,6 @@ __all__ = [
     "Observation",
     "SourceRef",
     "format_rfc3339",
-    "parse_bound",
     "parse_rfc3339",
 ]
 
@@ -98,20 +97,3 @@ def format_rfc3339(value: datetime) -> str:
     value = value.astimezone(UTC)
     spec = "milliseconds" if value.microsecond else "seconds"
     return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
-def parse_bound(value: datetime | str | None, *, end: bool) -> datetime | None:
-    """A time filter: a datetime, an RFC 3339 time, or a date (``YYYY-MM-DD``).
-
-    A bare date means the whole day: its start for a lower bound, its last instant for an upper
-    bound (``as_of=2025-02-26`` includes snapshots taken that afternoon).
-    """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    text = value.strip()
-    if len(text) == 10:
-        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-        return day.replace(hour=23, minute=59, second=59, microsecond=999999) if end else day
-    return parse_rfc3339(text)

@@ -1,31 +1,42 @@
-"""IQM: Garnet and Deneb error profiles, from the checked-in data file.
+"""IQM: Garnet and Deneb error profiles as observations (pure), and the profiles' literals read
+from iqm-client's source text.
 
-The file (``services/leaderboard/data/iqm_fake_backends.json``) holds iqm-client's fake-backend
-literals unchanged and names the package version they came from; ``tools/extract_iqm.py``
-regenerates it. IQM gives *depolarizing parameters*: the parameter of a depolarizing channel
+The data file (``qlcore/corpus/data/iqm_fake_backends.json``, read by
+:mod:`qlcore.corpus.adapters.iqm`) holds iqm-client's fake-backend literals unchanged and names
+the package version they came from; ``qlcore/corpus/tools/extract_iqm.py`` regenerates it with
+:func:`profile_from_source`. IQM gives *depolarizing parameters*: the parameter of a depolarizing channel
 that, followed by thermal relaxation over the gate's duration, reproduces the benchmarked
 average fidelity. They are converted to average gate infidelity with that same model
-(:func:`~services.leaderboard.domain.conversions.depolarizing_to_average_infidelity`).
+(:func:`~qlcore.corpus.conversions.depolarizing_to_average_infidelity`).
 The profiles are undated: the wheel's build time stands in for ``taken_at`` (flagged).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
+import ast
+import re
 from typing import Any
 
-from services.leaderboard.domain.conversions import (
+from qlcore.corpus.conversions import (
     depolarizing_to_average_infidelity,
     thermal_process_fidelity,
 )
-from services.leaderboard.domain.model import Conversion, Observation, SourceRef
-from services.leaderboard.domain.sources._common import observation_from_calibration
+from qlcore.corpus.model import Conversion, Observation, SourceRef
+from qlcore.corpus.observations import observation_from_calibration
 
-__all__ = ["DATA_FILE", "load_iqm", "observation_from_profile"]
+__all__ = ["PROFILE_FIELDS", "observation_from_profile", "profile_from_source"]
 
-DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "iqm_fake_backends.json"
+#: The members of ``IQMErrorProfile(...)`` the data file keeps.
+PROFILE_FIELDS = (
+    "t1s",
+    "t2s",
+    "single_qubit_gate_depolarizing_error_parameters",
+    "two_qubit_gate_depolarizing_error_parameters",
+    "single_qubit_gate_durations",
+    "two_qubit_gate_durations",
+    "readout_errors",
+    "name",
+)
 
 _CONVERSIONS = [
     Conversion(
@@ -100,7 +111,32 @@ def observation_from_profile(backend: str, profile: dict[str, Any], meta: dict[s
     )
 
 
-def load_iqm(data_file: Path = DATA_FILE) -> Iterator[Observation]:
-    meta = json.loads(data_file.read_text(encoding="utf-8"))
-    for backend, profile in sorted(meta["backends"].items()):
-        yield observation_from_profile(backend, profile, meta)
+def _call_keywords(tree: ast.AST, callee: str) -> dict[str, Any] | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == callee:
+            return {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+    return None
+
+
+def _qubit_number(name: str) -> int:
+    match = re.fullmatch(r"[A-Z]+(\d+)", name)
+    return int(match.group(1)) if match else 0
+
+
+def profile_from_source(source: str) -> dict[str, Any]:
+    """The literals of the ``IQMErrorProfile(...)`` call in a ``fake_<name>.py`` module's source,
+    unchanged (units: ns), with the qubits in order and the computational resonators named."""
+    tree = ast.parse(source)
+    profile = _call_keywords(tree, "IQMErrorProfile")
+    if profile is None:
+        raise ValueError("no IQMErrorProfile(...) literal found")
+    architecture = _call_keywords(tree, "StaticQuantumArchitecture") or {}
+    qubits = sorted(profile["readout_errors"], key=_qubit_number)
+    out: dict[str, Any] = {field: profile[field] for field in PROFILE_FIELDS if field in profile}
+    out["two_qubit_gate_depolarizing_error_parameters"] = {
+        gate: [[a, b, value] for (a, b), value in pairs.items()]
+        for gate, pairs in profile["two_qubit_gate_depolarizing_error_parameters"].items()
+    }
+    out["qubits"] = qubits
+    out["computational_resonators"] = list(architecture.get("computational_resonators", []))
+    return out

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.leaderboard.domain.methodology import (
+from qlcore.corpus.methodology import (
     FAILED_ERROR,
     STANDARD_1Q_GATES,
     STANDARD_2Q_GATES,
 )
-from services.leaderboard.domain.model import MetricValue
-from services.leaderboard.domain.stats import median
+from qlcore.corpus.model import MetricValue
+from qlcore.corpus.stats import median
 
 __all__ = ["CalibrationSummary", "metrics_from_calibration", "summarize_calibration"]
 
