@@ -5,16 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from qlcore.corpus.methodology import METHODOLOGY_VERSION, METRICS
+from qlcore.corpus.methodology import METHODOLOGY_VERSION, METRICS, methodology_document
 from qlcore.errors import Unprocessable
 
-from services.leaderboard.queries import (
-    LeaderboardQuery,
-    TrendQuery,
-    methodology_document,
-    parse_leaderboard,
-    parse_trend,
-)
+from services.leaderboard.domain.parameters import LeaderboardQuery, TrendQuery, parse_leaderboard, parse_trend
 
 
 def test_blank_form_fields_mean_not_given() -> None:

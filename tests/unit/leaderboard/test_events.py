@@ -9,8 +9,8 @@ from qlcore.errors import Unprocessable
 from qlcore.events.corpus import CalibrationObserved
 from qlcore.events.registry import decode_event, encode_event
 
-from services.leaderboard.commands import validate
-from services.leaderboard.observed import event_from_observation, observation_from_event
+from services.leaderboard.domain.corpus_batch import validate
+from services.leaderboard.domain.events import event_from_observation, observation_from_event
 
 
 def test_every_corpus_observation_round_trips(corpus: list[Observation]) -> None:

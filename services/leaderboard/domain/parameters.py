@@ -1,4 +1,4 @@
-"""The leaderboard's query parameters: decoding and validation into 422 problems.
+"""The public operations' parameters: decoding and validation into 422 problems (pure).
 
 Everything a caller can get wrong is named in the problem: an unknown metric lists the valid
 ones (``valid_metrics``), an unknown bucket the valid buckets, a bad time says which formats
@@ -8,15 +8,14 @@ are accepted. An empty string (an HTML form's empty field) means "not given".
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import msgspec
-from qlcore.corpus.methodology import DEFAULT_METRIC, METHODOLOGY_VERSION, METRICS
+from qlcore.corpus.methodology import DEFAULT_METRIC, METRICS
 from qlcore.errors import Unprocessable
 
 from services.leaderboard.domain.bounds import parse_bound
 
-__all__ = ["BUCKETS", "LeaderboardQuery", "TrendQuery", "methodology_document", "parse_leaderboard", "parse_trend"]
+__all__ = ["BUCKETS", "LeaderboardQuery", "TrendQuery", "parse_leaderboard", "parse_trend"]
 
 BUCKETS = ("day", "week")
 
@@ -84,23 +83,3 @@ def parse_trend(q: TrendQuery) -> tuple[TrendQuery, datetime | None, datetime | 
     if lower is not None and upper is not None and lower > upper:
         raise Unprocessable(f"from ({q.from_}) is after to ({q.to})")
     return q, lower, upper
-
-
-def methodology_document() -> dict[str, Any]:
-    """The versioned methodology as data: every metric's definition, direction and vendor sources."""
-    return {
-        "methodology_version": METHODOLOGY_VERSION,
-        "default_metric": DEFAULT_METRIC,
-        "metrics": [
-            {
-                "name": m.name,
-                "label": m.label,
-                "unit": m.unit,
-                "direction": m.direction,
-                "definition": m.definition,
-                "source_definitions": m.source_definitions,
-            }
-            for m in METRICS.values()
-        ],
-        "document": "docs/leaderboard-methodology.md",
-    }
