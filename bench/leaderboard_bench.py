@@ -40,7 +40,7 @@ TARGETS = {"leaderboard_200_req_per_s": 1000, "trend_200_req_per_s": 1000, "impo
 
 
 async def _import(s: RunningStack, observations: list[Any]) -> dict[str, Any]:
-    from services.leaderboard.importer import send_observations
+    from services.ops.corpus_import import send_observations
 
     nc = await nats.connect(s.settings.nats_url)
     try:
@@ -111,7 +111,7 @@ async def _uncached(base_url: str, clients: int = 8) -> dict[str, Any]:
 
 
 def run(results_dir: Path) -> dict[str, Any]:
-    from services.leaderboard.domain.sources import load_source
+    from qlcore.corpus.adapters import load_source
 
     observations = list(load_source("all"))
     with running_stack() as s:

@@ -1,9 +1,10 @@
 """``ql corpus``: import real calibration snapshots that ship inside PyPI packages (needs NATS access).
 
 ``ql corpus import SOURCE`` measures the snapshots locally (the vendor packages are read here,
-see ``services/leaderboard/domain/sources``) and sends them to the leaderboard service, which
-appends one ``calibration.observed`` event per new snapshot (``services/leaderboard/commands.py``
-says why the service appends). Importing the same source twice adds nothing.
+by :mod:`qlcore.corpus.adapters`) and sends them to the leaderboard service
+(:mod:`services.ops.corpus_import`), which appends one ``calibration.observed`` event per new
+snapshot (``services/leaderboard/handlers.py`` says why the service appends). Importing the same
+source twice adds nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from qlcore.corpus.adapters import ALL, SOURCES, SourceUnavailableError, load_source, source_names
 
-from services.leaderboard.domain.sources import ALL, SOURCES, source_names
 from services.ops.connection import operator as _operator
 from services.ops.connection import settings as _settings
 
@@ -58,8 +59,6 @@ def import_source(source: str, wheel_cache: Path | None, batch_kib: int) -> None
     """
     from tqdm import tqdm
 
-    from services.leaderboard.domain.sources import SourceUnavailableError, load_source
-
     try:
         with tqdm(desc=f"measuring {source}", unit=" snapshots", disable=None) as bar:
             observations = []
@@ -84,7 +83,7 @@ def _send(observations: list[Any], max_batch_bytes: int) -> Any:
     from qlcore.errors import QLError
     from tqdm import tqdm
 
-    from services.leaderboard.importer import send_observations
+    from services.ops.corpus_import import send_observations
 
     settings = _settings()
 

@@ -23,8 +23,8 @@ from datetime import timedelta
 from typing import Any
 
 import msgspec
+from qlcore.corpus.model import Observation, SourceRef, parse_rfc3339
 
-from services.leaderboard.domain.model import Observation, SourceRef, parse_rfc3339
 from services.leaderboard.domain.runs import observation_from_run, run_snapshot_key
 
 __all__ = [

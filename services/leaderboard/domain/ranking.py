@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import msgspec
+from qlcore.corpus.methodology import DEFAULT_METRIC, METHODOLOGY_VERSION, metric_definition
+from qlcore.corpus.model import Observation, SourceRef, format_rfc3339
 
-from services.leaderboard.domain.methodology import DEFAULT_METRIC, METHODOLOGY_VERSION, metric_definition
-from services.leaderboard.domain.model import Observation, SourceRef, format_rfc3339, parse_bound
+from services.leaderboard.domain.bounds import parse_bound
 
 __all__ = ["Leaderboard", "LeaderboardRow", "latest_per_device", "leaderboard", "rank"]
 

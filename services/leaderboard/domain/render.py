@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import quote, urlencode
 
-from services.leaderboard.domain.methodology import METRICS, MetricDefinition, metric_definition
-from services.leaderboard.domain.model import parse_rfc3339
+from qlcore.corpus.methodology import METRICS, MetricDefinition, metric_definition
+from qlcore.corpus.model import parse_rfc3339
+
 from services.leaderboard.domain.ranking import Leaderboard, LeaderboardRow
 from services.leaderboard.domain.trend import TrendBucket
 

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import msgspec
+from qlcore.corpus.methodology import metric_definition
+from qlcore.corpus.model import Observation, format_rfc3339
+from qlcore.corpus.stats import median, percentile
 
-from services.leaderboard.domain.methodology import metric_definition
-from services.leaderboard.domain.model import Observation, format_rfc3339, parse_bound
-from services.leaderboard.domain.stats import median, percentile
+from services.leaderboard.domain.bounds import parse_bound
 
 __all__ = ["Bucket", "TrendBucket", "bucket_start", "trend"]
 

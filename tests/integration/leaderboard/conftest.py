@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from qlcore.corpus.adapters.ibm_history import history_wheels
 
-from services.leaderboard.domain.sources.ibm_history import ensure_wheels
 from tests.fixtures import Infra, Stack, stack_context
 from tests.integration.leaderboard.reference import Expected, expected_latest
 
@@ -71,4 +71,4 @@ async def imported(lb_stack: Stack, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="package")
 def expected() -> dict[str, Expected]:
     """Each device's latest snapshot, computed from the packages' raw files (not our code)."""
-    return expected_latest(ensure_wheels())
+    return expected_latest(history_wheels())

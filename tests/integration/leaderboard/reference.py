@@ -23,7 +23,7 @@ from tests.unit.leaderboard.raw import ibm_backends_dir, ibm_expected, load_json
 
 __all__ = ["Expected", "expected_latest", "ibm_history_snapshots"]
 
-IQM_DATA = Path(__file__).resolve().parents[3] / "services" / "leaderboard" / "data" / "iqm_fake_backends.json"
+IQM_DATA = Path(__file__).resolve().parents[3] / "libs" / "qlcore" / "corpus" / "data" / "iqm_fake_backends.json"
 MQT_BUILT = datetime(2024, 12, 1, 16, 55, 20, tzinfo=UTC)  # mqt.bench 1.1.9's RECORD time (stand-in date)
 GOOGLE = {
     "rainbow": ("rainbow_2021_11_16_calibration.json", "sycamore", 23),

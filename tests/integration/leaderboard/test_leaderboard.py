@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 import pytest
+from qlcore.corpus.methodology import METHODOLOGY_VERSION, METRICS
 
-from services.leaderboard.domain.methodology import METHODOLOGY_VERSION, METRICS
 from tests.fixtures import Stack
 from tests.integration.leaderboard.conftest import Imported
 from tests.integration.leaderboard.reference import Expected

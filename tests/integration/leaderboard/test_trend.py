@@ -19,10 +19,10 @@ async def _trend(stack: Stack, device: str, **params: Any) -> Any:
 
 
 async def test_kyiv_trend_has_both_snapshots_with_independent_values(lb_stack: Stack, imported: Imported) -> None:
-    from services.leaderboard.domain.sources.ibm_history import ensure_wheels
+    from qlcore.corpus.adapters.ibm_history import history_wheels
 
     snaps = sorted(
-        (s for s in [*ibm_installed(), *ibm_history_snapshots(ensure_wheels())] if s.device == "ibm/ibm_kyiv"),
+        (s for s in [*ibm_installed(), *ibm_history_snapshots(history_wheels())] if s.device == "ibm/ibm_kyiv"),
         key=lambda s: s.taken_at,
     )
     r = await _trend(lb_stack, "ibm/ibm_kyiv", metric="median_t1")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.domain.sources import load_source
-from services.leaderboard.domain.sources.ibm_history import default_wheel_cache
+from qlcore.corpus.adapters import load_source
+from qlcore.corpus.adapters.wheels import default_wheel_cache
+from qlcore.corpus.model import Observation
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.leaderboard.domain.model import Observation, SourceRef
+from qlcore.corpus.model import Observation, SourceRef
 
 __all__ = ["make_obs"]
 

@@ -6,8 +6,7 @@ import pytest
 from cirq_google.engine.virtual_engine_factory import load_median_device_calibration
 from qiskit.quantum_info import average_gate_fidelity
 from qiskit_aer.noise import depolarizing_error, thermal_relaxation_error
-
-from services.leaderboard.domain.conversions import (
+from qlcore.corpus.conversions import (
     depolarizing_to_average_infidelity,
     fidelity_to_error,
     pauli_to_average_infidelity,

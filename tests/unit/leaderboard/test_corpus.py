@@ -6,11 +6,12 @@ import itertools
 
 import msgspec
 import pytest
+from qlcore.corpus import METRICS, metrics_from_calibration
+from qlcore.corpus.adapters import SOURCE_ORDER, UnknownSourceError, load_source, source_names
+from qlcore.corpus.model import Observation
 from qlprov.document import Calibration
 
-from services.leaderboard.domain import METRICS, latest_per_device, leaderboard, metrics_from_calibration, rank
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.domain.sources import SOURCE_ORDER, UnknownSourceError, load_source, source_names
+from services.leaderboard.domain import latest_per_device, leaderboard, rank
 
 
 def test_at_least_five_vendors_and_seventy_devices(corpus: list[Observation]) -> None:

@@ -6,10 +6,10 @@ import statistics
 from collections import defaultdict
 
 import pytest
+from qlcore.corpus import metrics_from_calibration
+from qlcore.corpus.adapters import load_source
+from qlcore.corpus.model import Observation
 
-from services.leaderboard.domain import metrics_from_calibration
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.domain.sources import load_source
 from tests.unit.leaderboard.raw import load_json, package_root
 
 FILES = {

@@ -8,11 +8,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from qlcore.corpus.adapters import load_source
+from qlcore.corpus.adapters.ibm_history import history_wheels, observations_from_wheel
+from qlcore.corpus.model import Observation, parse_rfc3339
 
 from services.leaderboard.domain import trend
-from services.leaderboard.domain.model import Observation, parse_rfc3339
-from services.leaderboard.domain.sources import load_source
-from services.leaderboard.domain.sources.ibm_history import HISTORY_VERSIONS, ensure_wheels, observations_from_wheel
 from tests.unit.leaderboard.raw import ibm_expected
 
 KYIV = "qiskit_ibm_runtime/fake_provider/backends/kyiv/{}_kyiv.json"
@@ -20,7 +20,7 @@ KYIV = "qiskit_ibm_runtime/fake_provider/backends/kyiv/{}_kyiv.json"
 
 @pytest.fixture(scope="module")
 def wheels(wheel_cache: Path) -> list[Path]:
-    return ensure_wheels(HISTORY_VERSIONS, wheel_cache)
+    return history_wheels(wheel_cache)
 
 
 def _dates(observations: list[Observation]) -> dict[str, list[str]]:

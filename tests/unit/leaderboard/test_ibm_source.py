@@ -6,10 +6,10 @@ import math
 
 import msgspec
 import pytest
+from qlcore.corpus import metrics_from_calibration
+from qlcore.corpus.model import Observation, parse_rfc3339
 from qlprov.document import Calibration
 
-from services.leaderboard.domain import metrics_from_calibration
-from services.leaderboard.domain.model import Observation, parse_rfc3339
 from tests.unit.leaderboard.raw import ibm_backends_dir, ibm_expected, load_json
 
 COMPARED = ("median_2q_error", "median_1q_error", "median_readout_error", "median_t1", "median_t2", "num_qubits")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import msgspec
+from qlcore.corpus.model import Observation
+from qlcore.corpus.protocol import ImportBatch
 
-from services.leaderboard.commands import ImportBatch
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.importer import _body, batches
+from services.ops.corpus_import import _body, batches
 
 
 def test_batches_respect_the_byte_and_count_limits(corpus: list[Observation]) -> None:

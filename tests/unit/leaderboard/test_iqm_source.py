@@ -9,11 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from services.leaderboard.domain.sources import load_source
-from services.leaderboard.domain.sources.ibm_history import ensure_wheels
-from services.leaderboard.domain.sources.iqm import DATA_FILE
-from services.leaderboard.tools.extract_iqm import PACKAGE, VERSION, extract
+from qlcore.corpus.adapters import load_source
+from qlcore.corpus.adapters.iqm import DATA_FILE
+from qlcore.corpus.adapters.wheels import ensure_wheels
+from qlcore.corpus.tools.extract_iqm import PACKAGE, VERSION, extract
 
 REPO = Path(__file__).resolve().parents[3]
 

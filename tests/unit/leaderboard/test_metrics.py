@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from services.leaderboard.domain import metrics_from_calibration, summarize_calibration
+from qlcore.corpus import metrics_from_calibration, summarize_calibration
 
 
 def cal(qubits: list[dict[str, Any]] | None = None, gates: list[dict[str, Any]] | None = None) -> dict[str, Any]:

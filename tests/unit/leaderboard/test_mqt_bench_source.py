@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from qlcore.corpus.adapters import load_source
+from qlcore.corpus.adapters.wheels import ensure_wheels
+from qlcore.corpus.model import Observation
+from qlcore.corpus.vendors.mqt_bench import STAND_IN_TAKEN_AT
 
-from services.leaderboard.domain.model import Observation
-from services.leaderboard.domain.sources import load_source
-from services.leaderboard.domain.sources.ibm_history import ensure_wheels
-from services.leaderboard.domain.sources.mqt_bench import STAND_IN_TAKEN_AT
 from tests.unit.leaderboard.raw import load_json, mqt_dir
 
 

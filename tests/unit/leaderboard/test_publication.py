@@ -14,8 +14,7 @@ from services.leaderboard.domain.publication import (
     public_observation_from_run,
     public_run_key,
 )
-from services.leaderboard.domain.runs import observation_from_run, run_snapshot_key
-from services.leaderboard.projection import RunHead, RunView
+from services.leaderboard.domain.runs import RunHead, RunView, observation_from_run, run_snapshot_key
 
 _DOC: dict[str, Any] = {
     "schema": "qlprov/run/1.0",

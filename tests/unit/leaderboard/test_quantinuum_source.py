@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pytket.extensions.quantinuum.backends.api_wrappers import OFFLINE_MACHINE_LIST
-
-from services.leaderboard.domain.sources import load_source
+from qlcore.corpus.adapters import load_source
 
 
 def test_device_averages_match_offline_machine_list() -> None:

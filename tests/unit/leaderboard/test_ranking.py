@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from qlcore.corpus import METHODOLOGY_VERSION, UnknownMetricError
 
-from services.leaderboard.domain import METHODOLOGY_VERSION, UnknownMetricError, latest_per_device, leaderboard, rank
+from services.leaderboard.domain import latest_per_device, leaderboard, rank
 from tests.unit.leaderboard.factories import make_obs
 
 OBS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from qlcore.corpus.methodology import METRICS
 
 from services.leaderboard.domain import leaderboard, trend
-from services.leaderboard.domain.methodology import METRICS
 from services.leaderboard.domain.render import (
     format_value,
     render_leaderboard_html,

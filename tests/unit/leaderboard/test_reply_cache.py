@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from qlcore.http_cache import strong_etag as etag_of
 from qlcore.rpc import RpcReply
 
-from services.leaderboard.cache import CACHE_CONTROL, ReplyCache, etag_of
+from services.leaderboard.reply_cache import CACHE_CONTROL, ReplyCache
 
 
 async def test_a_reply_is_computed_once_per_position() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from qlcore.corpus.model import Observation
 from qlprov.document import validate_document
 
-from services.leaderboard.domain.model import Observation
 from services.leaderboard.domain.runs import observation_from_run
 from tests.unit.leaderboard.raw import ibm_backends_dir, load_json
 

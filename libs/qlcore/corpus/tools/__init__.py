@@ -1,0 +1,1 @@
+"""Maintainers' tools for the corpus (never used at run time)."""

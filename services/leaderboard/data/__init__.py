@@ -1,1 +1,0 @@
-"""Data files the leaderboard reads (a package so setuptools ships them as package data)."""
