@@ -7,7 +7,14 @@ units (T1/T2 in us, gate lengths in ns), with no conversion at all. Otherwise it
 undoes Qiskit's own ``apply_prefix`` (a product by an exact power of ten), which gives back
 the device's original number for ~99 % of the values of the 68 IBM fake devices, where a
 round trip through ``Decimal`` gives back only ~85 %. A NaN, an infinity or a missing value
-becomes ``None``.
+becomes ``None``. Where the device reports asymmetric readout (IBM's ``prob_meas1_prep0`` and
+``prob_meas0_prep1``), both are kept beside the symmetric ``readout_error``.
+
+A simulator made by ``AerSimulator.from_backend(device)`` is not a device: its
+``properties()`` lack T1/T2 and any date, and its name is ``aer_simulator_from(<device>)``.
+:func:`source_device` finds the device it copies (an IBM fake twin, by its name, checked
+against the simulator's target), so the run is recorded against that device, with its
+calibration and its calibration date.
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
 from qiskit.transpiler import Target
 
-__all__ = ["backend_identity", "device_calibration", "device_noise_model", "scale_time"]
+__all__ = [
+    "backend_identity",
+    "device_calibration",
+    "device_noise_model",
+    "scale_time",
+    "simulated_device_name",
+    "source_device",
+]
 
 # power of ten of each time unit a device may report in
 _TIME_UNITS = {"s": 0, "ms": -3, "us": -6, "µs": -6, "μs": -6, "ns": -9, "ps": -12}
@@ -31,28 +45,64 @@ _US, _NS = -6, -9
 # and control flow
 _NOT_GATES = frozenset({"measure", "delay", "barrier", "for_loop", "if_else", "switch_case", "while_loop"})
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
+_FROM_BACKEND = re.compile(r"^aer_simulator_from\((.+)\)$")
 
 
 def backend_identity(backend: BackendV2) -> tuple[str, str]:
-    """``(provider, name)`` as the ledger names the device, e.g. ``("ibm", "ibm_kyiv")``."""
+    """``(provider, name)`` as the ledger names the device, e.g. ``("ibm", "ibm_kyiv")``.
+
+    A simulator made from a device is named after that device (``aer_simulator_from(fake_kyiv)``
+    is ``ibm/ibm_kyiv``): the run's noise and calibration are that device's.
+    """
     module = type(backend).__module__
+    simulated = simulated_device_name(backend)
+    if simulated is not None:
+        if simulated.startswith(("fake_", "ibm_", "ibmq_")):
+            return "ibm", _ibm_name(simulated)
+        return "unknown", _clean(simulated)
     props = _properties(backend)
     if module.startswith("qiskit_ibm_runtime"):
-        name = getattr(props, "backend_name", None) or backend.name
-        if name.startswith("fake_"):  # a fake twin names the device it copies
-            name = "ibm_" + name.removeprefix("fake_")
-        return "ibm", name
+        return "ibm", _ibm_name(getattr(props, "backend_name", None) or backend.name)
     provider = "aer" if module.startswith("qiskit_aer") else module.partition(".")[0]
     return _clean(provider), _clean(backend.name)
+
+
+def simulated_device_name(backend: BackendV2) -> str | None:
+    """The device an ``AerSimulator.from_backend(device)`` copies (``fake_kyiv``), else None."""
+    if not type(backend).__module__.startswith("qiskit_aer"):
+        return None
+    match = _FROM_BACKEND.match(backend.name or "")
+    return match.group(1) if match else None
+
+
+def source_device(backend: BackendV2) -> BackendV2 | None:
+    """The IBM fake twin an ``AerSimulator.from_backend`` simulator was made from, or None.
+
+    Found by the name the simulator carries and accepted only if its target agrees with the
+    simulator's (same qubits, same T1 and readout error on every qubit): a simulator made from
+    a real device, or one whose target was changed, is not mistaken for the fake twin.
+    """
+    name = simulated_device_name(backend)
+    if name is None or not name.startswith("fake_"):
+        return None
+    from qiskit_ibm_runtime import fake_provider
+
+    for attribute in dir(fake_provider):
+        cls = getattr(fake_provider, attribute)
+        if isinstance(cls, type) and getattr(cls, "backend_name", None) == name:
+            twin: BackendV2 = cls()
+            return twin if _same_target(twin.target, backend.target) else None
+    return None
 
 
 def device_calibration(backend: BackendV2, *, default_taken_at: str) -> dict[str, Any]:
     """The ``calibration`` member: every qubit and every calibrated gate of the device.
 
     ``default_taken_at`` is used when the backend does not date its calibration (a target
-    has no date).
+    has no date). A simulator's ``properties()`` (made from a target, without T1/T2) are
+    passed over for the target itself.
     """
-    props = _properties(backend)
+    props = None if type(backend).__module__.startswith("qiskit_aer") else _properties(backend)
     if props is not None:
         return _from_properties(props, default_taken_at)
     return _from_target(backend.target, backend.num_qubits, default_taken_at)
@@ -138,14 +188,17 @@ def _from_properties(props: Any, default_taken_at: str) -> dict[str, Any]:
     qubits = []
     for index, entries in enumerate(props.qubits):
         by_name = {nduv.name: nduv for nduv in entries}
-        qubits.append(
-            {
-                "qubit": index,
-                "t1_us": _time(by_name.get("T1"), _US),
-                "t2_us": _time(by_name.get("T2"), _US),
-                "readout_error": _plain(by_name.get("readout_error")),
-            }
-        )
+        row = {
+            "qubit": index,
+            "t1_us": _time(by_name.get("T1"), _US),
+            "t2_us": _time(by_name.get("T2"), _US),
+            "readout_error": _plain(by_name.get("readout_error")),
+        }
+        for asymmetric in ("prob_meas1_prep0", "prob_meas0_prep1"):
+            value = _plain(by_name.get(asymmetric))
+            if value is not None:
+                row[asymmetric] = value
+        qubits.append(row)
     gates = []
     for gate in props.gates:
         by_name = {nduv.name: nduv for nduv in gate.parameters}
@@ -218,6 +271,22 @@ def _iso(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     text = moment.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _same_target(a: Target, b: Target) -> bool:
+    if a.num_qubits != b.num_qubits:
+        return False
+    pa, pb = a.qubit_properties or [], b.qubit_properties or []
+    if len(pa) != len(pb) or any(getattr(x, "t1", None) != getattr(y, "t1", None) for x, y in zip(pa, pb, strict=True)):
+        return False
+    ma = a["measure"] if "measure" in a.operation_names else {}
+    mb = b["measure"] if "measure" in b.operation_names else {}
+    return {q: getattr(p, "error", None) for q, p in ma.items()} == {q: getattr(p, "error", None) for q, p in mb.items()}
+
+
+def _ibm_name(name: str) -> str:
+    # a fake twin names the device it copies: fake_kyiv is ibm_kyiv
+    return _clean("ibm_" + name.removeprefix("fake_") if name.startswith("fake_") else name)
 
 
 def _clean(name: str) -> str:
