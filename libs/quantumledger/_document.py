@@ -25,6 +25,7 @@ __all__ = [
     "SDK_NAME",
     "Status",
     "Timestamp",
+    "as_aware",
     "assemble",
     "clbit_registers",
     "environment",
@@ -168,6 +169,22 @@ def rfc3339(value: Timestamp) -> str | None:
         raise ValueError(f"{value!r} has no timezone; give an aware datetime")
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def as_aware(moment: Any) -> datetime | None:
+    """A ``datetime`` (or ISO text) made timezone-aware; None if it is neither.
+
+    SDKs stamp jobs with naive datetimes of this machine's clock (Cirq's simulated jobs,
+    Aer's results): a naive time is taken as local time, as Python's ``astimezone`` does.
+    """
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(moment, datetime):
+        return None
+    return moment if moment.tzinfo is not None else moment.astimezone()
 
 
 def now() -> str:

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
+
+from quantumledger._document import as_aware as _local
+from quantumledger._document import rfc3339
 
 __all__ = ["RunInfo", "run_info"]
 
@@ -105,8 +108,8 @@ def _from_backend_result(result: Any) -> RunInfo:
         counts=counts,
         shots=int(experiment.shots),
         job_id=str(result.job_id) if getattr(result, "job_id", None) else None,
-        submitted_at=_text(submitted),
-        completed_at=_text(completed),
+        submitted_at=rfc3339(submitted),
+        completed_at=rfc3339(completed),
         seed_simulator=int(seed) if isinstance(seed, int) else None,
     )
 
@@ -120,7 +123,7 @@ def _job_times(job: Any) -> tuple[str | None, str | None]:
             return _stamp(created), _stamp(finished)
     creation = getattr(job, "creation_date", None)
     creation = creation() if callable(creation) else creation
-    return _text(_local(creation)), None
+    return rfc3339(_local(creation)), None
 
 
 def _inputs(job: Any) -> dict[str, Any]:
@@ -129,24 +132,5 @@ def _inputs(job: Any) -> dict[str, Any]:
     return inputs if isinstance(inputs, dict) else {}
 
 
-def _local(moment: Any) -> datetime | None:
-    """A datetime (or ISO text) as an aware datetime: a naive one is this machine's local time."""
-    if isinstance(moment, str):
-        try:
-            moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if not isinstance(moment, datetime):
-        return None
-    return moment if moment.tzinfo is not None else moment.astimezone()
-
-
 def _stamp(value: Any) -> str | None:
-    return _text(_local(value)) if value else None
-
-
-def _text(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return rfc3339(_local(value)) if value else None
