@@ -281,7 +281,9 @@ def _same_target(a: Target, b: Target) -> bool:
         return False
     ma = a["measure"] if "measure" in a.operation_names else {}
     mb = b["measure"] if "measure" in b.operation_names else {}
-    return {q: getattr(p, "error", None) for q, p in ma.items()} == {q: getattr(p, "error", None) for q, p in mb.items()}
+    return {q: getattr(p, "error", None) for q, p in ma.items()} == {
+        q: getattr(p, "error", None) for q, p in mb.items()
+    }
 
 
 def _ibm_name(name: str) -> str:

@@ -90,7 +90,11 @@ def capture_cirq(
         if missing:
             raise ValueError(f"the transpiled circuit acts on qubits the device does not have: {sorted(missing)}")
         source, fmt, _ = qasm_of(transpiled, qubits)
-        transpiled_member = {"format": fmt, "source": source, "native": native_text("cirq-json", cirq.to_json(transpiled))}
+        transpiled_member = {
+            "format": fmt,
+            "source": source,
+            "native": native_text("cirq-json", cirq.to_json(transpiled)),
+        }
         registers_of = transpiled
     if counts is None and run_result is not None:
         counts = count_outcomes(run_result, registers_of)
@@ -100,8 +104,9 @@ def capture_cirq(
         raise ValueError("pass counts and shots, or the cirq.Result or job they come from")
     if job is not None:
         _job_execution(job, execution)
-    if execution.get("job_id") is None and getattr(run_result, "job_id", None):
-        execution["job_id"] = str(run_result.job_id)
+    result_job_id = getattr(run_result, "job_id", None)  # an EngineResult knows its job
+    if execution.get("job_id") is None and result_job_id:
+        execution["job_id"] = str(result_job_id)
     return assemble(
         created_at=created_at,
         program=program,

@@ -56,7 +56,9 @@ Timestamp = datetime | str | None
 Status = Literal["completed", "failed", "cancelled"]
 
 # a classical register declared in OpenQASM 2 (`creg c[3];`) or 3 (`bit[3] c;`)
-_CREG = re.compile(r"^\s*(?:creg\s+([A-Za-z_][\w]*)\s*\[\s*(\d+)\s*\]|bit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_][\w]*))\s*;", re.M)
+_CREG = re.compile(
+    r"^\s*(?:creg\s+([A-Za-z_][\w]*)\s*\[\s*(\d+)\s*\]|bit\s*\[\s*(\d+)\s*\]\s*([A-Za-z_][\w]*))\s*;", re.M
+)
 
 
 def assemble(

@@ -44,7 +44,11 @@ RB_PAULI = "single_qubit_rb_pauli_error_per_gate"
 
 _CONVERSIONS = [
     ("qubits[].t1_us", T1 + " (T1 of an idle qubit, us)", "copied"),
-    ("qubits[].t2_us", "not published", "null; Cirq's Tphi estimate rests on single_qubit_rb_incoherent_error_per_gate"),
+    (
+        "qubits[].t2_us",
+        "not published",
+        "null; Cirq's Tphi estimate rests on single_qubit_rb_incoherent_error_per_gate",
+    ),
     ("qubits[].prob_meas1_prep0", P00 + " (P(1|0), isolated readout)", "copied"),
     ("qubits[].prob_meas0_prep1", P11 + " (P(0|1), isolated readout)", "copied"),
     ("qubits[].readout_error", f"{P00}, {P11}", "(p00 + p11) / 2"),
@@ -116,7 +120,9 @@ def google_calibration(
             if any(q not in index for q in pair):
                 continue
             vendor = {
-                name: values[pair] for name, values in sorted(metrics.items()) if f"_{family}_gate_" in name and pair in values
+                name: values[pair]
+                for name, values in sorted(metrics.items())
+                if f"_{family}_gate_" in name and pair in values
             }
             parts = [rb.get(q) for q in pair]
             error = None

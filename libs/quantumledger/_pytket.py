@@ -75,7 +75,9 @@ def capture_pytket(
     if transpiled is not None:
         unknown = set(transpiled.qubits) - set(nodes)
         if unknown:
-            raise ValueError(f"the transpiled circuit acts on qubits the device does not have: {sorted(map(str, unknown))}")
+            raise ValueError(
+                f"the transpiled circuit acts on qubits the device does not have: {sorted(map(str, unknown))}"
+            )
         counted_qasm = qasm_of(transpiled)
         transpiled_member = {
             "format": "openqasm2",

@@ -55,7 +55,9 @@ def capture_qiskit(
     created = rfc3339(created_at) or now()
     source = device if device is not None else source_device(backend)
     calibrated = source if source is not None else backend
-    calibration = device_calibration(calibrated, default_taken_at=_undated(backend, source, calibration_taken_at, created))
+    calibration = device_calibration(
+        calibrated, default_taken_at=_undated(backend, source, calibration_taken_at, created)
+    )
     if calibration_taken_at is not None:
         calibration["taken_at"] = rfc3339(calibration_taken_at)
     provider, backend_name = backend_identity(calibrated)
@@ -96,7 +98,9 @@ def circuit_members(circuit: QuantumCircuit) -> dict[str, Any]:
     }
 
 
-def _counts_and_shots(counts: Mapping[str, int] | None, shots: int | None, info: RunInfo) -> tuple[Mapping[str, int], int]:
+def _counts_and_shots(
+    counts: Mapping[str, int] | None, shots: int | None, info: RunInfo
+) -> tuple[Mapping[str, int], int]:
     counts = counts if counts is not None else info.counts
     shots = shots if shots is not None else info.shots
     if counts is None:

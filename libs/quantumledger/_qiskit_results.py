@@ -60,9 +60,9 @@ def _from_job(job: Any) -> RunInfo:
     inputs = _inputs(job)
     pubs = inputs.get("pubs") or []
     circuit = getattr(pubs[0], "circuit", None) if len(pubs) == 1 else None
-    options = inputs.get("options") if isinstance(inputs.get("options"), dict) else {}
-    simulator = options.get("simulator") if isinstance(options.get("simulator"), dict) else {}
-    seed = simulator.get("seed_simulator")
+    options = inputs.get("options")
+    simulator = options.get("simulator") if isinstance(options, dict) else None
+    seed = simulator.get("seed_simulator") if isinstance(simulator, dict) else None
     return RunInfo(
         counts=base.counts,
         shots=base.shots,

@@ -26,11 +26,23 @@ from typing import Any
 __all__ = ["quantinuum_calibration"]
 
 _CONVERSIONS = [
-    ("gates[u3].error", "noise_specs.1q_gate_error.p1 (device-level average 1q gate infidelity)", "copied to every qubit"),
-    ("gates[rzz].error", "noise_specs.2q_gate_error.p2 (device-level average 2q gate infidelity)", "copied to every pair"),
+    (
+        "gates[u3].error",
+        "noise_specs.1q_gate_error.p1 (device-level average 1q gate infidelity)",
+        "copied to every qubit",
+    ),
+    (
+        "gates[rzz].error",
+        "noise_specs.2q_gate_error.p2 (device-level average 2q gate infidelity)",
+        "copied to every pair",
+    ),
     ("qubits[].prob_meas1_prep0", "noise_specs.spam_error.p_meas_0 (device-level SPAM error of |0>)", "copied"),
     ("qubits[].prob_meas0_prep1", "noise_specs.spam_error.p_meas_1 (device-level SPAM error of |1>)", "copied"),
-    ("qubits[].readout_error", "noise_specs.spam_error.p_meas_0, p_meas_1", "(p_meas_0 + p_meas_1) / 2; includes preparation"),
+    (
+        "qubits[].readout_error",
+        "noise_specs.spam_error.p_meas_0, p_meas_1",
+        "(p_meas_0 + p_meas_1) / 2; includes preparation",
+    ),
     ("qubits[].t1_us, t2_us", "not published (trapped ions)", "null"),
     ("taken_at", "noise_specs.date (a day)", "00:00 UTC of that day"),
 ]

@@ -3,6 +3,7 @@ virtual machine: a Cirq simulator with the noise model of ``load_device_noise_pr
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from typing import Any
@@ -19,7 +20,7 @@ SHOTS = 2000
 
 def ghz(qubits: tuple[cirq.GridQubit, ...] = GHZ_QUBITS) -> cirq.Circuit:
     circuit = cirq.Circuit(cirq.H(qubits[0]))
-    circuit += (cirq.CNOT(a, b) for a, b in zip(qubits, qubits[1:], strict=False))
+    circuit += (cirq.CNOT(a, b) for a, b in itertools.pairwise(qubits))
     circuit.append(cirq.measure(*qubits, key="m"))
     return circuit
 
@@ -81,7 +82,11 @@ def test_calibration_keeps_googles_identifiers_and_values(document: dict[str, An
     assert [r["label"] for r in rows] == [str(q) for q in qubits]
     for row, q in zip(rows, qubits, strict=True):
         p00, p11 = metric(calibration, "single_qubit_p00_error", q), metric(calibration, "single_qubit_p11_error", q)
-        assert row["t1_us"] == metric(calibration, "single_qubit_idle_t1_micros", q) == row["vendor"]["single_qubit_idle_t1_micros"]
+        assert (
+            row["t1_us"]
+            == metric(calibration, "single_qubit_idle_t1_micros", q)
+            == row["vendor"]["single_qubit_idle_t1_micros"]
+        )
         assert (row["prob_meas1_prep0"], row["prob_meas0_prep1"]) == (p00, p11)
         assert row["readout_error"] == (p00 + p11) / 2 and row["t2_us"] is None
         for name in ("single_qubit_rb_incoherent_error_per_gate", "single_qubit_readout_separation_error"):
@@ -146,7 +151,9 @@ def test_counts_are_spelled_as_qiskit_counts_the_openqasm_program() -> None:
     assert doc["results"]["counts"] == aer == {"1 01": 20}
 
 
-@pytest.mark.parametrize(("processor", "two_qubit"), [("rainbow", {"syc", "sqrt_iswap"}), ("weber", {"syc", "sqrt_iswap"})])
+@pytest.mark.parametrize(
+    ("processor", "two_qubit"), [("rainbow", {"syc", "sqrt_iswap"}), ("weber", {"syc", "sqrt_iswap"})]
+)
 def test_sycamore_devices_with_the_noise_model_of_their_calibration(processor: str, two_qubit: set[str]) -> None:
     """A plain Cirq simulator with load_device_noise_properties' noise, the calibration and device
     given by hand (no engine): sqrt-iSWAP gate set, 2q rows per Google gate family."""
@@ -161,7 +168,13 @@ def test_sycamore_devices_with_the_noise_model_of_their_calibration(processor: s
     noise = NoiseModelFromGoogleNoiseProperties(vef.load_device_noise_properties(processor))
     result = cirq.DensityMatrixSimulator(noise=noise, seed=3).run(compiled, repetitions=500)
     doc = capture(
-        program, backend=processor, device=device, calibration=calibration, transpiled=compiled, result=result, seed_simulator=3
+        program,
+        backend=processor,
+        device=device,
+        calibration=calibration,
+        transpiled=compiled,
+        result=result,
+        seed_simulator=3,
     )
     verify(doc)
     assert doc["backend"] == {"provider": "google", "name": processor, "num_qubits": len(device.metadata.qubit_set)}
@@ -187,7 +200,8 @@ def test_capturing_cirq_imports_neither_qiskit_nor_pytket() -> None:
         "q = cirq.GridQubit(0, 6)\n"
         "c = cirq.Circuit(cirq.X(q), cirq.measure(q, key='m'))\n"
         "r = cirq.Simulator().run(c, repetitions=5)\n"
-        "doc = capture(c, backend='willow_pink', calibration=vef.load_median_device_calibration('willow_pink'), result=r)\n"
+        "cal = vef.load_median_device_calibration('willow_pink')\n"
+        "doc = capture(c, backend='willow_pink', calibration=cal, result=r)\n"
         "verify(doc)\n"
         "assert doc['results']['counts'] == {'1': 5}\n"
         "assert not {'qiskit', 'pytket'} & set(sys.modules), sorted({'qiskit', 'pytket'} & set(sys.modules))\n"

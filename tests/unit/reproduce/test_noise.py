@@ -167,7 +167,14 @@ def test_asymmetric_readout_flips_the_two_states_at_their_own_rates():
     calibration = {
         "taken_at": "2025-01-01T00:00:00Z",
         "qubits": [
-            {"qubit": 0, "t1_us": None, "t2_us": None, "readout_error": 0.11, "prob_meas1_prep0": 0.02, "prob_meas0_prep1": 0.2}
+            {
+                "qubit": 0,
+                "t1_us": None,
+                "t2_us": None,
+                "readout_error": 0.11,
+                "prob_meas1_prep0": 0.02,
+                "prob_meas0_prep1": 0.2,
+            }
         ],
         "gates": [{"gate": "x", "qubits": [0], "error": None, "duration_ns": None}],
     }
