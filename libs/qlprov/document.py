@@ -211,18 +211,28 @@ def validate_document(obj: Any) -> RunDocument:
 
 
 HEAD_OMITS = ("qubits", "gates")  # the calibration tables: ~95 % of a 127-qubit document
+#: members of ``program`` and ``transpiled`` the head leaves out: the SDK's native circuit forms
+#: (QPY, Cirq or pytket JSON; ~6 KB for a transpiled circuit on 127 qubits), read by no read model
+CIRCUIT_HEAD_OMITS = ("native",)
 
 
 def document_head(document: dict[str, Any]) -> dict[str, Any]:
-    """The document without its calibration tables (``calibration.qubits`` and ``.gates``).
+    """The document without its calibration tables and the native forms of its circuits.
 
-    Every other member is kept as it is, client extras included; ``run.ingested`` carries the
-    canonical JSON of the head, and points at the whole document in the log.
+    Leaves out ``calibration.qubits`` and ``.gates``, and ``program.native`` and
+    ``transpiled.native``; every other member is kept as it is, client extras included (a
+    document without those members is its own head). ``run.ingested`` carries the canonical
+    JSON of the head, and points at the whole document in the log.
     """
+    head = dict(document)
     calibration = document.get("calibration")
-    if not isinstance(calibration, dict):
-        return document
-    return {**document, "calibration": {k: v for k, v in calibration.items() if k not in HEAD_OMITS}}
+    if isinstance(calibration, dict):
+        head["calibration"] = {k: v for k, v in calibration.items() if k not in HEAD_OMITS}
+    for member in ("program", "transpiled"):
+        circuit = document.get(member)
+        if isinstance(circuit, dict) and any(k in circuit for k in CIRCUIT_HEAD_OMITS):
+            head[member] = {k: v for k, v in circuit.items() if k not in CIRCUIT_HEAD_OMITS}
+    return head
 
 
 def backend_id(provider: str, name: str) -> str:

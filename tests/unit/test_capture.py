@@ -336,3 +336,20 @@ def test_package_exports_the_functions_even_after_their_modules_are_imported() -
     assert set(quantumledger.__all__) <= set(dir(quantumledger))
     with pytest.raises(AttributeError):
         quantumledger.no_such_name  # noqa: B018
+
+
+def test_the_head_leaves_out_the_tables_and_the_native_circuits(kyiv_bundle: dict[str, Any]) -> None:
+    """run.ingested carries the head: the native forms (~6 KB of QPY here) stay in the log's
+    whole document, as the calibration tables do."""
+    from qlprov.document import document_head
+    from qlprov.hashing import canonical_body
+
+    head = document_head(kyiv_bundle)
+    assert "native" not in head["program"] and "native" not in head["transpiled"]
+    assert "qubits" not in head["calibration"] and "gates" not in head["calibration"]
+    assert head["program"]["source"] == kyiv_bundle["program"]["source"]
+    assert "native" in kyiv_bundle["program"]  # the document itself is untouched
+    assert len(canonical_body(head)) < 2_500
+    old = {**kyiv_bundle, "program": {k: v for k, v in kyiv_bundle["program"].items() if k != "native"}}
+    old["transpiled"] = {k: v for k, v in kyiv_bundle["transpiled"].items() if k != "native"}
+    assert document_head(old)["program"] is old["program"]  # a document without them: as before
