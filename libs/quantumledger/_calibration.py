@@ -10,11 +10,9 @@ round trip through ``Decimal`` gives back only ~85 %. A NaN, an infinity or a mi
 becomes ``None``. Where the device reports asymmetric readout (IBM's ``prob_meas1_prep0`` and
 ``prob_meas0_prep1``), both are kept beside the symmetric ``readout_error``.
 
-A simulator made by ``AerSimulator.from_backend(device)`` is not a device: its
-``properties()`` lack T1/T2 and any date, and its name is ``aer_simulator_from(<device>)``.
-:func:`source_device` finds the device it copies (an IBM fake twin, by its name, checked
-against the simulator's target), so the run is recorded against that device, with its
-calibration and its calibration date.
+A simulator made by ``AerSimulator.from_backend(device)`` is named after the device it copies
+(:mod:`quantumledger._aer_source` finds that device) and calibrated from its target: Aer's own
+``properties()`` lack T1/T2 and any date.
 """
 
 from __future__ import annotations
@@ -29,13 +27,13 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
 from qiskit.transpiler import Target
 
+from quantumledger._aer_source import simulated_device_name
+
 __all__ = [
     "backend_identity",
     "device_calibration",
     "device_noise_model",
     "scale_time",
-    "simulated_device_name",
-    "source_device",
 ]
 
 # power of ten of each time unit a device may report in
@@ -45,7 +43,6 @@ _US, _NS = -6, -9
 # and control flow
 _NOT_GATES = frozenset({"measure", "delay", "barrier", "for_loop", "if_else", "switch_case", "while_loop"})
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
-_FROM_BACKEND = re.compile(r"^aer_simulator_from\((.+)\)$")
 
 
 def backend_identity(backend: BackendV2) -> tuple[str, str]:
@@ -65,34 +62,6 @@ def backend_identity(backend: BackendV2) -> tuple[str, str]:
         return "ibm", _ibm_name(getattr(props, "backend_name", None) or backend.name)
     provider = "aer" if module.startswith("qiskit_aer") else module.partition(".")[0]
     return _clean(provider), _clean(backend.name)
-
-
-def simulated_device_name(backend: BackendV2) -> str | None:
-    """The device an ``AerSimulator.from_backend(device)`` copies (``fake_kyiv``), else None."""
-    if not type(backend).__module__.startswith("qiskit_aer"):
-        return None
-    match = _FROM_BACKEND.match(backend.name or "")
-    return match.group(1) if match else None
-
-
-def source_device(backend: BackendV2) -> BackendV2 | None:
-    """The IBM fake twin an ``AerSimulator.from_backend`` simulator was made from, or None.
-
-    Found by the name the simulator carries and accepted only if its target agrees with the
-    simulator's (same qubits, same T1 and readout error on every qubit): a simulator made from
-    a real device, or one whose target was changed, is not mistaken for the fake twin.
-    """
-    name = simulated_device_name(backend)
-    if name is None or not name.startswith("fake_"):
-        return None
-    from qiskit_ibm_runtime import fake_provider
-
-    for attribute in dir(fake_provider):
-        cls = getattr(fake_provider, attribute)
-        if isinstance(cls, type) and getattr(cls, "backend_name", None) == name:
-            twin: BackendV2 = cls()
-            return twin if _same_target(twin.target, backend.target) else None
-    return None
 
 
 def device_calibration(backend: BackendV2, *, default_taken_at: str) -> dict[str, Any]:
@@ -271,19 +240,6 @@ def _iso(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     text = moment.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _same_target(a: Target, b: Target) -> bool:
-    if a.num_qubits != b.num_qubits:
-        return False
-    pa, pb = a.qubit_properties or [], b.qubit_properties or []
-    if len(pa) != len(pb) or any(getattr(x, "t1", None) != getattr(y, "t1", None) for x, y in zip(pa, pb, strict=True)):
-        return False
-    ma = a["measure"] if "measure" in a.operation_names else {}
-    mb = b["measure"] if "measure" in b.operation_names else {}
-    return {q: getattr(p, "error", None) for q, p in ma.items()} == {
-        q: getattr(p, "error", None) for q, p in mb.items()
-    }
 
 
 def _ibm_name(name: str) -> str:

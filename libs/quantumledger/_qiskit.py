@@ -18,7 +18,8 @@ from typing import Any
 from qiskit import QuantumCircuit, qasm3, qpy
 from qiskit.providers import BackendV2
 
-from quantumledger._calibration import backend_identity, device_calibration, simulated_device_name, source_device
+from quantumledger._aer_source import simulated_device_name, source_device
+from quantumledger._calibration import backend_identity, device_calibration
 from quantumledger._document import Timestamp, assemble, environment, native_binary, now, rfc3339
 from quantumledger._qiskit_results import RunInfo, run_info
 

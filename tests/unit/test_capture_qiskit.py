@@ -175,3 +175,11 @@ def test_qpy_beside_openqasm_decodes_to_the_same_circuits() -> None:
         (decoded,) = qpy.load(io.BytesIO(base64.b64decode(native["source"])))
         assert decoded == original
         assert decoded.layout == original.layout
+
+
+def test_a_fake_twin_is_accepted_only_if_its_target_agrees(kyiv: Any) -> None:
+    from qiskit_ibm_runtime.fake_provider import FakeKyiv
+    from quantumledger._aer_source import _same_target
+
+    assert _same_target(kyiv.target, FakeKyiv().target)
+    assert not _same_target(kyiv.target, examples.load_backend("brisbane").target)  # 127 qubits too
