@@ -5,6 +5,20 @@ members are part of the hashed document and are kept, so hashing and storage wor
 parsed JSON itself (see :mod:`qlprov.hashing`), and these Structs only check it.
 
 ``None`` is allowed wherever a device may have no value (an ion trap has no T1).
+
+Schema evolution is additive: a member added after the first release is optional, has a
+default, and an older document (which lacks it) validates and hashes exactly as before. The
+members added for faithful capture across SDKs (``docs/capture.md``):
+
+* ``program.native`` / ``transpiled.native``: the SDK's lossless form of the circuit beside
+  its OpenQASM text (QPY for Qiskit, Cirq JSON, pytket JSON);
+* ``calibration.qubits[].prob_meas1_prep0`` / ``prob_meas0_prep1``: asymmetric readout,
+  P(1|0) and P(0|1), whose mean is ``readout_error``;
+* ``calibration.qubits[].label``: the vendor's own name of the qubit (Cirq's ``q(0, 6)``);
+* ``calibration.qubits[].vendor`` / ``gates[].vendor``: the vendor's own metrics for that
+  element, by the vendor's names and in its units, exactly as reported;
+* ``calibration.source``: where the calibration came from, the vendor's names of the gates,
+  device-level vendor values, and every conversion into the document's definitions.
 """
 
 from __future__ import annotations
@@ -17,10 +31,13 @@ __all__ = [
     "SCHEMA_ID",
     "Backend",
     "Calibration",
+    "CalibrationSource",
+    "Conversion",
     "Environment",
     "Execution",
     "GateCalibration",
     "Lineage",
+    "NativeCircuit",
     "Program",
     "QubitCalibration",
     "Results",
@@ -44,16 +61,32 @@ Rfc3339 = Annotated[
     ),
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+#: a vendor's value as it reported it: a number, a flag, a string (e.g. a connectivity) or none
+VendorValue = float | int | str | bool | None
+VendorValues = dict[str, VendorValue]
 
 
 class _Doc(msgspec.Struct, frozen=True, forbid_unknown_fields=False, omit_defaults=True):
     """Base: unknown members are tolerated (kept in the stored document, ignored here)."""
 
 
+class NativeCircuit(_Doc, frozen=True):
+    """The SDK's own lossless serialization of a circuit, kept beside its OpenQASM text.
+
+    ``format`` names it (``qpy``, ``cirq-json``, ``pytket-json``); ``encoding`` says how the
+    bytes sit in ``source``: ``base64`` for a binary format (QPY), ``text`` for JSON text.
+    """
+
+    format: Name
+    encoding: Literal["base64", "text"]
+    source: str
+
+
 class Program(_Doc, frozen=True):
     name: Name
     format: Literal["openqasm3", "openqasm2"]
     source: str
+    native: NativeCircuit | None = None
 
 
 class Transpiled(_Doc, frozen=True):
@@ -61,6 +94,7 @@ class Transpiled(_Doc, frozen=True):
     source: str
     optimization_level: int | None = None
     seed_transpiler: int | None = None
+    native: NativeCircuit | None = None
 
 
 class Backend(_Doc, frozen=True):
@@ -70,23 +104,54 @@ class Backend(_Doc, frozen=True):
 
 
 class QubitCalibration(_Doc, frozen=True):
+    """One qubit. ``readout_error`` is the mean assignment error (P(1|0) + P(0|1)) / 2; the
+    two conditional probabilities are kept too where the vendor reports them."""
+
     qubit: Annotated[int, msgspec.Meta(ge=0)]
     t1_us: NonNegFloat | None
     t2_us: NonNegFloat | None
     readout_error: Probability | None
+    prob_meas1_prep0: Probability | None = None  # P(1|0): prepared |0>, read 1
+    prob_meas0_prep1: Probability | None = None  # P(0|1): prepared |1>, read 0
+    label: Name | None = None  # the vendor's own name of the qubit, e.g. "q(0, 6)"
+    vendor: VendorValues | None = None  # the vendor's metrics of this qubit, as reported
 
 
 class GateCalibration(_Doc, frozen=True):
+    """One gate on some qubits. ``error`` is an average gate infidelity, 1 - F_avg."""
+
     gate: Name
     qubits: list[Annotated[int, msgspec.Meta(ge=0)]]
     error: Probability | None
     duration_ns: NonNegFloat | None
+    vendor: VendorValues | None = None  # the vendor's metrics of this gate, as reported
+
+
+class Conversion(_Doc, frozen=True):
+    """How one member was derived from a vendor's definition (the value stays in ``vendor``)."""
+
+    member: Name  # e.g. "gates[cz].error"
+    source: str  # the vendor's definition, by its own identifier
+    method: str  # e.g. "4/5 x (cycle Pauli error - 1q RB Pauli errors of both qubits)"
+
+
+class CalibrationSource(_Doc, frozen=True):
+    """Where a calibration came from and how it was mapped into the document's definitions."""
+
+    vendor: Name  # e.g. "google", "quantinuum"
+    origin: str  # what was read, e.g. "cirq_google.Calibration of processor willow_pink"
+    package: Name | None = None  # the package that shipped or fetched it
+    version: Name | None = None
+    gates: dict[str, str] | None = None  # document gate name -> the vendor's gate
+    device: VendorValues | None = None  # device-level vendor values (no per-element data)
+    conversions: list[Conversion] = []
 
 
 class Calibration(_Doc, frozen=True):
     taken_at: Rfc3339
     qubits: list[QubitCalibration]
     gates: list[GateCalibration]
+    source: CalibrationSource | None = None
 
 
 class Execution(_Doc, frozen=True):
@@ -146,18 +211,28 @@ def validate_document(obj: Any) -> RunDocument:
 
 
 HEAD_OMITS = ("qubits", "gates")  # the calibration tables: ~95 % of a 127-qubit document
+#: members of ``program`` and ``transpiled`` the head leaves out: the SDK's native circuit forms
+#: (QPY, Cirq or pytket JSON; ~6 KB for a transpiled circuit on 127 qubits), read by no read model
+CIRCUIT_HEAD_OMITS = ("native",)
 
 
 def document_head(document: dict[str, Any]) -> dict[str, Any]:
-    """The document without its calibration tables (``calibration.qubits`` and ``.gates``).
+    """The document without its calibration tables and the native forms of its circuits.
 
-    Every other member is kept as it is, client extras included; ``run.ingested`` carries the
-    canonical JSON of the head, and points at the whole document in the log.
+    Leaves out ``calibration.qubits`` and ``.gates``, and ``program.native`` and
+    ``transpiled.native``; every other member is kept as it is, client extras included (a
+    document without those members is its own head). ``run.ingested`` carries the canonical
+    JSON of the head, and points at the whole document in the log.
     """
+    head = dict(document)
     calibration = document.get("calibration")
-    if not isinstance(calibration, dict):
-        return document
-    return {**document, "calibration": {k: v for k, v in calibration.items() if k not in HEAD_OMITS}}
+    if isinstance(calibration, dict):
+        head["calibration"] = {k: v for k, v in calibration.items() if k not in HEAD_OMITS}
+    for member in ("program", "transpiled"):
+        circuit = document.get(member)
+        if isinstance(circuit, dict) and any(k in circuit for k in CIRCUIT_HEAD_OMITS):
+            head[member] = {k: v for k, v in circuit.items() if k not in CIRCUIT_HEAD_OMITS}
+    return head
 
 
 def backend_id(provider: str, name: str) -> str:

@@ -7,7 +7,12 @@ units (T1/T2 in us, gate lengths in ns), with no conversion at all. Otherwise it
 undoes Qiskit's own ``apply_prefix`` (a product by an exact power of ten), which gives back
 the device's original number for ~99 % of the values of the 68 IBM fake devices, where a
 round trip through ``Decimal`` gives back only ~85 %. A NaN, an infinity or a missing value
-becomes ``None``.
+becomes ``None``. Where the device reports asymmetric readout (IBM's ``prob_meas1_prep0`` and
+``prob_meas0_prep1``), both are kept beside the symmetric ``readout_error``.
+
+A simulator made by ``AerSimulator.from_backend(device)`` is named after the device it copies
+(:mod:`quantumledger._aer_source` finds that device) and calibrated from its target: Aer's own
+``properties()`` lack T1/T2 and any date.
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2
 from qiskit.transpiler import Target
 
-__all__ = ["backend_identity", "device_calibration", "device_noise_model", "scale_time"]
+from quantumledger._aer_source import simulated_device_name
+
+__all__ = [
+    "backend_identity",
+    "device_calibration",
+    "device_noise_model",
+    "scale_time",
+]
 
 # power of ten of each time unit a device may report in
 _TIME_UNITS = {"s": 0, "ms": -3, "us": -6, "µs": -6, "μs": -6, "ns": -9, "ps": -12}
@@ -34,14 +46,20 @@ _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
 def backend_identity(backend: BackendV2) -> tuple[str, str]:
-    """``(provider, name)`` as the ledger names the device, e.g. ``("ibm", "ibm_kyiv")``."""
+    """``(provider, name)`` as the ledger names the device, e.g. ``("ibm", "ibm_kyiv")``.
+
+    A simulator made from a device is named after that device (``aer_simulator_from(fake_kyiv)``
+    is ``ibm/ibm_kyiv``): the run's noise and calibration are that device's.
+    """
     module = type(backend).__module__
+    simulated = simulated_device_name(backend)
+    if simulated is not None:
+        if simulated.startswith(("fake_", "ibm_", "ibmq_")):
+            return "ibm", _ibm_name(simulated)
+        return "unknown", _clean(simulated)
     props = _properties(backend)
     if module.startswith("qiskit_ibm_runtime"):
-        name = getattr(props, "backend_name", None) or backend.name
-        if name.startswith("fake_"):  # a fake twin names the device it copies
-            name = "ibm_" + name.removeprefix("fake_")
-        return "ibm", name
+        return "ibm", _ibm_name(getattr(props, "backend_name", None) or backend.name)
     provider = "aer" if module.startswith("qiskit_aer") else module.partition(".")[0]
     return _clean(provider), _clean(backend.name)
 
@@ -50,9 +68,10 @@ def device_calibration(backend: BackendV2, *, default_taken_at: str) -> dict[str
     """The ``calibration`` member: every qubit and every calibrated gate of the device.
 
     ``default_taken_at`` is used when the backend does not date its calibration (a target
-    has no date).
+    has no date). A simulator's ``properties()`` (made from a target, without T1/T2) are
+    passed over for the target itself.
     """
-    props = _properties(backend)
+    props = None if type(backend).__module__.startswith("qiskit_aer") else _properties(backend)
     if props is not None:
         return _from_properties(props, default_taken_at)
     return _from_target(backend.target, backend.num_qubits, default_taken_at)
@@ -138,14 +157,17 @@ def _from_properties(props: Any, default_taken_at: str) -> dict[str, Any]:
     qubits = []
     for index, entries in enumerate(props.qubits):
         by_name = {nduv.name: nduv for nduv in entries}
-        qubits.append(
-            {
-                "qubit": index,
-                "t1_us": _time(by_name.get("T1"), _US),
-                "t2_us": _time(by_name.get("T2"), _US),
-                "readout_error": _plain(by_name.get("readout_error")),
-            }
-        )
+        row = {
+            "qubit": index,
+            "t1_us": _time(by_name.get("T1"), _US),
+            "t2_us": _time(by_name.get("T2"), _US),
+            "readout_error": _plain(by_name.get("readout_error")),
+        }
+        for asymmetric in ("prob_meas1_prep0", "prob_meas0_prep1"):
+            value = _plain(by_name.get(asymmetric))
+            if value is not None:
+                row[asymmetric] = value
+        qubits.append(row)
     gates = []
     for gate in props.gates:
         by_name = {nduv.name: nduv for nduv in gate.parameters}
@@ -218,6 +240,11 @@ def _iso(moment: datetime) -> str:
         moment = moment.replace(tzinfo=UTC)
     text = moment.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _ibm_name(name: str) -> str:
+    # a fake twin names the device it copies: fake_kyiv is ibm_kyiv
+    return _clean("ibm_" + name.removeprefix("fake_") if name.startswith("fake_") else name)
 
 
 def _clean(name: str) -> str:

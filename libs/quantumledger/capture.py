@@ -1,63 +1,45 @@
-"""Capture a Qiskit run as a ``qlprov/run/1.0`` bundle.
+"""Capture a run from Qiskit, Cirq or pytket as a ``qlprov/run/1.0`` bundle.
 
-:func:`capture` turns a circuit, its transpiled form, the backend it ran on and the counts
-into one JSON-ready dict with its ``run_hash`` set. The calibration comes from the backend
-at capture time (see :mod:`quantumledger._calibration`): every qubit and every gate the
-device calibrates, with the numbers exactly as the device reports them.
+:func:`capture` turns a circuit, the form it ran in, the backend it ran on and its counts (or
+the job or result that holds them) into one JSON-ready dict with its ``run_hash`` set. The SDK
+is told by the circuit's type, and only that SDK is imported (each is an extra of this
+package): capturing a Cirq run never imports Qiskit or pytket. ``docs/capture.md`` describes,
+per SDK, what is read from where and how vendors' calibration data map into the document.
 
-:func:`run_on_simulator` transpiles for a backend, runs on qiskit-aer with that device's
-noise, and captures the result. The noise model is the one ``AerSimulator.from_backend``
-builds, restricted to the qubits the transpiled circuit touches: the same counts for the
-same seed, in tens of milliseconds instead of seconds on a 127-qubit device.
+:func:`run_on_simulator` transpiles for a Qiskit backend, runs on qiskit-aer with that
+device's noise, and captures the result. The noise model is the one
+``AerSimulator.from_backend`` builds, restricted to the qubits the transpiled circuit touches:
+the same counts for the same seed, in tens of milliseconds instead of seconds on a 127-qubit
+device.
 """
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import msgspec
-from qiskit import QuantumCircuit, qasm3, transpile
-from qiskit.providers import BackendV2
-from qlprov.document import SCHEMA_ID, validate_document
-from qlprov.hashing import HASH_MEMBER, run_hash
+from quantumledger._document import SDK_NAME, Status, Timestamp, now
+from quantumledger._document import environment as _environment
 
-from quantumledger._calibration import backend_identity, device_calibration, device_noise_model
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
+    from qiskit.providers import BackendV2
 
 __all__ = ["SDK_NAME", "Simulation", "capture", "environment", "run_on_simulator", "simulate", "simulator_member"]
 
-SDK_NAME = "quantumledger-sdk"
-_PACKAGES = ("qiskit", "qiskit-aer", "qiskit-ibm-runtime")
-# members capture writes itself; `extra` may add any other (e.g. "lineage")
-_OWN_MEMBERS = frozenset(
-    {
-        "schema",
-        "created_at",
-        "program",
-        "transpiled",
-        "backend",
-        "calibration",
-        "execution",
-        "results",
-        "environment",
-        HASH_MEMBER,
-    }
-)
-Timestamp = datetime | str | None
-Status = Literal["completed", "failed", "cancelled"]
-
 
 def capture(
-    circuit: QuantumCircuit,
+    circuit: Any,
     *,
-    backend: BackendV2,
-    counts: Mapping[str, int],
-    shots: int,
-    transpiled: QuantumCircuit | None = None,
+    backend: Any = None,
+    counts: Mapping[str, int] | None = None,
+    shots: int | None = None,
+    result: Any = None,
+    transpiled: Any = None,
+    device: Any = None,
+    calibration: Any = None,
+    calibration_taken_at: Timestamp = None,
     name: str | None = None,
     job_id: str | None = None,
     submitted_at: Timestamp = None,
@@ -71,74 +53,83 @@ def capture(
 ) -> dict[str, Any]:
     """Build a valid ``qlprov/run/1.0`` document (``run_hash`` set) for one run.
 
-    Times are timezone-aware ``datetime``\\ s or RFC 3339 strings; ``created_at`` defaults to
-    now. ``extra`` adds top-level members (kept and hashed like the others). Raises
-    ``ValueError`` when the result would not be a valid document, e.g. when the counts of a
-    completed run do not add up to ``shots``.
+    ``circuit`` is the program as written: a Qiskit ``QuantumCircuit``, a ``cirq.Circuit`` or
+    a pytket ``Circuit``; ``transpiled`` the form that ran on the device's qubits.
+
+    * Qiskit: ``backend`` is a ``BackendV2`` (an IBM backend, a fake twin, or
+      ``AerSimulator.from_backend(device)``, recorded as that device); ``device`` names the
+      device a simulator was made from when it cannot be found by name;
+      ``calibration_taken_at`` dates a calibration the backend does not date.
+    * Cirq: ``backend`` is a ``cirq_google`` processor (``get_device()``,
+      ``get_current_calibration()``) or a processor id; ``device`` and ``calibration``
+      (a ``cirq_google.Calibration``) complete or override what the processor gives.
+    * pytket: ``backend`` is a pytket ``Backend`` or its ``BackendInfo``.
+
+    ``result`` may be the run's job or result: counts, shots, job id, times and seeds the
+    caller does not pass are read from it. Times are timezone-aware ``datetime``\\ s or RFC 3339
+    strings; ``created_at`` defaults to now. ``extra`` adds top-level members (kept and
+    hashed like the others). Raises ``ValueError`` when the result would not be a valid
+    document, e.g. when the counts of a completed run do not add up to ``shots``.
     """
-    created = _rfc3339(created_at) or _now()
-    if transpiled is None and (seed_transpiler is not None or optimization_level is not None):
-        raise ValueError("seed_transpiler and optimization_level describe a transpiled circuit: pass it")
-    counts_out = {str(k): int(v) for k, v in sorted(counts.items())}
-    if status == "completed" and sum(counts_out.values()) != shots:
-        raise ValueError(f"counts add up to {sum(counts_out.values())}, not to shots={shots}")
-    provider, backend_name = backend_identity(backend)
-    doc: dict[str, Any] = {
-        "schema": SCHEMA_ID,
-        "created_at": created,
-        "program": {
-            "name": name or circuit.name,
-            "format": "openqasm3",
-            "source": qasm3.dumps(circuit),
-        },
-    }
-    if transpiled is not None:
-        doc["transpiled"] = _drop_none(
-            {
-                "format": "openqasm3",
-                "source": qasm3.dumps(transpiled),
-                "optimization_level": optimization_level,
-                "seed_transpiler": seed_transpiler,
-            }
-        )
-    doc["backend"] = {"provider": provider, "name": backend_name, "num_qubits": backend.num_qubits}
-    doc["calibration"] = device_calibration(backend, default_taken_at=created)
     execution: dict[str, Any] = {
-        "shots": shots,
         "status": status,
         "job_id": job_id,
-        "submitted_at": _rfc3339(submitted_at),
-        "completed_at": _rfc3339(completed_at),
+        "submitted_at": submitted_at,
+        "completed_at": completed_at,
+        "seed_simulator": seed_simulator,
     }
-    if seed_simulator is not None:
-        execution["seed_simulator"] = seed_simulator
-    doc["execution"] = execution
-    doc["results"] = {"counts": counts_out}
-    doc["environment"] = environment()
-    for key, value in (extra or {}).items():
-        if key in _OWN_MEMBERS:
-            raise ValueError(f"extra member {key!r} would replace one that capture writes")
-        doc[key] = value
-    try:
-        validate_document(doc)
-    except msgspec.ValidationError as exc:
-        raise ValueError(f"the captured document is not valid {SCHEMA_ID}: {exc}") from exc
-    return {HASH_MEMBER: run_hash(doc), **doc}
+    common: dict[str, Any] = {
+        "backend": backend,
+        "counts": counts,
+        "shots": shots,
+        "result": result,
+        "transpiled": transpiled,
+        "name": name,
+        "created_at": created_at,
+        "execution": execution,
+        "extra": extra,
+    }
+    sdk = sdk_of(circuit)
+    if sdk == "qiskit":
+        if calibration is not None:
+            raise TypeError("calibration= is for Cirq; a Qiskit backend carries its own")
+        from quantumledger._qiskit import capture_qiskit
+
+        return capture_qiskit(
+            circuit,
+            device=device,
+            calibration_taken_at=calibration_taken_at,
+            optimization_level=optimization_level,
+            seed_transpiler=seed_transpiler,
+            **common,
+        )
+    if seed_transpiler is not None or optimization_level is not None:
+        raise TypeError("seed_transpiler and optimization_level describe Qiskit's transpiler")
+    if sdk == "cirq":
+        from quantumledger._cirq import capture_cirq
+
+        return capture_cirq(
+            circuit, device=device, calibration=calibration, calibration_taken_at=calibration_taken_at, **common
+        )
+    if device is not None or calibration is not None:
+        raise TypeError("device= and calibration= are not used with pytket: pass the backend")
+    from quantumledger._pytket import capture_pytket
+
+    return capture_pytket(circuit, calibration_taken_at=calibration_taken_at, **common)
+
+
+def sdk_of(circuit: Any) -> str:
+    """``"qiskit"``, ``"cirq"`` or ``"pytket"``: whose circuit this is, without importing any."""
+    for cls in type(circuit).__mro__:
+        root = cls.__module__.partition(".")[0]
+        if root in ("qiskit", "cirq", "pytket") and cls.__name__ in ("QuantumCircuit", "AbstractCircuit", "Circuit"):
+            return root
+    raise TypeError(f"cannot capture a {type(circuit).__name__}: pass a Qiskit, Cirq or pytket circuit")
 
 
 def environment() -> dict[str, Any]:
-    """The software a run was captured with: this SDK, the Qiskit packages present, Python."""
-    packages: dict[str, str] = {}
-    for package in _PACKAGES:
-        try:
-            packages[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return {
-        "sdk": {"name": SDK_NAME, "version": _sdk_version()},
-        "packages": packages,
-        "python": platform.python_version(),
-    }
+    """The software a Qiskit run was captured with: this SDK, the Qiskit packages, Python."""
+    return _environment(("qiskit", "qiskit-aer", "qiskit-ibm-runtime"))
 
 
 @dataclass(frozen=True)
@@ -162,16 +153,19 @@ def simulate(
     optimization_level: int = 1,
 ) -> Simulation:
     """Transpile for ``backend`` and run on qiskit-aer with the device's noise."""
+    from qiskit import transpile
     from qiskit_aer import AerSimulator  # the SDK's capture path does not need aer
+
+    from quantumledger._calibration import device_noise_model
 
     transpiled = transpile(
         circuit, backend=backend, optimization_level=optimization_level, seed_transpiler=seed_transpiler
     )
     simulator = AerSimulator(noise_model=device_noise_model(backend, transpiled))
-    submitted = _now()
+    submitted = now()
     result = simulator.run(transpiled, shots=shots, seed_simulator=seed_simulator).result()
     counts = {str(k): int(v) for k, v in result.get_counts(0).items()}
-    return Simulation(transpiled, counts, str(result.job_id), submitted, _now())
+    return Simulation(transpiled, counts, str(result.job_id), submitted, now())
 
 
 def run_on_simulator(
@@ -223,27 +217,3 @@ def simulator_member() -> dict[str, str]:
         "engine": "qiskit-aer",
         "noise_model": "device calibration (NoiseModel.from_backend) on the circuit's qubits",
     }
-
-
-def _rfc3339(value: Timestamp) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        raise ValueError(f"{value!r} has no timezone; give an aware datetime")
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _drop_none(mapping: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if v is not None}
-
-
-def _sdk_version() -> str:
-    try:
-        return metadata.version("quantumledger")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"

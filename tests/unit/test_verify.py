@@ -204,3 +204,37 @@ def test_a_missing_file_is_an_os_error(tmp_path: Path) -> None:
 def test_other_types_are_refused() -> None:
     with pytest.raises(TypeError):
         verify(42)  # type: ignore[arg-type]
+
+
+GOLDEN_BEFORE = Path(__file__).parent / "golden" / "bell_manila_before_faithful_capture.json"
+GOLDEN_BEFORE_HASH = "5b649fb421fe8bea1115a732fcf60f5c566b91eccab515afa23b368396fbafcf"
+
+
+def test_a_document_from_before_the_new_members_verifies_and_hashes_as_before() -> None:
+    """Captured by the SDK before native forms, asymmetric readout and calibration sources were
+    added: the additive members change neither its validity nor its hash."""
+    raw = GOLDEN_BEFORE.read_bytes()
+    result = verify(GOLDEN_BEFORE)
+    assert result.run_hash == GOLDEN_BEFORE_HASH == json.loads(raw)["run_hash"]
+    assert result.record.program.native is None and result.record.calibration.source is None
+    assert all(q.prob_meas1_prep0 is None and q.vendor is None for q in result.record.calibration.qubits)
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [
+        (("calibration", "qubits", 0, "prob_meas1_prep0"), 1.5),
+        (("calibration", "qubits", 0, "prob_meas0_prep1"), -0.1),
+        (("program", "native"), {"format": "qpy", "encoding": "zip", "source": ""}),
+        (("calibration", "source"), {"origin": "no vendor"}),
+        (("calibration", "qubits", 0, "vendor"), {"nested": {"no": "objects"}}),
+    ],
+)
+def test_the_new_members_are_checked(member: tuple[Any, ...], value: Any) -> None:
+    document = json.loads(GOLDEN_BEFORE.read_bytes())
+    target = document
+    for key in member[:-1]:
+        target = target[key]
+    target[member[-1]] = value
+    with pytest.raises(InvalidDocumentError):
+        verify(hand_built({k: v for k, v in document.items() if k != "run_hash"}))

@@ -10,8 +10,10 @@ give statistically the same counts:
 * gate with an error: a depolarizing channel composed with that relaxation, its parameter
   solved so that the composition's average gate infidelity equals the reported error (capped
   at the physical maximum d/(d+1)); ``reset`` gets relaxation only, ``measure`` no gate noise;
-* readout: a symmetric assignment error from ``readout_error`` (the run document does not
-  keep IBM's asymmetric ``prob_meas0_prep1``/``prob_meas1_prep0``);
+* readout: the assignment matrix ``[[1 - P(1|0), P(1|0)], [P(0|1), 1 - P(0|1)]]`` from the
+  qubit's ``prob_meas1_prep0``/``prob_meas0_prep1`` where the document keeps them (as Aer's
+  ``from_backend_properties`` does with IBM's numbers), else a symmetric error from
+  ``readout_error`` (:func:`readout_probabilities`);
 * delays: relaxation via Aer's ``RelaxationNoisePass`` (:func:`delay_relaxation_pass`), as
   ``from_backend`` does.
 
@@ -46,6 +48,7 @@ __all__ = [
     "default_cache",
     "delay_relaxation_pass",
     "gate_channel",
+    "readout_probabilities",
     "relaxation_fidelity",
 ]
 
@@ -63,6 +66,29 @@ def _coherence(row: Mapping[str, Any] | None) -> tuple[float, float] | None:
     t1 = t1_us * _US if t1_us else math.inf
     t2 = t2_us * _US if t2_us else 2 * t1
     return t1, min(t2, 2 * t1)
+
+
+def readout_probabilities(row: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """(P(1|0), P(0|1)) of a qubit's readout, or None for a perfect or unreported readout.
+
+    ``readout_error`` is the mean of the two. A calibration that moves only ``readout_error``
+    (a drift, a what-if scaling) keeps the recorded split: the pair is scaled by
+    ``readout_error / mean`` (and capped at 1), so it moves with it and is unchanged when the
+    two agree. Without the pair, both directions get ``readout_error``.
+    """
+    if row is None:
+        return None
+    error = row.get("readout_error")
+    p10, p01 = row.get("prob_meas1_prep0"), row.get("prob_meas0_prep1")
+    if p10 is None or p01 is None:
+        return (error, error) if error else None
+    mean = (p10 + p01) / 2
+    if error is not None and not math.isclose(error, mean, rel_tol=1e-12, abs_tol=0.0):
+        if mean == 0:
+            return (error, error) if error else None
+        scale = error / mean
+        p10, p01 = min(p10 * scale, 1.0), min(p01 * scale, 1.0)
+    return (p10, p01) if p10 or p01 else None
 
 
 def relaxation_fidelity(duration_s: float, coherence: Sequence[tuple[float, float] | None]) -> float:
@@ -125,9 +151,10 @@ def build_noise_model(calibration: Mapping[str, Any], physical_qubits: Sequence[
     channels: dict[tuple[Any, ...], QuantumError | None] = {}
 
     for p, i in index.items():
-        e = rows.get(p, {}).get("readout_error")
-        if e:
-            model.add_readout_error(ReadoutError([[1 - e, e], [e, 1 - e]]), [i])
+        readout = readout_probabilities(rows.get(p))
+        if readout is not None:
+            p10, p01 = readout
+            model.add_readout_error(ReadoutError([[1 - p10, p10], [p01, 1 - p01]]), [i])
 
     for g in calibration["gates"]:
         qubits = g["qubits"]

@@ -16,6 +16,7 @@ from services.reproduce.domain.noise import (
     NoiseModelCache,
     build_noise_model,
     gate_channel,
+    readout_probabilities,
     relaxation_fidelity,
 )
 from services.reproduce.domain.rerun import simulate_counts
@@ -124,3 +125,97 @@ def test_delays_in_seconds_relax_and_delays_in_dt_stay_ideal():
     decayed = simulate_counts(_delay_circuit("us"), calibration, shots=4000, seed=1)
     assert decayed.get("0", 0) / 4000 == pytest.approx(1 - math.exp(-1), abs=0.03)
     assert simulate_counts(_delay_circuit("dt"), calibration, shots=500, seed=1) == {"1": 500}
+
+
+def _readout_errors(model) -> dict[int, list[list[float]]]:
+    return {
+        e["gate_qubits"][0][0]: [list(map(float, row)) for row in e["probabilities"]]
+        for e in model.to_dict()["errors"]
+        if e["type"] == "roerror"
+    }
+
+
+def test_asymmetric_readout_is_aers_reading_of_ibms_numbers(kyiv, kyiv_calibration):
+    """Aer's from_backend_properties builds IBM's readout from prob_meas1_prep0/prob_meas0_prep1;
+    the document keeps both now, and the model uses them the same way."""
+    from qiskit_aer.noise.device import basic_device_readout_errors
+
+    aers = {qubits[0]: error.probabilities.tolist() for qubits, error in basic_device_readout_errors(kyiv.properties())}
+    physical = (41, 53, 60)
+    ours = _readout_errors(build_noise_model(kyiv_calibration, physical))
+    assert ours == {i: aers[p] for i, p in enumerate(physical)}
+    assert any(row[0][1] != row[1][0] for row in ours.values())  # asymmetric indeed
+
+
+def test_readout_probabilities_paths():
+    assert readout_probabilities({"readout_error": 0.02}) == (0.02, 0.02)  # symmetric, as before
+    assert readout_probabilities({"readout_error": None}) is None
+    assert readout_probabilities({"readout_error": 0.0}) is None
+    asym = {"readout_error": 0.03, "prob_meas1_prep0": 0.01, "prob_meas0_prep1": 0.05}
+    assert readout_probabilities(asym) == (0.01, 0.05)
+    assert readout_probabilities({**asym, "readout_error": None}) == (0.01, 0.05)
+    # a drifted readout_error (x2) moves the recorded split with it
+    assert readout_probabilities({**asym, "readout_error": 0.06}) == pytest.approx((0.02, 0.10))
+    assert readout_probabilities({**asym, "readout_error": 0.9}) == (0.3, 1.0)  # capped at 1
+    assert readout_probabilities({"readout_error": 0.01, "prob_meas1_prep0": 0.0, "prob_meas0_prep1": 0.0}) == (
+        0.01,
+        0.01,
+    )
+
+
+def test_asymmetric_readout_flips_the_two_states_at_their_own_rates():
+    calibration = {
+        "taken_at": "2025-01-01T00:00:00Z",
+        "qubits": [
+            {
+                "qubit": 0,
+                "t1_us": None,
+                "t2_us": None,
+                "readout_error": 0.11,
+                "prob_meas1_prep0": 0.02,
+                "prob_meas0_prep1": 0.2,
+            }
+        ],
+        "gates": [{"gate": "x", "qubits": [0], "error": None, "duration_ns": None}],
+    }
+    shots = 20_000
+    zero, one = QuantumCircuit(1, 1), QuantumCircuit(1, 1)
+    one.x(0)
+    for qc in (zero, one):
+        qc.measure(0, 0)
+    from_zero = simulate_counts(compact_circuit(zero), calibration, shots=shots, seed=3)
+    from_one = simulate_counts(compact_circuit(one), calibration, shots=shots, seed=4)
+    assert from_zero.get("1", 0) / shots == pytest.approx(0.02, abs=0.005)
+    assert from_one.get("0", 0) / shots == pytest.approx(0.2, abs=0.015)
+    symmetric = {**calibration, "qubits": [{"qubit": 0, "t1_us": None, "t2_us": None, "readout_error": 0.11}]}
+    assert simulate_counts(compact_circuit(zero), symmetric, shots=shots, seed=3).get("1", 0) / shots == pytest.approx(
+        0.11, abs=0.01
+    )
+
+
+def test_a_drifted_calibration_carries_the_pair_and_moves_the_readout(kyiv_calibration):
+    drifted = drift_calibration(kyiv_calibration, days=30, profile="typical", seed=5)
+    physical = (41, 53, 60)
+    before = _readout_errors(build_noise_model(kyiv_calibration, physical))
+    after = _readout_errors(build_noise_model(drifted, physical))
+    for i, p in enumerate(physical):
+        row = next(q for q in drifted["qubits"] if q["qubit"] == p)
+        assert {"prob_meas1_prep0", "prob_meas0_prep1"} <= row.keys()  # drift copies rows whole
+        p10, p01 = after[i][0][1], after[i][1][0]
+        assert (p10 + p01) / 2 == pytest.approx(row["readout_error"], rel=1e-12)  # the drifted mean
+        assert p10 / p01 == pytest.approx(before[i][0][1] / before[i][1][0], rel=1e-12)  # the recorded split
+
+
+def test_a_document_from_before_the_pair_keeps_the_symmetric_readout():
+    import json
+    from pathlib import Path
+
+    golden = Path(__file__).parents[1] / "golden" / "bell_manila_before_faithful_capture.json"
+    old = json.loads(golden.read_text())
+    assert not any("prob_meas1_prep0" in q for q in old["calibration"]["qubits"])
+    physical = load_transpiled(old["transpiled"]["source"]).physical_qubits
+    readout = _readout_errors(build_noise_model(old["calibration"], physical))
+    rows = {q["qubit"]: q for q in old["calibration"]["qubits"]}
+    for i, p in enumerate(physical):
+        e = rows[p]["readout_error"]
+        assert readout[i] == [[1 - e, e], [e, 1 - e]]
