@@ -9,18 +9,33 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from typing import Any
 
 import nats
+import structlog
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from qlcore.busauth import nats_options
 from qlcore.config import Settings
 from qlcore.events.envelope import Event
 from qlcore.events.registry import encode_event
 
-__all__ = ["HDR_RUN_HASH", "HDR_RUN_ID", "HDR_TYPE", "HDR_VERSION", "HDR_WORKSPACE", "Appended", "Bus", "connect"]
+__all__ = [
+    "HDR_RUN_HASH",
+    "HDR_RUN_ID",
+    "HDR_TYPE",
+    "HDR_VERSION",
+    "HDR_WORKSPACE",
+    "Appended",
+    "Bus",
+    "connect",
+    "connect_nats",
+]
+
+log = structlog.get_logger("qlcore.bus")
 
 HDR_TYPE = "Ql-Event-Type"
 HDR_VERSION = "Ql-Event-Version"
@@ -136,17 +151,35 @@ class Bus:
                 await self.nc.close()
 
 
-async def connect(settings: Settings, name: str) -> Bus:
-    """Connect to NATS (retrying while the server starts) and ensure the run log exists."""
+async def _log_error(exc: Exception) -> None:
+    """A denied subject is an alert: a permission set that misses a need, or a process that
+    tries what it must not (``qlcore.busauth.permissions``). The server keeps the connection."""
+    if "permissions violation" in str(exc).lower():
+        log.error("bus.permission_denied", alert=True, error=str(exc))
+    else:
+        log.warning("bus.error", error=repr(exc))
+
+
+async def connect_nats(settings: Settings, name: str, *, user: str | None = None, **options: Any) -> NATS:
+    """A NATS connection as ``user`` (default: ``name``, the service's own user), with that user's
+    credential and inbox prefix (``qlcore.busauth.client``); ``options`` go to ``nats.connect``."""
     servers = [u.strip() for u in settings.nats_url.split(",") if u.strip()]  # a cluster: several URLs
-    nc = await nats.connect(
-        servers,
-        name=name,
-        connect_timeout=5,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        allow_reconnect=True,
-    )
-    bus = Bus(nc, settings)
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "connect_timeout": 5,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
+        "allow_reconnect": True,
+        "error_cb": _log_error,
+        **nats_options(settings, user or name),
+        **options,
+    }
+    return await nats.connect(servers, **kwargs)
+
+
+async def connect(settings: Settings, name: str, *, user: str | None = None) -> Bus:
+    """Connect to NATS as ``user`` (default ``name``; retrying while the server starts) and ensure
+    the run log exists."""
+    bus = Bus(await connect_nats(settings, name, user=user), settings)
     await bus.ensure_stream()
     return bus
