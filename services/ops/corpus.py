@@ -81,10 +81,12 @@ def import_source(source: str, wheel_cache: Path | None, batch_kib: int) -> None
 
 def _send(observations: list[Any], max_batch_bytes: int) -> Any:
     import nats
+    from qlcore.busauth import CredentialError
     from qlcore.errors import QLError
     from tqdm import tqdm
 
     from services.leaderboard.importer import send_observations
+    from services.ops.connection import connect
 
     settings = _settings()
 
@@ -92,8 +94,8 @@ def _send(observations: list[Any], max_batch_bytes: int) -> Any:
         async def quiet(_: Exception) -> None:  # the failure is reported once, below
             return None
 
-        nc = await nats.connect(
-            settings.nats_url, connect_timeout=3, max_reconnect_attempts=1, reconnect_time_wait=0.2, error_cb=quiet
+        nc = await connect(
+            settings, connect_timeout=3, max_reconnect_attempts=1, reconnect_time_wait=0.2, error_cb=quiet
         )
         try:
             with tqdm(total=len(observations), desc="importing", unit=" snapshots", disable=None) as bar:
@@ -110,7 +112,7 @@ def _send(observations: list[Any], max_batch_bytes: int) -> Any:
 
     try:
         return asyncio.run(go())
-    except QLError as exc:
+    except (QLError, CredentialError) as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, nats.errors.Error) as exc:
         raise click.ClickException(f"cannot reach NATS at {settings.nats_url}: {exc} (is `make run` up?)") from exc
