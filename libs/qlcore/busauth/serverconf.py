@@ -38,7 +38,7 @@ def _list(items: Iterable[str], indent: str) -> str:
 def _user(u: User) -> str:
     p = u.permissions
     nkey = u.nkey if u.nkey.startswith("$") else json.dumps(u.nkey)
-    pad = " " * 8
+    pad = " " * 10
     publish = f"allow: {_list(p.publish, pad)}"
     if p.publish_deny:
         publish += f"\n{pad}deny: {_list(p.publish_deny, pad)}"

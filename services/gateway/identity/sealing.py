@@ -32,7 +32,16 @@ from qlcore.config import Settings
 from qlcore.events.envelope import Event
 from qlcore.events.identity import SEALED_FIELDS
 
-__all__ = ["KEYS_FILE_ENV", "SealError", "SealKeys", "is_sealed", "load_seal_keys", "open_event", "seal_event"]
+__all__ = [
+    "KEYS_FILE_ENV",
+    "SealError",
+    "SealKeys",
+    "create_key_file",
+    "is_sealed",
+    "load_seal_keys",
+    "open_event",
+    "seal_event",
+]
 
 KEYS_FILE_ENV = "QL_IDENTITY_KEYS_FILE"
 PREFIX = "sealed.v1."
@@ -126,7 +135,7 @@ def load_seal_keys(settings: Settings, env: Mapping[str, str]) -> SealKeys:
     configured = env.get(KEYS_FILE_ENV)
     path = Path(configured) if configured else settings.home / "keys" / "identity.keys"
     if not configured and not path.exists():
-        _create(path)
+        create_key_file(path)
     try:
         if path.stat().st_mode & 0o077:
             raise SealError(f"{path}: identity keys readable by group or others (chmod 600)")
@@ -135,8 +144,8 @@ def load_seal_keys(settings: Settings, env: Mapping[str, str]) -> SealKeys:
         raise SealError(f"{path}: {exc.strerror}") from exc
 
 
-def _create(path: Path) -> None:
-    """Write a fresh key file; a concurrent creator's file wins (linked into place, never replaced)."""
+def create_key_file(path: Path) -> None:
+    """Write a fresh key file (0600); a concurrent creator's file wins (linked into place, never replaced)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
