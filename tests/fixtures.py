@@ -96,8 +96,8 @@ def infra_context() -> Iterator[Infra]:
             db_url = psycopg.conninfo.make_conninfo(db_url, dbname=dbname)
             started.append(("db", _env("QL_TEST_DATABASE_URL", "QL_DATABASE_URL"), dbname))
         yield Infra(nats_url, db_url, home, embedded, credentials)
-        if embedded is not None:  # the suite ran under the production permission sets: none refused
-            assert not (refused := embedded.violations()), "NATS refused the stack:\n" + "\n".join(refused[:20])
+        if embedded is not None and credentials is not None:
+            _assert_nothing_refused(embedded, credentials)
     finally:
         for s in reversed(started):
             if isinstance(s, tuple):
@@ -106,6 +106,16 @@ def infra_context() -> Iterator[Infra]:
             else:
                 s.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _assert_nothing_refused(server: EmbeddedNats, credentials: CredentialStore) -> None:
+    """The suite ran under the production permission sets: a refusal is a missing permission (or a
+    service doing what it must not), even when no test noticed it."""
+    refused = server.violations()
+    names = {u.nkey: u.label for u in credentials.users()}
+    for nkey, label in names.items():
+        refused = [line.replace(nkey, label) for line in refused]
+    assert not refused, "NATS refused the stack:\n" + "\n".join(refused[:20])
 
 
 @dataclass

@@ -8,6 +8,7 @@ duplicate within its de-duplication window.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -151,27 +152,37 @@ class Bus:
                 await self.nc.close()
 
 
-async def _log_error(exc: Exception) -> None:
-    """A denied subject is an alert: a permission set that misses a need, or a process that
-    tries what it must not (``qlcore.busauth.permissions``). The server keeps the connection."""
-    if "permissions violation" in str(exc).lower():
-        log.error("bus.permission_denied", alert=True, error=str(exc))
-    else:
-        log.warning("bus.error", error=repr(exc))
+def _error_logger(user: str, options: dict[str, Any]) -> Callable[[Exception], Awaitable[None]]:
+    """Refusals are alerts. A denied subject: a permission set that misses a need, or a process that
+    tries what it must not (``qlcore.busauth.permissions``); the server keeps the connection. A
+    refused credential: the process keeps retrying (a server being re-keyed), and says why."""
+
+    async def on_error(exc: Exception) -> None:
+        text = str(exc).lower()
+        if "permissions violation" in text:
+            log.error("bus.permission_denied", alert=True, user=user, error=str(exc))
+        elif "authorization violation" in text:
+            seed = options.get("nkeys_seed") or "no credential"
+            log.error("bus.credential_refused", alert=True, user=user, credential=seed)
+        else:
+            log.warning("bus.error", error=repr(exc))
+
+    return on_error
 
 
 async def connect_nats(settings: Settings, name: str, *, user: str | None = None, **options: Any) -> NATS:
     """A NATS connection as ``user`` (default: ``name``, the service's own user), with that user's
     credential and inbox prefix (``qlcore.busauth.client``); ``options`` go to ``nats.connect``."""
     servers = [u.strip() for u in settings.nats_url.split(",") if u.strip()]  # a cluster: several URLs
+    credentials = nats_options(settings, user or name)
     kwargs: dict[str, Any] = {
         "name": name,
         "connect_timeout": 5,
         "max_reconnect_attempts": -1,
         "reconnect_time_wait": 0.5,
         "allow_reconnect": True,
-        "error_cb": _log_error,
-        **nats_options(settings, user or name),
+        "error_cb": _error_logger(user or name, credentials),
+        **credentials,
         **options,
     }
     return await nats.connect(servers, **kwargs)
