@@ -41,6 +41,7 @@ async def _rpc(caller: NATS, callee: NATS, s: Settings) -> dict[str, float]:
 
     sub = await callee.subscribe(s.rpc_subject("provenance", "runs.get"), queue="ql_provenance", cb=answer)
     await callee.flush()
+    await callee.flush()  # nats-py writes a flush's PING ahead of a queued SUB: two round trips
     samples = []
     t0 = time.perf_counter()
     for _ in range(REQUESTS):

@@ -2,13 +2,14 @@
 
 Starts NATS (JetStream) and PostgreSQL unless ``QL_NATS_URL``/``QL_DATABASE_URL`` name
 servers to use, then every service as its own process, then the gateway; waits for health;
+on the first start asks the gateway for a dev org, workspace and API key and writes the key
+to ``$QL_HOME/dev-api-key``. SIGINT/SIGTERM stop everything it started, in reverse order.
+State lives under ``$QL_HOME`` and survives a restart.
+
 NATS is closed: the embedded server admits only the stack's users, whose nkeys are generated
 once under ``$QL_HOME/nats/credentials/<namespace>`` (``qlcore.busauth``), and each service
 process is given its own seed and no other. With ``QL_NATS_URL``, the seeds are those of
 ``QL_NATS_CREDENTIALS_DIR`` (none: a server without authentication).
-on the first start asks the gateway for a dev org, workspace and API key and writes the key
-to ``$QL_HOME/dev-api-key``. SIGINT/SIGTERM stop everything it started, in reverse order.
-State lives under ``$QL_HOME`` and survives a restart.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from qlcore.busauth.credentials import ensure_seeds
 from qlcore.config import Settings, load_settings
 from qlcore.embedded import EmbeddedNats
 from qlcore.events.corpus import CalibrationObserved
+from qlcore.rpc import RpcContext, RpcReply, RpcRequest, RpcServer, call, json_reply
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +103,14 @@ async def log(closed: Closed) -> Bus:
     return Bus(nc, closed.settings)
 
 
+async def settled(nc: NATS) -> None:
+    """Until the server has processed everything ``nc`` sent. Two round trips: nats-py 2.16 writes a
+    flush's PING straight to the socket, ahead of commands still queued for its flusher task, so
+    one PONG does not prove that a SUB just made has reached the server."""
+    await nc.flush()
+    await nc.flush()
+
+
 async def _ok(m: Msg) -> None:
     await m.respond(b"ok")
 
@@ -132,11 +141,11 @@ async def test_a_service_cannot_read_another_services_requests(closed: Closed, a
     wide = await spy.nc.subscribe(">")
     await spy.refused("subscription", ">")
     served = await provenance.nc.subscribe(f"{NS}.rpc.provenance.>")
-    await provenance.nc.flush()
+    await settled(provenance.nc)
     await gateway.nc.publish(subject, b'{"limit": 1}', headers={"Ql-Workspace": "ws-victim"})
     msg = await served.next_msg(timeout=5)
     assert msg.headers and msg.headers["Ql-Workspace"] == "ws-victim"
-    await spy.nc.flush()  # anything routed to the spy would have been written before this round trip's answer
+    await settled(spy.nc)  # anything routed to the spy would have been written before this round trip's answer
     assert stolen.pending_msgs == 0 and wide.pending_msgs == 0
 
 
@@ -144,7 +153,7 @@ async def test_a_service_cannot_forge_a_workspace_header(closed: Closed, as_user
     """The attack of issue 11: a raw request with another org's workspace header."""
     forger, provenance, gateway = await as_user("leaderboard"), await as_user("provenance"), await as_user("gateway")
     served = await provenance.nc.subscribe(f"{NS}.rpc.provenance.>")
-    await provenance.nc.flush()
+    await settled(provenance.nc)
     subject = f"{NS}.rpc.provenance.runs.list"
     await forger.nc.publish(subject, b"{}", reply=f"_INBOX.{NS}_leaderboard.x", headers={"Ql-Workspace": "ws-victim"})
     await forger.refused("publish", subject)
@@ -154,7 +163,7 @@ async def test_a_service_cannot_forge_a_workspace_header(closed: Closed, as_user
 
     card, ingest = await as_user("card"), await as_user("ingest")
     answering = await ingest.nc.subscribe(f"{NS}.rpc.ingest.>", cb=_ok)
-    await ingest.nc.flush()
+    await settled(ingest.nc)
     reply = await card.nc.request(f"{NS}.rpc.ingest.runs.ingest", b"{}", timeout=5)  # the recorded exception
     assert reply.data == b"ok"
     await card.nc.publish(f"{NS}.rpc.ingest.runs.ingest_many", b"{}")
@@ -176,7 +185,7 @@ async def test_replies_reach_only_the_caller(closed: Closed, as_user: Any) -> No
         await m.respond(b"the answer")
 
     await provenance.nc.subscribe(f"{NS}.rpc.provenance.runs.get", cb=answer)
-    await provenance.nc.flush()
+    await settled(provenance.nc)
     reply = await gateway.nc.request(f"{NS}.rpc.provenance.runs.get", b"{}", timeout=5)
     assert reply.data == b"the answer" and answers[0].reply.startswith(f"_INBOX.{NS}_gateway.")
     await spy.nc.publish(answers[0].reply, b"a spoofed answer")  # knowing the reply subject is not enough
@@ -233,7 +242,7 @@ async def test_only_an_events_owner_appends_it_and_nobody_but_the_operator_chang
 async def test_the_operator_operates_but_does_not_speak_for_workspaces(closed: Closed, log: Bus, as_user: Any) -> None:
     operator, provenance = await as_user(OPERATOR), await as_user("provenance")
     await provenance.nc.subscribe(f"{NS}.rpc.provenance.>", cb=_ok)
-    await provenance.nc.flush()
+    await settled(provenance.nc)
     assert (await operator.nc.request(f"{NS}.rpc.provenance.ops.status", b"", timeout=5)).data == b"ok"
     await operator.nc.publish(f"{NS}.rpc.provenance.runs.list", b"{}", headers={"Ql-Workspace": "ws-victim"})
     await operator.refused("publish", f"{NS}.rpc.provenance.runs.list")
@@ -266,3 +275,29 @@ def _listening(pid: int) -> set[tuple[str, int]]:
 def test_the_server_listens_on_loopback_only_and_has_no_monitoring_port(closed: Closed) -> None:
     assert closed.server.proc is not None
     assert _listening(closed.server.proc.pid) == {("127.0.0.1", closed.server.port)}
+
+
+async def test_service_discovery_answers_the_operator_only(closed: Closed, as_user: Any) -> None:
+    """``nats.micro`` endpoints and their $SRV control subjects work under the service's own set."""
+
+    async def runs_list(req: RpcRequest) -> RpcReply:
+        return json_reply({"workspace": req.ctx.workspace_id})
+
+    provenance = await as_user("provenance")
+    server = RpcServer(provenance.nc, closed.settings, "provenance")
+    server.add("runs.list", runs_list)
+    await server.start()
+    await settled(provenance.nc)
+    try:
+        operator, gateway, other = await as_user(OPERATOR), await as_user("gateway"), await as_user("leaderboard")
+        pong = await operator.nc.request(f"$SRV.PING.{NS}_provenance", b"", timeout=5)
+        assert json.loads(pong.data)["name"] == f"{NS}_provenance"
+        stats = await operator.nc.request(f"$SRV.STATS.{NS}_provenance", b"", timeout=5)
+        assert json.loads(stats.data)["endpoints"][0]["subject"] == f"{NS}.rpc.provenance.runs.list"
+        reply = await call(gateway.nc, closed.settings, "provenance", "runs.list", b"", RpcContext("ws-1", "org-1"))
+        assert reply.json() == {"workspace": "ws-1"}
+        await other.nc.publish(f"$SRV.PING.{NS}_provenance", b"", reply=f"_INBOX.{NS}_leaderboard.p")
+        await other.refused("publish", f"$SRV.PING.{NS}_provenance")
+        assert not provenance.errors  # answering requests and discovery needed nothing it lacks
+    finally:
+        await server.stop()
