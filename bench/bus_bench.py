@@ -5,11 +5,14 @@ One embedded nats-server, closed as ``make run``'s is. Each path is run as the s
 durable consumer: every message checked against their allow lists, every reply tracked by
 ``allow_responses``) and as the test harness user (``publish``/``subscribe`` ``>``: no lists),
 on the same server, in rounds that alternate which goes first; figures are medians over the rounds.
+Beside the rates, the nats-server process's CPU time per operation (``server_us_per_*``, from
+/proc): the permission checks run there, and CPU time is steadier than wall time on a shared machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import statistics
 import tempfile
@@ -94,7 +97,13 @@ async def _connect_ms(s: Settings) -> float:
     return statistics.median(samples)
 
 
-async def _measure(s: Settings) -> dict[str, Any]:
+def _server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _measure(s: Settings, pid: int) -> dict[str, Any]:
     setup = await connect_nats(s, "bench-setup", user=OPERATOR)
     await Bus(setup, s).ensure_stream()
     await setup.close()
@@ -105,12 +114,25 @@ async def _measure(s: Settings) -> dict[str, Any]:
         for i in range(ROUNDS):
             order = list(conns.items()) if i % 2 == 0 else list(reversed(conns.items()))  # no order bias
             for kind, (caller, callee, appender) in order:
+                c0 = _server_cpu_s(pid)
                 rpc = await _rpc(caller, callee, s)
+                c1 = _server_cpu_s(pid)
                 start = (await appender.jetstream().stream_info(s.stream)).state.last_seq + 1
                 appended = await _append(appender, s)
+                c2 = _server_cpu_s(pid)
                 durable = s.schema("provenance") if kind == "permission lists" else "bench_test"
                 consumed = await _consume(callee, s, durable, start)
-                rounds[kind].append({**rpc, "appends_per_s": appended, "pulled_per_s": consumed})
+                c3 = _server_cpu_s(pid)
+                rounds[kind].append(
+                    {
+                        **rpc,
+                        "appends_per_s": appended,
+                        "pulled_per_s": consumed,
+                        "server_us_per_request": (c1 - c0) * 1e6 / REQUESTS,
+                        "server_us_per_append": (c2 - c1) * 1e6 / APPENDS,
+                        "server_us_per_pulled": (c3 - c2) * 1e6 / APPENDS,
+                    }
+                )
         out: dict[str, Any] = {"nkey_connect_ms_p50": round(await _connect_ms(s), 2)}
         for kind, rs in rounds.items():
             out[kind] = {k: round(statistics.median(r[k] for r in rs), 3) for k in rs[0]}
@@ -128,7 +150,8 @@ def run(results_dir: Path) -> dict[str, Any]:
     server = EmbeddedNats(home / "nats", authorization=store.authorization()).start()
     try:
         s = load_settings(env={}, nats_url=server.url, namespace="bench", nats_credentials_dir=folder)
-        figures = asyncio.run(_measure(s))
+        assert server.proc is not None
+        figures = asyncio.run(_measure(s, server.proc.pid))
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
