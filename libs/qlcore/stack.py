@@ -5,6 +5,11 @@ servers to use, then every service as its own process, then the gateway; waits f
 on the first start asks the gateway for a dev org, workspace and API key and writes the key
 to ``$QL_HOME/dev-api-key``. SIGINT/SIGTERM stop everything it started, in reverse order.
 State lives under ``$QL_HOME`` and survives a restart.
+
+NATS is closed: the embedded server admits only the stack's users, whose nkeys are generated
+once under ``$QL_HOME/nats/credentials/<namespace>`` (``qlcore.busauth``), and each service
+process is given its own seed and no other. With ``QL_NATS_URL``, the seeds are those of
+``QL_NATS_CREDENTIALS_DIR`` (none: a server without authentication).
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import time
 from pathlib import Path
 
 import httpx
-import nats
 
 from qlcore import rpc
+from qlcore.bus import Bus, connect_nats
+from qlcore.busauth import OPERATOR, CredentialStore, nats_env
 from qlcore.config import Settings, load_settings
 from qlcore.embedded import EmbeddedNats, EmbeddedPostgres
 
@@ -59,11 +65,16 @@ class StackSupervisor:
         """Start everything; returns the dev API key when one was created now."""
         self.home.mkdir(parents=True, exist_ok=True)
         nats_url, db_url = self.env.get("QL_NATS_URL"), self.env.get("QL_DATABASE_URL")
+        credentials = self.env.get("QL_NATS_CREDENTIALS_DIR") or None
         if not nats_url:
-            n = EmbeddedNats(self.home / "nats").start()
+            store = CredentialStore(self.home / "nats" / "credentials")
+            credentials = str(store.ensure(self.settings.namespace))
+            n = EmbeddedNats(self.home / "nats", authorization=store.authorization()).start()
             self.embedded.append(n)
             nats_url = n.url
-            self._say(f"embedded NATS JetStream at {nats_url} (data in {n.data_dir})")
+            self._say(f"embedded NATS JetStream at {nats_url} (data in {n.data_dir}, credentials in {credentials})")
+        elif not credentials:
+            self._say(f"NATS at {nats_url} without credentials (set QL_NATS_CREDENTIALS_DIR for a closed bus)")
         if not db_url:
             pg = EmbeddedPostgres(self.home / "pg").start()
             self.embedded.append(pg)
@@ -79,14 +90,20 @@ class StackSupervisor:
             "PYTHONUNBUFFERED": "1",
             "QL_OPERATOR_TOKEN_SHA256": self._operator_token_sha256(),
         }
-        self.settings = load_settings(child_env)
+        for var in ("QL_NATS_CREDENTIALS", "QL_NATS_CREDENTIALS_DIR"):
+            child_env.pop(var, None)  # each child gets its own seed, below
+        # the supervisor itself acts as the operator: every seed's folder, the operator's seed used
+        self.settings = load_settings(
+            {**child_env, **({"QL_NATS_CREDENTIALS_DIR": credentials} if credentials else {})}
+        )
+        asyncio.run(self._ensure_log())
         logs = self.home / "logs"
         logs.mkdir(exist_ok=True)
         for name in self.services:
             out = open(logs / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", self.module.format(name)],
-                env=child_env,
+                env={**child_env, **nats_env(self.settings, name)},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -100,6 +117,7 @@ class StackSupervisor:
                     "nats_url": nats_url,
                     "database_url": db_url,
                     "namespace": self.settings.namespace,
+                    **({"nats_credentials_dir": credentials} if credentials else {}),
                     "pid": os.getpid(),
                 },
                 indent=2,
@@ -122,8 +140,19 @@ class StackSupervisor:
             f.write_text("ql_op_" + secrets.token_urlsafe(32) + "\n")
         return hashlib.sha256(f.read_text().strip().encode()).hexdigest()
 
+    async def _ensure_log(self) -> None:
+        """Create the run log (or bring an older one up to date) as the operator, before any service
+        starts: services may create a missing log, but only the operator may change one."""
+        bus = Bus(
+            await connect_nats(self.settings, "ql-supervisor", user=OPERATOR, allow_reconnect=False), self.settings
+        )
+        try:
+            await bus.ensure_stream()
+        finally:
+            await bus.close()
+
     async def _dev_key(self) -> str:
-        nc = await nats.connect(self.settings.nats_url)
+        nc = await connect_nats(self.settings, "ql-supervisor", user=OPERATOR, allow_reconnect=False)
         try:
             reply = await rpc.call(nc, self.settings, "gateway", "admin.dev_key", b"", timeout=30)
         finally:

@@ -16,6 +16,7 @@ from services.gateway.identity.orgs import CreateOrg, api_key_event, create_org,
 from services.gateway.identity.plans import DEV_PLAN
 from services.gateway.identity.runtime import identity_of, wait_applied
 from services.gateway.identity.store import ensure_throttle_table
+from services.gateway.projection import IdentityProjection
 
 __all__ = ["CreateOrg", "CreateWorkspace", "SetPlan", "on_start", "register", "wait_applied"]
 
@@ -41,8 +42,12 @@ def _actor(operator: str | None) -> str:
 
 
 async def on_start(ctx: ServiceContext) -> None:
-    """The gateway's operational table (login throttle) beside its read model."""
+    """The gateway's operational table (login throttle) beside its read model, and the sealing keys
+    its projection opens identity secrets with (loaded, or made on a first embedded start)."""
     await ensure_throttle_table(ctx.pool)
+    keys = identity_of(ctx).keys
+    if ctx.runner is not None and isinstance(ctx.runner.p, IdentityProjection):
+        ctx.runner.p.keys = keys
 
 
 def register(rpc: RpcServer, ctx: ServiceContext) -> None:

@@ -21,6 +21,7 @@ import psycopg
 from qlcore.events import Event, RunIngested
 from qlcore.events.identity import (
     IDENTITY_EVENTS,
+    SEALED_FIELDS,
     AccountRegistered,
     ApiKeyCreated,
     ApiKeyRevoked,
@@ -36,6 +37,8 @@ from qlcore.events.identity import (
 )
 from qlcore.events.reproduce import ReproductionRequested
 from qlcore.projection import apply_grouped
+
+from services.gateway.identity.sealing import SealKeys, open_event
 
 __all__ = ["DDL", "IdentityProjection", "month_of"]
 
@@ -157,7 +160,14 @@ class IdentityProjection:
     tables: Sequence[tuple[str, str]] = TABLES
     handles: frozenset[str] | None = frozenset(str(t.__struct_config__.tag) for t in HANDLED)
 
+    def __init__(self, keys: SealKeys | None = None) -> None:
+        self.keys = keys  # opens the sealed secrets; given at start (services.gateway.admin.on_start)
+
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
+        if event.type in SEALED_FIELDS:
+            if self.keys is None:
+                raise RuntimeError("the identity projection has no sealing keys to open this event with")
+            event = open_event(event, self.keys)
         match event:
             case OrgCreated() | WorkspaceCreated() | OrgPlanChanged() | MemberAdded():
                 await _apply_org(cur, event)

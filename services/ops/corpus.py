@@ -80,9 +80,11 @@ def import_source(source: str, wheel_cache: Path | None, batch_kib: int) -> None
 
 def _send(observations: list[Any], max_batch_bytes: int) -> Any:
     import nats
+    from qlcore.busauth import CredentialError
     from qlcore.errors import QLError
     from tqdm import tqdm
 
+    from services.ops.connection import connect
     from services.ops.corpus_import import send_observations
 
     settings = _settings()
@@ -91,8 +93,8 @@ def _send(observations: list[Any], max_batch_bytes: int) -> Any:
         async def quiet(_: Exception) -> None:  # the failure is reported once, below
             return None
 
-        nc = await nats.connect(
-            settings.nats_url, connect_timeout=3, max_reconnect_attempts=1, reconnect_time_wait=0.2, error_cb=quiet
+        nc = await connect(
+            settings, connect_timeout=3, max_reconnect_attempts=1, reconnect_time_wait=0.2, error_cb=quiet
         )
         try:
             with tqdm(total=len(observations), desc="importing", unit=" snapshots", disable=None) as bar:
@@ -109,7 +111,7 @@ def _send(observations: list[Any], max_batch_bytes: int) -> Any:
 
     try:
         return asyncio.run(go())
-    except QLError as exc:
+    except (QLError, CredentialError) as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, nats.errors.Error) as exc:
         raise click.ClickException(f"cannot reach NATS at {settings.nats_url}: {exc} (is `make run` up?)") from exc

@@ -11,6 +11,8 @@ def register(cli: click.Group) -> None:
     from services.ops.corpus import corpus
     from services.ops.dev import dev
     from services.ops.maintenance import admin, ops
+    from services.ops.secrets import bus_secrets
 
+    ops.add_command(bus_secrets)
     for command in (ops, admin, dev, corpus):
         cli.add_command(command)

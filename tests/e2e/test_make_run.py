@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ import httpx
 import pytest
 from qlcore.embedded import free_port
 from qlprov.hashing import run_hash
+
+from services.registry import SERVICES
 
 pytestmark = pytest.mark.e2e
 
@@ -133,6 +136,36 @@ def test_cli_ingest_ls_verify_and_ops(stack: Running, bundles: Path) -> None:
     assert f"digest {digest}" in replay
     for cmd in (["--help"], ["ingest", "--help"], ["runs", "ls", "--help"], ["ops", "replay", "--help"]):
         assert stack.ql(*cmd).stdout.startswith("Usage:")
+
+
+def test_the_bus_of_make_run_is_closed(stack: Running) -> None:
+    """NATS admits only the stack's users: their seeds are private files under QL_HOME, each service
+    process was given its own, and a client without one is refused (issue 11)."""
+    import asyncio
+
+    import nats
+
+    running = json.loads((stack.home / "stack.json").read_text())
+    folder = Path(running["nats_credentials_dir"])
+    assert folder.is_relative_to(stack.home) and stat.S_IMODE(folder.stat().st_mode) == 0o700
+    seeds = sorted(p.name for p in folder.glob("*.nk"))
+    assert seeds == sorted(f"{u}.nk" for u in (*SERVICES, "operator"))
+    assert all(stat.S_IMODE((folder / s).stat().st_mode) == 0o600 for s in seeds)
+    assert stat.S_IMODE((stack.home / "keys" / "identity.keys").stat().st_mode) == 0o600
+
+    async def anonymous() -> None:
+        async def quiet(_: Exception) -> None:
+            return None
+
+        nc = await nats.connect(running["nats_url"], allow_reconnect=False, max_reconnect_attempts=0, error_cb=quiet)
+        await nc.close()
+
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        asyncio.run(anonymous())
+    conf = (stack.home / "nats" / "nats.conf").read_text()
+    assert 'listen: "127.0.0.1:' in conf and "\nhttp" not in conf and "authorization {" in conf
+    status = json.loads(stack.ql("ops", "status", "gateway").stdout)  # the operator's credential works
+    assert status["service"] == "gateway" and status["dead_letters"] == 0
 
 
 def test_state_survives_restart_and_two_stacks_side_by_side(stack: Running, tmp_path: Path) -> None:

@@ -11,16 +11,19 @@ MemberAdded and EmailVerificationIssued under one correlation id. A workspace-sc
 plain ``str``, not ``Literal``: a new role must not make old consumers fail to decode the log.
 
 **What secrets the log holds.** Never a password, an API key, a session token or a
-verification token; always their hashes, because the read model is rebuilt by replay and must
-then still accept the same credentials:
+verification token; their hashes, because the read model is rebuilt by replay and must then
+still accept the same credentials; and those hashes only sealed (:data:`SEALED_FIELDS`):
 
 * ``password_hash`` (argon2id PHC string) is in AccountRegistered and PasswordChanged. Left
-  out, every account would be locked out after a replay. An argon2id hash at 64 MiB costs an
-  attacker ~0.1 s a guess; the run log is access-controlled like the database; and since the
-  log is append-only, old hashes stay after a password change (erasure of an account, when
-  needed, is crypto-shredding of its personal fields, a later design).
-* ``key_hash``/``token_hash`` are SHA-256 of 256-bit random secrets: useless to an attacker
-  (see :mod:`services.gateway.identity.tokens`).
+  out, every account would be locked out after a replay. Since the log is append-only, old
+  hashes stay after a password change (erasure of an account, when needed, is crypto-shredding
+  of its personal fields, a later design).
+* ``key_hash``/``token_hash`` are SHA-256 of 256-bit random secrets (see
+  :mod:`services.gateway.identity.tokens`).
+* Every service reads the whole log, so these fields hold ``sealed.v1.<kid>.<...>`` values that
+  only the gateway can open (:mod:`services.gateway.identity.sealing`, decision 0010): an argon2id
+  hash is still a guessing target offline, and a token hash must never be a lookup key for anyone
+  but the gateway.
 
 Login throttling counters are deliberately not events: they are operational state, and a
 replay must not re-lock anyone.
@@ -32,6 +35,7 @@ from qlcore.events.envelope import Event
 
 __all__ = [
     "IDENTITY_EVENTS",
+    "SEALED_FIELDS",
     "AccountRegistered",
     "ApiKeyCreated",
     "ApiKeyRevoked",
@@ -172,3 +176,13 @@ IDENTITY_EVENTS: tuple[type[Event], ...] = (
     SessionEnded,
     OrgPlanChanged,
 )
+
+# The fields the gateway seals before appending and opens when applying (by event type).
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {
+    "account.registered": ("password_hash",),
+    "account.password_changed": ("password_hash",),
+    "account.verification_issued": ("token_hash",),
+    "account.email_verified": ("token_hash",),
+    "api_key.created": ("key_hash",),
+    "session.started": ("token_hash",),
+}

@@ -29,6 +29,7 @@ from services.gateway.identity.mail import FileSinkTransport, MailTransport, Smt
 from services.gateway.identity.passwords import PasswordHashing
 from services.gateway.identity.plans import PlanCatalog, default_catalog
 from services.gateway.identity.ratelimit import LoginThrottle
+from services.gateway.identity.sealing import SealKeys, load_seal_keys, seal_event
 from services.gateway.identity.store import PgThrottleStore
 
 __all__ = ["DEFAULT_SENDER", "IdentityRuntime", "identity_of", "mail_transport", "wait_applied"]
@@ -70,6 +71,7 @@ class IdentityRuntime:
     pool: AsyncConnectionPool
     wait: Callable[[int], Awaitable[None]]
     mail: MailTransport
+    keys: SealKeys  # seals the secrets of identity events before they enter the log (sealing.py)
     hashing: PasswordHashing = field(default_factory=PasswordHashing)
     catalog: PlanCatalog = field(default_factory=default_catalog)
     throttle: LoginThrottle | None = None
@@ -89,10 +91,11 @@ class IdentityRuntime:
         return self.throttle
 
     async def append(self, *events: Event) -> int:
-        """Append events in order (each de-duplicated by its id); return the last sequence."""
+        """Append events in order (each de-duplicated by its id, its secrets sealed); return the last
+        sequence."""
         seq = 0
         for e in events:
-            seq = (await self.bus.append(e, msg_id=e.event_id)).seq
+            seq = (await self.bus.append(seal_event(e, self.keys), msg_id=e.event_id)).seq
         return seq
 
     async def commit(self, *events: Event) -> int:
@@ -138,6 +141,7 @@ def identity_of(ctx: ServiceContext, env: Mapping[str, str] | None = None, **ove
         pool=ctx.pool,
         wait=wait,
         mail=mail_transport(ctx.settings, e),
+        keys=load_seal_keys(ctx.settings, e),
         sender=e.get("QL_MAIL_FROM") or DEFAULT_SENDER,
         **overrides,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from qlcore import bus as qlbus
+from qlcore.busauth import TEST
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.events.reproduce import ReproductionCompleted
 
@@ -77,7 +78,7 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
     card service's change notice, without any request to the card routes."""
     slug = card["slug"]
     url = f"/badge/{slug}/reproduced.json"
-    bus = await qlbus.connect(stack.settings, "test-card-badges")
+    bus = await qlbus.connect(stack.settings, "test-card-badges", user=TEST)
     try:
         async with stack.client(card["tenant"]) as c, stack.client() as anon:
             assert (await anon.get(url)).json()["message"] == "none yet"  # cached in the gateway now

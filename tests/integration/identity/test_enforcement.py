@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from litestar import Controller, Request, get
+from qlcore.busauth import OPERATOR, nats_env
 from qlcore.db import make_pool
 from quantumledger.cli.main import cli
 
@@ -61,8 +62,7 @@ async def tight_app(stack: Stack, tmp_path: Path) -> AsyncIterator[httpx.AsyncCl
 
 def ql(stack: Stack, *args: str) -> Any:
     env = {
-        "QL_NATS_URL": stack.settings.nats_url,
-        "QL_NAMESPACE": stack.settings.namespace,
+        **nats_env(stack.settings, OPERATOR),
         "QL_HOME": str(stack.settings.home / "cli"),
         "QL_OPERATOR": "test-operator",
     }

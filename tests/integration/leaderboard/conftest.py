@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from qlcore.busauth import OPERATOR, nats_env
 from qlcore.corpus.adapters.ibm_history import history_wheels
 
 from tests.fixtures import Infra, Stack, stack_context
@@ -41,8 +42,7 @@ async def run_cli(stack: Stack, *args: str, home: Path) -> Imported:
     """Run ``ql`` in a child process against ``stack`` (the event loop keeps serving meanwhile)."""
     env = {
         **os.environ,
-        "QL_NATS_URL": stack.settings.nats_url,
-        "QL_NAMESPACE": stack.settings.namespace,
+        **nats_env(stack.settings, OPERATOR),
         "QL_HOME": str(home),
         "QL_OPERATOR": "pytest",
     }

@@ -14,6 +14,7 @@ import nats
 import pytest
 from qlcore import rpc
 from qlcore.bus import connect
+from qlcore.busauth import nats_env
 from qlcore.config import Settings
 from qlcore.events import RunIngested
 from qlprov.hashing import canonical_body, digest_hex
@@ -41,9 +42,8 @@ async def test_replay_digest_identical_for_every_service(stack: Stack) -> None:
 def _spawn(settings: Settings, service: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "QL_NATS_URL": settings.nats_url,
+        **nats_env(settings, service),
         "QL_DATABASE_URL": settings.database_url,
-        "QL_NAMESPACE": settings.namespace,
         "QL_LOG_LEVEL": "warning",
     }
     return subprocess.Popen(

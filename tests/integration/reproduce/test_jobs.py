@@ -15,6 +15,7 @@ import msgspec
 import pytest
 from qlcore import rpc
 from qlcore.bus import connect
+from qlcore.busauth import nats_env
 from qlcore.config import Settings
 from qlcore.events.reproduce import ReproductionRequested
 from qlprov.hashing import run_hash
@@ -30,9 +31,8 @@ ASYNC = {"Prefer": "respond-async"}
 def _spawn(settings: Settings, **env: str) -> subprocess.Popen[bytes]:
     full = {
         **os.environ,
-        "QL_NATS_URL": settings.nats_url,
+        **nats_env(settings, "reproduce"),
         "QL_DATABASE_URL": settings.database_url,
-        "QL_NAMESPACE": settings.namespace,
         "QL_LOG_LEVEL": "warning",
         **env,
     }

@@ -17,6 +17,7 @@ import msgspec
 import pytest
 from click.testing import CliRunner
 from qlcore.bus import Bus
+from qlcore.busauth import OPERATOR, nats_env
 from qlcore.config import SERVICES
 from qlcore.embedded import free_port
 from qlcore.events import RunIngested
@@ -87,7 +88,7 @@ async def _serves(stack: Stack, tag: str) -> None:
 
 
 def _ql(stack: Stack, *args: str) -> str:
-    env = {"QL_NATS_URL": stack.settings.nats_url, "QL_NAMESPACE": stack.settings.namespace, "QL_OPERATOR": "ada"}
+    env = {**nats_env(stack.settings, OPERATOR), "QL_OPERATOR": "ada"}
     result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
