@@ -89,7 +89,8 @@ class Bus:
         return [f"{s.log_subject_prefix}.>", f"{s.document_subject_prefix}.>"]
 
     def subject_for(self, event: Event) -> str:
-        return f"{self.settings.log_subject_prefix}.{event.type}"
+        suffix = event.subject_suffix
+        return f"{self.settings.log_subject_prefix}.{event.type}" + (f".{suffix}" if suffix else "")
 
     async def append(self, event: Event, *, msg_id: str | None = None, timeout: float = 5.0) -> Appended:
         """Append one event to the run log and wait for JetStream's ack."""

@@ -21,6 +21,7 @@ from qlcore.events.cards import CARD_EVENTS
 from qlcore.events.corpus import CORPUS_EVENTS
 from qlcore.events.envelope import Event
 from qlcore.events.identity import IDENTITY_EVENTS
+from qlcore.events.ops import OPS_EVENTS
 from qlcore.events.reproduce import REPRODUCE_EVENTS, ReproductionCompleted, ReproductionFailed
 from qlcore.events.runs import RunIngested
 
@@ -29,6 +30,7 @@ __all__ = [
     "OPERATOR",
     "OPERATOR_OPS",
     "RPC_CALLS",
+    "SELF_APPENDS",
     "TEST",
     "Permissions",
     "inbox_prefix",
@@ -44,6 +46,8 @@ TEST = "test"  # the test harness: everything, and only in a test server's confi
 # every type of the registry has one). A service can publish to no other ``{ns}.log.*`` subject,
 # so it cannot forge another service's facts (an api_key.created, a card.published).
 APPENDS: dict[str, tuple[type[Event], ...]] = {
+    # and every service appends the operators' skips of its own dead letters, each on its own
+    # subject (ops.dead_letter_skipped.<service>: SELF_APPENDS below)
     "ingest": (RunIngested,),
     "provenance": (),
     "leaderboard": CORPUS_EVENTS,
@@ -52,6 +56,10 @@ APPENDS: dict[str, tuple[type[Event], ...]] = {
     "reproduce": REPRODUCE_EVENTS,
     "gateway": IDENTITY_EVENTS,
 }
+
+# Event types each service appends for itself only, on ``{ns}.log.<type>.<service>``
+# (``Event.subject_suffix``): an operator's skip of one of its dead letters.
+SELF_APPENDS: tuple[type[Event], ...] = OPS_EVENTS
 
 # Requests a service makes to another on behalf of a workspace (its ``Ql-Workspace`` header is
 # believed by the callee). The gateway speaks for workspaces; these two are the exceptions:
@@ -66,6 +74,7 @@ RPC_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
 # importing the calibration corpus, rotating the attestation signing key.
 OPERATOR_OPS: tuple[tuple[str, str], ...] = (
     ("*", "ops.replay"),
+    ("*", "ops.dead_letters.>"),  # reading (events may hold secrets), retrying and skipping dead letters
     ("leaderboard", "corpus.import"),
     ("attestation", "keys.rotate"),
 )
@@ -115,6 +124,7 @@ def permissions_for(settings: Settings, user: str) -> Permissions:
     publish = [
         *_log_reader(s, s.schema(user)),
         *_appends(s, APPENDS[user]),
+        *(f"{_subject(s, e)}.{user}" for e in SELF_APPENDS),
         f"{s.namespace}.dlq.{user}",  # the projection runner's dead letters
         *(s.rpc_subject(svc, op) for svc, op in RPC_CALLS.get(user, ())),
     ]

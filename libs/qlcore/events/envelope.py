@@ -62,3 +62,9 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_de
     @property
     def type(self) -> str:
         return str(self.__struct_config__.tag)
+
+    @property
+    def subject_suffix(self) -> str | None:
+        """A last token of the event's log subject (``{ns}.log.<type>.<suffix>``), for the few
+        types each service appends for itself: the bus's permissions then keep a service to its own."""
+        return None

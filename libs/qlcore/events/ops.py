@@ -21,5 +21,11 @@ class DeadLetterSkipped(Event, frozen=True, tag="ops.dead_letter_skipped"):
     reason: str
     dead_event_id: str | None = None  # the skipped event's own id
 
+    @property
+    def subject_suffix(self) -> str | None:
+        """Each service records the skips of its own dead letters on its own subject
+        (``{ns}.log.ops.dead_letter_skipped.<service>``): no service can skip another's."""
+        return self.service
+
 
 OPS_EVENTS: tuple[type[Event], ...] = (DeadLetterSkipped,)

@@ -105,7 +105,7 @@ class DeadLetters:
         event of the log for this service (direct gets by subject; there are few)."""
         s = self.bus.settings
         tag = str(DeadLetterSkipped.__struct_config__.tag)
-        subject = f"{s.log_subject_prefix}.{tag}"
+        subject = f"{s.log_subject_prefix}.{tag}.{self.service}"  # DeadLetterSkipped.subject_suffix
         skipped: set[int] = set()
         seq = 1
         while True:

@@ -141,7 +141,7 @@ async def test_poison_is_dead_lettered_the_stack_restarts_and_the_operator_clear
 async def _skip_decisions(stack: Stack) -> list[dict[str, Any]]:
     """The ops.dead_letter_skipped events in the log, read back with a plain JetStream consumer."""
     js = stack.nc.jetstream()
-    sub = await js.subscribe(f"{stack.settings.log_subject_prefix}.ops.dead_letter_skipped", ordered_consumer=True)
+    sub = await js.subscribe(f"{stack.settings.log_subject_prefix}.ops.dead_letter_skipped.>", ordered_consumer=True)
     out: list[dict[str, Any]] = []
     try:
         while True:

@@ -9,6 +9,7 @@ import pytest
 from qlcore.busauth.permissions import (
     APPENDS,
     OPERATOR,
+    SELF_APPENDS,
     TEST,
     Permissions,
     inbox_prefix,
@@ -57,7 +58,14 @@ def test_every_event_type_has_exactly_one_writer() -> None:
     for service, events in APPENDS.items():
         for e in events:
             owners.setdefault(str(e.__struct_config__.tag), []).append(service)
-    assert set(owners) == {str(t.__struct_config__.tag) for t in EVENT_TYPES}
+    self_appended = {str(t.__struct_config__.tag) for t in SELF_APPENDS}
+    assert set(owners) | self_appended == {str(t.__struct_config__.tag) for t in EVENT_TYPES}
+    assert not set(owners) & self_appended
+    for tag in self_appended:  # each service on its own subject, and nobody on another's
+        for service in SERVICES:
+            for user, perms in ALL.items():
+                assert may_publish(perms, f"ql.log.{tag}.{service}") == (user == service), (user, tag, service)
+            assert not any(may_publish(perms, f"ql.log.{tag}") for perms in ALL.values())
     assert all(len(o) == 1 for o in owners.values()), owners
     for tag, (owner,) in owners.items():
         for user, perms in ALL.items():
