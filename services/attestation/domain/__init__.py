@@ -1,7 +1,8 @@
 """The attestation service's pure domain: frameworks, evaluation, evidence, signing, keys.
 
-Nothing here talks to NATS, PostgreSQL or HTTP; the service wires it (see docs/attestations.md
-for the formats). The names below are the public surface; modules starting with ``_`` are not.
+Nothing here does I/O (no NATS, PostgreSQL, HTTP or files: framework and key files are read by
+``services.attestation.adapters``); the service wires it (see docs/attestations.md for the
+formats). The names below are the public surface; modules starting with ``_`` are not.
 """
 
 from __future__ import annotations
@@ -43,10 +44,7 @@ from services.attestation.domain.frameworks import (
     Framework,
     FrameworkCatalog,
     Rule,
-    default_frameworks_dir,
     framework_digest,
-    load_catalog,
-    load_framework,
     parse_framework,
 )
 from services.attestation.domain.jwk import (
@@ -59,7 +57,7 @@ from services.attestation.domain.jwk import (
     verify_key_from_jwk,
     verify_keys,
 )
-from services.attestation.domain.keys import KeyRecord, Keyring, SigningKey
+from services.attestation.domain.keys import KeyRecord, Keyring, KeyringManifest, SigningKey
 from services.attestation.domain.merkle import (
     InclusionProof,
     inclusion_proof,
@@ -145,6 +143,7 @@ __all__ = [
     "KeyRecord",
     "Keyring",
     "KeyringError",
+    "KeyringManifest",
     "MerkleError",
     "Observation",
     "OrgView",
@@ -166,7 +165,6 @@ __all__ = [
     "decode_envelope",
     "decode_jwks",
     "decode_statement",
-    "default_frameworks_dir",
     "encode_envelope",
     "evaluate",
     "evaluate_framework",
@@ -178,8 +176,6 @@ __all__ = [
     "inclusion_proof",
     "issue_attestation",
     "jwk_thumbprint",
-    "load_catalog",
-    "load_framework",
     "merkle_root",
     "pae",
     "parse_framework",

@@ -7,15 +7,13 @@ name runs and API key prefixes); the attestations themselves are verifiable by a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from qlcore.errors import NotFound
-from qlcore.service import ServiceContext
+from qlcore.rpc import RpcReply, RpcRequest, json_reply
 
 from services.attestation import store
-from services.attestation.attestations import JWKS_PATH, REVOCATIONS_PATH
-from services.attestation.compliance import catalog_of
 from services.attestation.domain import (
     AttestationView,
     CardView,
@@ -24,14 +22,19 @@ from services.attestation.domain import (
     TrustCenterView,
     render_trust_center,
 )
-from services.attestation.domain.trust_center import card_url, verify_url
+from services.attestation.domain.trust_center import CONTENT_SECURITY_POLICY, card_url, verify_url
+from services.attestation.handlers.attestations import JWKS_PATH, REVOCATIONS_PATH
+from services.attestation.handlers.requests import PUBLIC_CACHE, TrustQuery
+
+if TYPE_CHECKING:
+    from services.attestation.bootstrap import Deps
 
 __all__ = ["trust_center", "trust_json", "trust_page"]
 
 
-async def trust_center(ctx: ServiceContext, org_slug: str) -> TrustCenterView:
-    catalog = catalog_of(ctx)
-    async with ctx.pool.connection() as conn:
+async def trust_center(deps: Deps, org_slug: str) -> TrustCenterView:
+    catalog = deps.catalog
+    async with deps.rt.pool.connection() as conn:
         org = await store.org_by_slug(conn, org_slug)
         if org is None:
             raise NotFound(f"no trust center for {org_slug!r}")
@@ -76,10 +79,11 @@ async def trust_center(ctx: ServiceContext, org_slug: str) -> TrustCenterView:
     )
 
 
-async def trust_json(ctx: ServiceContext, org_slug: str) -> dict[str, Any]:
+async def trust_json(deps: Deps, req: RpcRequest) -> RpcReply:
     """The view as JSON, with absolute links to check every claim."""
-    view = await trust_center(ctx, org_slug)
-    base = ctx.settings.base_url()
+    org_slug = req.json(TrustQuery).org_slug
+    view = await trust_center(deps, org_slug)
+    base = deps.rt.settings.base_url()
     out: dict[str, Any] = msgspec.to_builtins(view)
     statuses = {a.att_id: a for a in view.attestations}
     for item in out["attestations"]:
@@ -90,9 +94,21 @@ async def trust_json(ctx: ServiceContext, org_slug: str) -> dict[str, Any]:
     out["jwks_url"] = base + JWKS_PATH
     out["revocations_url"] = base + REVOCATIONS_PATH
     out["page_url"] = f"{base}/trust/{org_slug}"
-    return out
+    return json_reply(out, headers={"Cache-Control": PUBLIC_CACHE})
 
 
-async def trust_page(ctx: ServiceContext, org_slug: str) -> str:
+async def trust_page(deps: Deps, req: RpcRequest) -> RpcReply:
     """The page for people; links are site-relative unless a public base URL is configured."""
-    return render_trust_center(await trust_center(ctx, org_slug), base_url=ctx.settings.public_base_url)
+    view = await trust_center(deps, req.json(TrustQuery).org_slug)
+    page = render_trust_center(view, base_url=deps.rt.settings.public_base_url)
+    return RpcReply(
+        200,
+        page.encode(),
+        "text/html",
+        {
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Cache-Control": PUBLIC_CACHE,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
