@@ -38,7 +38,7 @@ from nats.js.object_store import OBJ_STREAM_TEMPLATE, ObjectStore
 from qlcore.config import Settings
 from qlcore.errors import QLError, Unavailable
 
-__all__ = ["ObjectMissing", "ObjectRef", "Objects", "bucket_name", "object_name"]
+__all__ = ["ObjectMissing", "ObjectRef", "Objects", "bucket_name", "digest_name", "object_name"]
 
 _PREFIX = "sha256-"
 _UNAVAILABLE = (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError)
@@ -63,7 +63,12 @@ def bucket_name(settings: Settings) -> str:
 
 def object_name(data: bytes) -> str:
     """The name an object is stored under: the sha256 of its bytes."""
-    return _PREFIX + hashlib.sha256(data).hexdigest()
+    return digest_name(hashlib.sha256(data).hexdigest())
+
+
+def digest_name(sha256_hex: str) -> str:
+    """The name of the object whose bytes have this sha256 (hex)."""
+    return _PREFIX + sha256_hex
 
 
 class Objects:

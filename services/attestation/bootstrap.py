@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from qlcore.objects import Objects
 from qlcore.service import Runtime, ServiceSpec
 
 from services.attestation.adapters.framework_files import load_catalog
@@ -26,13 +27,17 @@ class Deps:
     catalog: FrameworkCatalog
     keyring: Keyring  # a rotation (keys.rotate) switches its active key in place
     locked_sections: asyncio.Semaphore  # evaluations holding a workspace lock (handlers.compliance)
+    objects: Objects  # evidence pages and gaps, too large for events (qlcore.objects)
 
 
 async def build(rt: Runtime) -> Deps:
-    """Load the frameworks and the key; publish the public key unless the read model has it."""
+    """Load the frameworks and the key, ensure the object bucket; publish the public key unless
+    the read model has it."""
     config = load_config()
     keyring = load_keyring(config.key_file_path(), config.key_dir_path(rt.settings.home))
-    deps = Deps(rt, config, load_catalog(), keyring, asyncio.Semaphore(config.locked_sections))
+    objects = Objects(rt.bus.js, rt.settings)
+    await objects.ensure()
+    deps = Deps(rt, config, load_catalog(), keyring, asyncio.Semaphore(config.locked_sections), objects)
     await publish_active_key(deps)
     return deps
 

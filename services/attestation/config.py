@@ -7,6 +7,9 @@
 * ``QL_ATTESTATION_LOCKED_SECTIONS``: how many evaluations may hold a workspace lock at once.
   Each holds a pooled connection while it waits for its own projection, so the cap stays below
   the pool size (:data:`POOL_SIZE`) and the projection always finds a connection.
+* ``QL_ATTESTATION_GAPS_PAGE`` / ``QL_ATTESTATION_GAPS_MAX_PAGE``: how many failing subjects a
+  gap lists by default, and at most when one control is asked for (``/gaps?control_id=``). A
+  workspace of 20,000 failing runs must not make a reply larger than NATS's ``max_payload``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ class AttestationConfig(msgspec.Struct, frozen=True, kw_only=True):
     key_dir: str | None = None
     locked_sections: int = 6
     caught_up_timeout_s: float = 30.0  # an evaluation waits this long for the read model to catch up
+    gaps_page: int = 50
+    gaps_max_page: int = 1000
 
     def key_file_path(self) -> Path | None:
         return Path(self.key_file) if self.key_file else None
@@ -43,7 +48,13 @@ def load_config(env: Mapping[str, str] | None = None) -> AttestationConfig:
         key_dir=e.get("QL_ATTESTATION_KEY_DIR") or None,
         locked_sections=int(e.get("QL_ATTESTATION_LOCKED_SECTIONS", "6")),
         caught_up_timeout_s=float(e.get("QL_ATTESTATION_CAUGHT_UP_TIMEOUT_S", "30")),
+        gaps_page=int(e.get("QL_ATTESTATION_GAPS_PAGE", "50")),
+        gaps_max_page=int(e.get("QL_ATTESTATION_GAPS_MAX_PAGE", "1000")),
     )
-    if not 1 <= cfg.locked_sections < POOL_SIZE - 1 or cfg.caught_up_timeout_s <= 0:
+    if (
+        not 1 <= cfg.locked_sections < POOL_SIZE - 1
+        or cfg.caught_up_timeout_s <= 0
+        or not 1 <= cfg.gaps_page <= cfg.gaps_max_page <= 10_000
+    ):
         raise ValueError(f"invalid attestation settings: {cfg}")
     return cfg

@@ -130,6 +130,7 @@ from services.attestation.domain.trust_center import (
 from services.attestation.domain.verify import (
     AttestationVerification,
     decode_statement,
+    stored_statement,
     verify_attestation,
     verify_evidence_item,
     verify_signed,
@@ -236,6 +237,7 @@ __all__ = [
     "run_facts_from_document",
     "sign_envelope",
     "sign_revocation_list",
+    "stored_statement",
     "verify_attestation",
     "verify_envelope",
     "verify_evidence_item",

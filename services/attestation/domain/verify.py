@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 from nacl.signing import VerifyKey
 
-from services.attestation.domain._encoding import blake3_hex, sha256_hex
+from services.attestation.domain._encoding import b64decode, blake3_hex, sha256_hex
 from services.attestation.domain.dsse import Envelope, verify_envelope
 from services.attestation.domain.errors import VerificationError
 from services.attestation.domain.evaluation import EvidenceItem, evidence_digest, evidence_root
@@ -32,6 +32,7 @@ from services.attestation.domain.statement import (
 __all__ = [
     "AttestationVerification",
     "decode_statement",
+    "stored_statement",
     "verify_attestation",
     "verify_evidence_item",
     "verify_signed",
@@ -69,6 +70,16 @@ def decode_statement(payload: bytes) -> Statement:
     if len(statement.subject) != 1:
         raise VerificationError("expected exactly one subject, the evidence bundle")
     return statement
+
+
+def stored_statement(envelope: Envelope) -> Statement:
+    """The statement in an envelope the service signed and stored, read without verifying it
+    (to show what it says; verifying is :func:`verify_attestation`)."""
+    try:
+        payload = b64decode(envelope.payload)
+    except ValueError as exc:
+        raise VerificationError("payload is not base64") from exc
+    return decode_statement(payload)
 
 
 def _evidence_errors(statement: Statement, evidence: Sequence[EvidenceItem]) -> list[str]:

@@ -1,6 +1,7 @@
 """The attestation service's operations over NATS, one module per group: ``frameworks`` (the
 catalogue, enabling), ``compliance`` (evaluate, status, gaps), ``attestations`` (issue, read,
-verify, revoke, the revocation list), ``keys`` (JWKS, rotation) and ``trust`` (the trust center).
+revoke, the revocation list), ``evidence`` (where an attestation's evidence is, one item's proof),
+``verification`` (public verify), ``keys`` (JWKS, rotation) and ``trust`` (the trust center).
 
 Public operations (frameworks, verify, JWKS, revocations, trust center) need no caller; every
 other one acts only on the caller's own workspace (``requests.own``).
@@ -12,7 +13,15 @@ from typing import TYPE_CHECKING
 
 from qlcore.service import Operation
 
-from services.attestation.handlers import attestations, compliance, frameworks, keys, trust
+from services.attestation.handlers import (
+    attestations,
+    compliance,
+    evidence,
+    frameworks,
+    keys,
+    trust,
+    verification,
+)
 
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps
@@ -29,8 +38,9 @@ OPERATIONS: tuple[Operation[Deps], ...] = (
     Operation("attestations.issue", attestations.issue),
     Operation("attestations.list", attestations.list_attestations),
     Operation("attestations.get", attestations.get),
-    Operation("attestations.verify", attestations.verify),
-    Operation("attestations.verify_envelope", attestations.verify_envelope),
+    Operation("attestations.evidence", evidence.evidence),
+    Operation("attestations.verify", verification.verify),
+    Operation("attestations.verify_envelope", verification.verify_envelope),
     Operation("attestations.revoke", attestations.revoke),
     Operation("keys.jwks", keys.jwks),
     Operation("keys.rotate", keys.rotate),

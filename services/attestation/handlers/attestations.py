@@ -1,9 +1,10 @@
-"""Attestations: issue over fresh evidence, read, verify (public), revoke, the revocation list.
+"""Attestations: issue over fresh evidence, read, revoke, the revocation list (verifying is
+``handlers.verification``, the evidence itself ``handlers.evidence``).
 
 Issuing evaluates the framework again on the current state (recording the evaluation when it
-changed), signs an in-toto Statement over the result in a DSSE envelope with the active key,
-and logs the envelope together with its evidence items: verify recomputes the evidence root
-from what was logged, never from the current state.
+changed), stores the evidence items in the Object Store, signs an in-toto Statement over the
+result in a DSSE envelope with the active key, and logs the envelope with the name of the
+evidence: verify recomputes the evidence root from what was stored, never from the current state.
 """
 
 from __future__ import annotations
@@ -21,24 +22,19 @@ from ulid import ULID
 
 from services.attestation import store
 from services.attestation.domain import (
-    AttestationVerification,
-    Envelope,
-    Revocation,
+    Statement,
     encode_envelope,
-    inclusion_proof,
     issue_attestation,
     sign_revocation_list,
-    verify_attestation,
-    verify_keys,
+    stored_statement,
 )
 from services.attestation.handlers.compliance import framework_for, record_evaluation, workspace_lock
-from services.attestation.handlers.keys import merged_jwks
+from services.attestation.handlers.evidence import owned_attestation, prove, store_evidence
 from services.attestation.handlers.requests import (
     PUBLIC_CACHE,
     AttestationRef,
     AttestCommand,
     RevokeCommand,
-    VerifyEnvelope,
     WorkspaceQuery,
     own,
 )
@@ -46,27 +42,19 @@ from services.attestation.handlers.requests import (
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps
 
-__all__ = [
-    "JWKS_PATH",
-    "REVOCATIONS_PATH",
-    "get",
-    "issue",
-    "list_attestations",
-    "revocation_list",
-    "revoke",
-    "verify",
-    "verify_envelope",
-]
+__all__ = ["JWKS_PATH", "REVOCATIONS_PATH", "get", "issue", "links", "list_attestations", "revocation_list", "revoke"]
 
 JWKS_PATH = "/.well-known/quantumledger-jwks.json"
 REVOCATIONS_PATH = "/.well-known/quantumledger-revocations.json"
 MAX_REASON = 500
 
 
-def _links(deps: Deps, attestation_id: str) -> dict[str, str]:
+def links(deps: Deps, attestation_id: str) -> dict[str, str]:
     base = deps.rt.settings.base_url()
+    path = f"{base}/api/v1/attestations/{quote(attestation_id, safe='')}"
     return {
-        "verify_url": f"{base}/api/v1/attestations/{quote(attestation_id, safe='')}/verify",
+        "verify_url": f"{path}/verify",
+        "evidence_url": f"{path}/evidence",
         "jwks_url": base + JWKS_PATH,
         "revocations_url": base + REVOCATIONS_PATH,
     }
@@ -88,9 +76,16 @@ async def issue(deps: Deps, req: RpcRequest) -> RpcReply:
         framework = framework_for(deps.catalog, framework_id, enabled.framework_version)
         now = utcnow()
         result, _, seq = await record_evaluation(deps, req.ctx, conn, workspace_id, framework, now)
+        evidence, manifest = await store_evidence(deps, result.evidence)
+        bundle = evidence.manifest.bundle
         attestation_id = str(ULID())
         signed = issue_attestation(
-            result, deps.keyring, attestation_id=attestation_id, evaluated_at=now, issuer=deps.rt.settings.base_url()
+            result,
+            deps.keyring,
+            attestation_id=attestation_id,
+            evaluated_at=now,
+            issuer=deps.rt.settings.base_url(),
+            subject_digest={"sha256": bundle.sha256, "blake3": bundle.blake3},
         )
         event = AttestationIssued(
             event_id=new_event_id(),
@@ -104,13 +99,15 @@ async def issue(deps: Deps, req: RpcRequest) -> RpcReply:
             evidence_root=result.evidence_root,
             keyid=signed.keyid,
             envelope=msgspec.to_builtins(signed.envelope),
-            evidence=msgspec.to_builtins(result.evidence),
+            evidence_set=manifest.name,
+            evidence_count=len(result.evidence),
+            evidence_bytes=bundle.bytes,
             status=result.status,
             result_digest=result.result_digest,
         )
         seq = max(seq, (await deps.rt.bus.append(event, msg_id=f"attestation:{attestation_id}")).seq)
         await deps.rt.applied(seq)
-    links = _links(deps, attestation_id)
+    links_ = links(deps, attestation_id)
     body: dict[str, Any] = {
         "attestation_id": attestation_id,
         "workspace_id": workspace_id,
@@ -120,106 +117,44 @@ async def issue(deps: Deps, req: RpcRequest) -> RpcReply:
         "counts": result.counts,
         "evidence_root": result.evidence_root,
         "evidence_count": len(result.evidence),
+        "evidence": _evidence_summary(signed.statement, len(result.evidence), bundle.bytes, links_),
         "result_digest": result.result_digest,
         "keyid": signed.keyid,
         "issued_at": now,
         "envelope": signed.envelope,
         "statement": signed.statement,
-        **links,
+        **links_,
     }
-    return json_reply(body, status=201, headers={"Location": links["verify_url"]})
+    return json_reply(body, status=201, headers={"Location": links_["verify_url"]})
 
 
-async def _own_attestation(deps: Deps, workspace_id: str, attestation_id: str) -> store.AttestationRow:
-    async with deps.rt.pool.connection() as conn:
-        row = await store.attestation(conn, attestation_id)
-    if row is None or row.workspace_id != workspace_id:  # another workspace's is not found either
-        raise NotFound(f"no attestation {attestation_id!r} in this workspace")
-    return row
+def _evidence_summary(statement: Statement, count: int, size: int, urls: dict[str, str]) -> dict[str, Any]:
+    """How much evidence there is, its digests (the statement's subject) and where to fetch it."""
+    return {"count": count, "bytes": size, "digest": statement.subject[0].digest, "url": urls["evidence_url"]}
 
 
 async def get(deps: Deps, req: RpcRequest) -> RpcReply:
-    """The owner's full view: envelope and evidence items; with ``evidence_id``, that one item
-    and its RFC 9162 inclusion proof under the signed root (to disclose one item, not all)."""
+    """The owner's view: envelope and where the evidence is (its items are streamed from
+    ``/evidence``); with ``evidence_id``, that one item and its RFC 9162 inclusion proof under the
+    signed root (to disclose one item, not all)."""
     ref: AttestationRef = req.json(AttestationRef)
     workspace_id = own(req, req.ctx.workspace_id)
-    row = await _own_attestation(deps, workspace_id, ref.attestation_id)
-    links = _links(deps, ref.attestation_id)
-    evidence = sorted(row.evidence(), key=lambda item: item.id.encode())
+    row = await owned_attestation(deps, workspace_id, ref.attestation_id)
+    urls = links(deps, ref.attestation_id)
     if ref.evidence_id is None:
-        return json_reply({**row.summary(), "envelope": row.envelope, "evidence": evidence, **links})
-    index = next((i for i, item in enumerate(evidence) if item.id == ref.evidence_id), None)
-    if index is None:
-        raise NotFound(f"no evidence item {ref.evidence_id!r} in attestation {ref.attestation_id!r}")
-    proof = inclusion_proof([bytes.fromhex(item.digest) for item in evidence], index)
-    body = {
-        "attestation_id": ref.attestation_id,
-        "evidence_root": row.evidence_root,
-        "item": evidence[index],
-        "proof": proof,
-        **links,
-    }
-    return json_reply(body)
+        statement = stored_statement(row.envelope)
+        summary = _evidence_summary(statement, row.evidence_count, row.evidence_bytes, urls)
+        return json_reply({**row.summary(), "envelope": row.envelope, "evidence": summary, **urls})
+    item, proof = await prove(deps, row, ref.evidence_id)
+    body = {"attestation_id": ref.attestation_id, "evidence_root": row.evidence_root, "item": item, "proof": proof}
+    return json_reply({**body, **urls})
 
 
 async def list_attestations(deps: Deps, req: RpcRequest) -> RpcReply:
     workspace_id = own(req, req.json(WorkspaceQuery).workspace_id)
     async with deps.rt.pool.connection() as conn:
         rows = await store.attestations_of(conn, [workspace_id])
-    return json_reply([{**r.summary(), **_links(deps, r.attestation_id)} for r in rows])
-
-
-def _revocations(row: store.AttestationRow) -> dict[str, Revocation]:
-    if row.revoked_at is None:
-        return {}
-    return {
-        row.attestation_id: Revocation(
-            att_id=row.attestation_id, reason=row.revoked_reason or "", revoked_at=row.revoked_at
-        )
-    }
-
-
-def _answer(deps: Deps, v: AttestationVerification, row: store.AttestationRow | None) -> dict[str, Any]:
-    out: dict[str, Any] = msgspec.to_builtins(v)
-    out["known"] = row is not None
-    if row is not None:
-        out |= {"issued_at": row.issued_at, "framework_status": row.status, **_links(deps, row.attestation_id)}
-    return out
-
-
-async def verify(deps: Deps, req: RpcRequest) -> RpcReply:
-    """The stored attestation checked against the JWKS, its logged evidence and revocations."""
-    attestation_id = req.json(AttestationRef).attestation_id
-    async with deps.rt.pool.connection() as conn:
-        row = await store.attestation(conn, attestation_id)
-    if row is None:
-        raise NotFound(f"no attestation {attestation_id!r}")
-    keys = verify_keys(await merged_jwks(deps))
-    v = verify_attestation(row.envelope, keys, evidence=row.evidence(), revocations=_revocations(row))
-    errors = list(v.errors)
-    if v.signature_valid and v.attestation_id != row.attestation_id:
-        errors.append(f"the signed statement is attestation {v.attestation_id!r}, not {row.attestation_id!r}")
-    if v.signature_valid and v.workspace_id != row.workspace_id:
-        errors.append("the signed statement names another workspace")
-    if errors != v.errors:
-        v = msgspec.structs.replace(v, valid=False, errors=errors)
-    return json_reply(_answer(deps, v, row), headers={"Cache-Control": "no-store"})
-
-
-async def verify_envelope(deps: Deps, req: RpcRequest) -> RpcReply:
-    """A DSSE envelope supplied by the caller, checked like a stored one; the evidence and the
-    revocation come from the ledger when the signed statement names an attestation it issued."""
-    envelope: Envelope = req.json(VerifyEnvelope).envelope
-    keys = verify_keys(await merged_jwks(deps))
-    first = verify_attestation(envelope, keys)
-    if not first.signature_valid or first.attestation_id is None:
-        return json_reply(_answer(deps, first, None))
-    async with deps.rt.pool.connection() as conn:
-        row = await store.attestation(conn, first.attestation_id)
-    if row is None:
-        return json_reply(_answer(deps, first, None))
-    v = verify_attestation(envelope, keys, evidence=row.evidence(), revocations=_revocations(row))
-    return json_reply(_answer(deps, v, row))
+    return json_reply([{**r.summary(), **links(deps, r.attestation_id)} for r in rows])
 
 
 async def revoke(deps: Deps, req: RpcRequest) -> RpcReply:
@@ -229,7 +164,7 @@ async def revoke(deps: Deps, req: RpcRequest) -> RpcReply:
     reason = cmd.reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise Unprocessable(f"reason must be 1 to {MAX_REASON} characters", field="reason")
-    row = await _own_attestation(deps, workspace_id, attestation_id)
+    row = await owned_attestation(deps, workspace_id, attestation_id)
     already = row.revoked_at is not None
     if not already:
         event = AttestationRevoked.new(
@@ -240,14 +175,14 @@ async def revoke(deps: Deps, req: RpcRequest) -> RpcReply:
             reason=reason,
         )
         await deps.rt.applied((await deps.rt.bus.append(event, msg_id=f"revoke:{attestation_id}")).seq)
-        row = await _own_attestation(deps, workspace_id, attestation_id)
+        row = await owned_attestation(deps, workspace_id, attestation_id)
     body = {
         "attestation_id": attestation_id,
         "revoked": True,
         "revoked_at": row.revoked_at,
         "reason": row.revoked_reason,
         "already_revoked": already,
-        **_links(deps, attestation_id),
+        **links(deps, attestation_id),
     }
     return json_reply(body)
 

@@ -5,29 +5,45 @@ it was when the request arrived (a run ingested just before is counted), under a
 advisory lock, and appends ``compliance.evaluated`` only when the result digest differs from
 the last recorded one: re-evaluating unchanged state appends nothing. The message id names the
 previous evaluation, so two racing instances computing the same change append it once.
+
+The event carries the result's record of constant size; the failing subjects (which grow with
+the workspace) are an object in the Object Store that the event names, and ``gaps`` pages them.
+Evaluating is CPU work (about 40 ms a thousand runs): it runs in a thread, so the service keeps
+answering and projecting meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 from psycopg import AsyncConnection
 from qlcore.errors import NotFound
 from qlcore.events import new_event_id, utcnow
 from qlcore.events.attestation import ComplianceEvaluated
+from qlcore.objects import ObjectMissing
 from qlcore.rpc import RpcContext, RpcReply, RpcRequest, json_reply
 
 from services.attestation import store
-from services.attestation.domain import Framework, FrameworkCatalog, FrameworkResult, evaluate_framework
-from services.attestation.handlers.requests import WorkspaceQuery, own
+from services.attestation.domain import (
+    AttestationError,
+    FailingSubject,
+    Framework,
+    FrameworkCatalog,
+    FrameworkResult,
+    decode_gaps,
+    evaluate_framework,
+    gaps_record,
+    result_record,
+)
+from services.attestation.handlers.requests import GapsQuery, WorkspaceQuery, own
 
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps
 
-__all__ = ["evaluate", "framework_for", "gaps", "logged_result", "record_evaluation", "status", "workspace_lock"]
+__all__ = ["evaluate", "framework_for", "gaps", "record_evaluation", "status", "workspace_lock"]
 
 
 @asynccontextmanager
@@ -53,23 +69,18 @@ def framework_for(catalog: FrameworkCatalog, framework_id: str, version: str) ->
     return framework
 
 
-def logged_result(result: FrameworkResult) -> dict[str, Any]:
-    """The result as ``compliance.evaluated`` carries it: without the evidence items."""
-    body: dict[str, Any] = msgspec.to_builtins(result)
-    body["evidence_count"] = len(body.pop("evidence"))
-    return body
-
-
 async def record_evaluation(
     deps: Deps, rctx: RpcContext, conn: AsyncConnection, workspace_id: str, framework: Framework, now: str
 ) -> tuple[FrameworkResult, bool, int]:
     """Evaluate one framework (the caller holds the workspace lock and has caught up) and append
     the result if it changed; returns (result, changed, sequence to wait for or 0)."""
     snapshot = await store.snapshot(conn, workspace_id, now)
-    result = evaluate_framework(snapshot, framework)
+    result = await asyncio.to_thread(evaluate_framework, snapshot, framework)
     last = (await store.latest_evaluations(conn, workspace_id)).get(framework.id)
     if last is not None and last.result_digest == result.result_digest:
         return result, False, 0
+    gaps = gaps_record(result)
+    gaps_object = (await deps.objects.put(gaps)).name if gaps is not None else ""
     event = ComplianceEvaluated(
         event_id=new_event_id(),
         occurred_at=now,
@@ -79,7 +90,8 @@ async def record_evaluation(
         framework_id=framework.id,
         framework_version=framework.version,
         result_digest=result.result_digest,
-        result=logged_result(result),
+        result=result_record(result),
+        gaps=gaps_object,
     )
     previous = last.event_id if last is not None else "-"
     msg_id = f"eval:{workspace_id}:{framework.id}:{previous}:{result.result_digest}"
@@ -129,7 +141,7 @@ def _control_summary(control: dict[str, Any]) -> dict[str, Any]:
         "title": control["title"],
         "status": control["status"],
         "evidence_count": control["evidence_count"],
-        "failing_count": len(control["failing"]),
+        "failing_count": control["failing_count"],
     }
 
 
@@ -170,20 +182,45 @@ async def status(deps: Deps, req: RpcRequest) -> RpcReply:
     return json_reply({"workspace_id": workspace_id, "frameworks": frameworks})
 
 
+async def _failing_subjects(deps: Deps, last: store.EvaluationRow) -> dict[str, list[FailingSubject]]:
+    """The failing subjects of each control of a recorded evaluation (its gaps object)."""
+    if not last.gaps_object:
+        return {}
+    try:
+        record = decode_gaps(await deps.objects.get(last.gaps_object))
+    except AttestationError as exc:
+        raise ObjectMissing(f"{last.gaps_object}: {exc}") from exc
+    if record.result_digest != last.result_digest:
+        raise ObjectMissing(f"{last.gaps_object} holds the gaps of another evaluation")
+    return {c.id: c.failing for c in record.controls}
+
+
 async def gaps(deps: Deps, req: RpcRequest) -> RpcReply:
-    """Each failing control of the last evaluations, with the subjects failing it and the fix."""
-    workspace_id = own(req, req.json(WorkspaceQuery).workspace_id)
+    """Each failing control of the last evaluations, with the subjects failing it (a page of them:
+    ``offset`` and ``limit``, more of them when one ``control_id`` is asked for) and the fix."""
+    q: GapsQuery = req.json(GapsQuery)
+    workspace_id = own(req, q.workspace_id)
+    cap = deps.config.gaps_max_page if q.control_id else deps.config.gaps_page
+    limit = min(q.limit or deps.config.gaps_page, cap)
     async with deps.rt.pool.connection() as conn:
         enabled = {e.framework_id for e in await store.enabled_frameworks(conn, workspace_id)}
         latest = await store.latest_evaluations(conn, workspace_id)
     out = []
     for framework_id in sorted(enabled & set(latest)):
+        if q.framework_id is not None and framework_id != q.framework_id:
+            continue
         last = latest[framework_id]
         framework = deps.catalog.get(framework_id, last.framework_version)
         descriptions = {c.id: c.description for c in framework.controls} if framework else {}
-        for control in last.result["controls"]:
-            if control["status"] != "failing":
-                continue
+        controls = [
+            c
+            for c in last.result["controls"]
+            if c["status"] == "failing" and (q.control_id is None or c["id"] == q.control_id)
+        ]
+        subjects = await _failing_subjects(deps, last) if controls else {}
+        for control in controls:
+            failing = subjects.get(control["id"], [])
+            end = q.offset + limit
             out.append(
                 {
                     "framework_id": framework_id,
@@ -192,13 +229,17 @@ async def gaps(deps: Deps, req: RpcRequest) -> RpcReply:
                     "title": control["title"],
                     "description": descriptions.get(control["id"]),
                     "remediation": control["remediation"],
-                    "failing": control["failing"],
+                    "failing": failing[q.offset : end],
+                    "failing_count": len(failing),
+                    "failing_offset": q.offset,
+                    "failing_next_offset": end if end < len(failing) else None,
                     "evaluated_at": last.evaluated_at,
                 }
             )
     body = {
         "workspace_id": workspace_id,
         "gaps": out,
+        "limit": limit,
         "evaluated": sorted(enabled & set(latest)),
         "not_evaluated": sorted(enabled - set(latest)),
     }

@@ -7,6 +7,8 @@ workspace is a 404, like one that does not exist, never another workspace's data
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from qlcore.errors import NotFound, Unauthorized
 from qlcore.rpc import RpcRequest
@@ -19,6 +21,7 @@ __all__ = [
     "AttestationRef",
     "EnableCommand",
     "FrameworkQuery",
+    "GapsQuery",
     "RevokeCommand",
     "TrustQuery",
     "VerifyEnvelope",
@@ -31,6 +34,14 @@ PUBLIC_CACHE = "public, max-age=60"
 
 class WorkspaceQuery(msgspec.Struct, forbid_unknown_fields=True):
     workspace_id: str
+
+
+class GapsQuery(msgspec.Struct, forbid_unknown_fields=True):
+    workspace_id: str
+    framework_id: str | None = None
+    control_id: str | None = None
+    offset: Annotated[int, msgspec.Meta(ge=0, le=2**31)] = 0
+    limit: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
 
 
 class EnableCommand(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,4 +1,4 @@
-"""Issued attestations (envelope, evidence, revocation) and the published signing keys."""
+"""Issued attestations (envelope, where the evidence is, revocation) and the published signing keys."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import msgspec
 import psycopg
 from psycopg import AsyncConnection
 
-from services.attestation.domain import EvidenceItem, Jwk, Revocation
+from services.attestation.domain import Jwk, Revocation
 from services.attestation.domain.dsse import Envelope
 
 __all__ = [
@@ -40,7 +40,9 @@ class NewAttestation:
     evidence_root: str
     keyid: str
     envelope_json: str
-    evidence_json: str
+    evidence_set: str
+    evidence_count: int
+    evidence_bytes: int
     issued_at: str
     issued_by: str
     seq: int
@@ -57,13 +59,12 @@ class AttestationRow:
     evidence_root: str
     keyid: str
     envelope: Envelope
-    evidence_json: str
+    evidence_set: str  # the manifest's object (domain.evidence_set)
+    evidence_count: int
+    evidence_bytes: int
     issued_at: str
     revoked_at: str | None
     revoked_reason: str | None
-
-    def evidence(self) -> list[EvidenceItem]:
-        return msgspec.json.decode(self.evidence_json, type=list[EvidenceItem])
 
     def summary(self) -> dict[str, Any]:
         """What lists show: never the evidence, which may name runs and keys."""
@@ -90,8 +91,9 @@ _jwk = msgspec.json.Decoder(Jwk)
 async def insert_attestation(cur: psycopg.AsyncCursor, a: NewAttestation) -> None:
     await cur.execute(
         "INSERT INTO attestations (attestation_id, workspace_id, framework_id, framework_version, status,"
-        " result_digest, evidence_root, keyid, envelope, evidence, issued_at, issued_by, seq)"
-        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (attestation_id) DO NOTHING",
+        " result_digest, evidence_root, keyid, envelope, evidence_set, evidence_count, evidence_bytes, issued_at,"
+        " issued_by, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " ON CONFLICT (attestation_id) DO NOTHING",
         (
             a.attestation_id,
             a.workspace_id,
@@ -102,7 +104,9 @@ async def insert_attestation(cur: psycopg.AsyncCursor, a: NewAttestation) -> Non
             a.evidence_root,
             a.keyid,
             a.envelope_json,
-            a.evidence_json,
+            a.evidence_set,
+            a.evidence_count,
+            a.evidence_bytes,
             a.issued_at,
             a.issued_by,
             a.seq,
@@ -121,7 +125,8 @@ async def revoke_attestation(cur: psycopg.AsyncCursor, attestation_id: str, at: 
 
 _ATTESTATION = (
     "SELECT attestation_id, workspace_id, framework_id, framework_version, status, result_digest, evidence_root,"
-    " keyid, envelope, evidence, issued_at, revoked_at, revoked_reason FROM attestations"
+    " keyid, envelope, evidence_set, evidence_count, evidence_bytes, issued_at, revoked_at, revoked_reason"
+    " FROM attestations"
 )
 
 
@@ -136,10 +141,12 @@ def _attestation(r: tuple[Any, ...]) -> AttestationRow:
         evidence_root=r[6],
         keyid=r[7],
         envelope=_envelope.decode(r[8]),
-        evidence_json=r[9],
-        issued_at=r[10],
-        revoked_at=r[11],
-        revoked_reason=r[12],
+        evidence_set=r[9],
+        evidence_count=r[10],
+        evidence_bytes=r[11],
+        issued_at=r[12],
+        revoked_at=r[13],
+        revoked_reason=r[14],
     )
 
 

@@ -32,8 +32,9 @@ class EvaluationRow:
     framework_id: str
     framework_version: str
     result_digest: str
-    result: dict[str, Any]
+    result: dict[str, Any]  # the record of constant size (domain.result_record)
     evaluated_at: str
+    gaps_object: str  # the failing subjects' object, "" when none fails
 
 
 _dict = msgspec.json.Decoder(dict[str, Any])
@@ -60,13 +61,15 @@ async def insert_evaluation(
     framework_version: str,
     result_digest: str,
     result_json: str,
+    gaps_object: str,
     evaluated_at: str,
     evaluated_by: str,
     seq: int,
 ) -> None:
     await cur.execute(
         "INSERT INTO evaluations (event_id, workspace_id, framework_id, framework_version, result_digest, result,"
-        " evaluated_at, evaluated_by, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (event_id) DO NOTHING",
+        " gaps_object, evaluated_at, evaluated_by, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " ON CONFLICT (event_id) DO NOTHING",
         (
             event_id,
             workspace_id,
@@ -74,6 +77,7 @@ async def insert_evaluation(
             framework_version,
             result_digest,
             result_json,
+            gaps_object,
             evaluated_at,
             evaluated_by,
             seq,
@@ -97,8 +101,8 @@ async def latest_evaluations(conn: AsyncConnection, workspace_id: str) -> dict[s
     rows = await (
         await conn.execute(
             "SELECT DISTINCT ON (framework_id) event_id, framework_id, framework_version, result_digest, result,"
-            " evaluated_at FROM evaluations WHERE workspace_id = %s ORDER BY framework_id, seq DESC",
+            " evaluated_at, gaps_object FROM evaluations WHERE workspace_id = %s ORDER BY framework_id, seq DESC",
             (workspace_id,),
         )
     ).fetchall()
-    return {r[1]: EvaluationRow(r[0], r[1], r[2], r[3], _dict.decode(r[4]), r[5]) for r in rows}
+    return {r[1]: EvaluationRow(r[0], r[1], r[2], r[3], _dict.decode(r[4]), r[5], r[6]) for r in rows}

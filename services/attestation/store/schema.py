@@ -8,6 +8,10 @@
   per framework is the current status), ``attestations`` (envelope, evidence, revocation) and
   ``signing_keys`` (public JWKs).
 
+Nothing here grows with a workspace beyond one row per fact: an evaluation's failing subjects
+and an attestation's evidence items are objects in the Object Store (``qlcore.objects``), and
+the rows keep their names (``gaps_object``, ``evidence_set``).
+
 Facts and envelopes are stored as the JSON text msgspec encodes (deterministic), so a replay
 gives byte-identical rows and the digest proves it. Times are the events' RFC 3339 strings.
 """
@@ -50,17 +54,24 @@ CREATE TABLE IF NOT EXISTS enabled_frameworks (
 CREATE TABLE IF NOT EXISTS evaluations (
     event_id text PRIMARY KEY, workspace_id text NOT NULL, framework_id text NOT NULL,
     framework_version text NOT NULL, result_digest text NOT NULL, result text NOT NULL,
-    evaluated_at text NOT NULL, evaluated_by text NOT NULL, seq bigint NOT NULL);
+    gaps_object text NOT NULL DEFAULT '', evaluated_at text NOT NULL, evaluated_by text NOT NULL,
+    seq bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS evaluations_latest ON evaluations (workspace_id, framework_id, seq DESC);
 CREATE TABLE IF NOT EXISTS attestations (
     attestation_id text PRIMARY KEY, workspace_id text NOT NULL, framework_id text NOT NULL,
     framework_version text NOT NULL, status text NOT NULL, result_digest text NOT NULL,
-    evidence_root text NOT NULL, keyid text NOT NULL, envelope text NOT NULL, evidence text NOT NULL,
-    issued_at text NOT NULL, issued_by text NOT NULL, revoked_at text, revoked_reason text, revoked_by text,
-    seq bigint NOT NULL);
+    evidence_root text NOT NULL, keyid text NOT NULL, envelope text NOT NULL, evidence_set text NOT NULL,
+    evidence_count bigint NOT NULL, evidence_bytes bigint NOT NULL, issued_at text NOT NULL,
+    issued_by text NOT NULL, revoked_at text, revoked_reason text, revoked_by text, seq bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS attestations_ws ON attestations (workspace_id, seq DESC);
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid text PRIMARY KEY, jwk text NOT NULL, published_at text NOT NULL, retired_at text, seq bigint NOT NULL);
+-- read models made before the evidence moved to the Object Store (ops.replay refills them)
+ALTER TABLE evaluations ADD COLUMN IF NOT EXISTS gaps_object text NOT NULL DEFAULT '';
+ALTER TABLE attestations DROP COLUMN IF EXISTS evidence;
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS evidence_set text NOT NULL DEFAULT '';
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS evidence_count bigint NOT NULL DEFAULT 0;
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS evidence_bytes bigint NOT NULL DEFAULT 0;
 """
 
 TABLES: Sequence[tuple[str, str]] = (

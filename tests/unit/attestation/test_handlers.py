@@ -18,6 +18,7 @@ from qlcore.config import load_settings
 from qlcore.errors import Conflict, NotFound, Unprocessable
 from qlcore.events import Event
 from qlcore.events.attestation import SigningKeyPublished
+from qlcore.objects import ObjectRef, object_name
 from qlcore.rpc import RpcContext, RpcRequest
 from qlcore.service import Runtime
 
@@ -43,6 +44,21 @@ class FakeBus:
 
     async def last_event_seq(self) -> int:
         return len(self.events)
+
+
+class FakeObjects:
+    """An object bucket in memory, named by digest like ``qlcore.objects.Objects``."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, bytes] = {}
+
+    async def put(self, data: bytes) -> ObjectRef:
+        ref = ObjectRef(object_name(data), len(data))
+        self.stored[ref.name] = data
+        return ref
+
+    async def get(self, name: str) -> bytes:
+        return self.stored[name]
 
 
 class _Result:
@@ -76,7 +92,7 @@ class UntouchablePool:
 def _deps(tmp_path: Path, catalog: FrameworkCatalog, keyring: Keyring, pool: Any, bus: Any) -> Deps:
     settings = load_settings(env={}, home=tmp_path)
     rt = Runtime("attestation", settings, bus, pool, None, asyncio.Event())
-    return Deps(rt, load_config({}), catalog, keyring, asyncio.Semaphore(1))
+    return Deps(rt, load_config({}), catalog, keyring, asyncio.Semaphore(1), FakeObjects())
 
 
 def _req(body: dict[str, Any], workspace_id: str | None = WS) -> RpcRequest:

@@ -17,14 +17,13 @@ from qlcore.events import RunIngested
 
 from services.attestation.adapters.keyring_files import load_keyring
 from services.attestation.config import load_config
-from services.attestation.domain import FrameworkCatalog, Keyring, KeyringError, evaluate_framework
+from services.attestation.domain import FrameworkCatalog, Keyring, KeyringError, evaluate_framework, result_record
 from services.attestation.domain.trust_center import (
     CONTENT_SECURITY_POLICY,
     OrgView,
     TrustCenterView,
     render_trust_center,
 )
-from services.attestation.handlers.compliance import logged_result
 from services.attestation.projection import facts_of
 from tests.integration.attestation.helpers import run_document
 
@@ -73,7 +72,7 @@ def test_the_logged_result_leaves_the_evidence_to_the_attestation(catalog: Frame
     framework = catalog.get("reproducibility-baseline")
     assert framework is not None
     result = evaluate_framework(make.snapshot(), framework)
-    logged = logged_result(result)
+    logged = result_record(result)
     assert "evidence" not in logged and logged["evidence_count"] == len(result.evidence) > 0
     assert logged["result_digest"] == result.result_digest and logged["evidence_root"] == result.evidence_root
 
