@@ -10,6 +10,7 @@
 * ``QL_ATTESTATION_GAPS_PAGE`` / ``QL_ATTESTATION_GAPS_MAX_PAGE``: how many failing subjects a
   gap lists by default, and at most when one control is asked for (``/gaps?control_id=``). A
   workspace of 20,000 failing runs must not make a reply larger than NATS's ``max_payload``.
+* ``QL_ATTESTATION_TRUST_PAGE``: how many attestations and cards the trust center lists at once.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class AttestationConfig(msgspec.Struct, frozen=True, kw_only=True):
     caught_up_timeout_s: float = 30.0  # an evaluation waits this long for the read model to catch up
     gaps_page: int = 50
     gaps_max_page: int = 1000
+    trust_page: int = 100
 
     def key_file_path(self) -> Path | None:
         return Path(self.key_file) if self.key_file else None
@@ -50,11 +52,13 @@ def load_config(env: Mapping[str, str] | None = None) -> AttestationConfig:
         caught_up_timeout_s=float(e.get("QL_ATTESTATION_CAUGHT_UP_TIMEOUT_S", "30")),
         gaps_page=int(e.get("QL_ATTESTATION_GAPS_PAGE", "50")),
         gaps_max_page=int(e.get("QL_ATTESTATION_GAPS_MAX_PAGE", "1000")),
+        trust_page=int(e.get("QL_ATTESTATION_TRUST_PAGE", "100")),
     )
     if (
         not 1 <= cfg.locked_sections < POOL_SIZE - 1
         or cfg.caught_up_timeout_s <= 0
         or not 1 <= cfg.gaps_page <= cfg.gaps_max_page <= 10_000
+        or not 1 <= cfg.trust_page <= 1000
     ):
         raise ValueError(f"invalid attestation settings: {cfg}")
     return cfg

@@ -34,8 +34,8 @@ from services.attestation.handlers.requests import (
     PUBLIC_CACHE,
     AttestationRef,
     AttestCommand,
+    ListQuery,
     RevokeCommand,
-    WorkspaceQuery,
     own,
 )
 
@@ -151,10 +151,14 @@ async def get(deps: Deps, req: RpcRequest) -> RpcReply:
 
 
 async def list_attestations(deps: Deps, req: RpcRequest) -> RpcReply:
-    workspace_id = own(req, req.json(WorkspaceQuery).workspace_id)
+    """A page of the workspace's attestations, newest first; ``X-Next-Cursor`` when more follow."""
+    q: ListQuery = req.json(ListQuery)
+    workspace_id = own(req, q.workspace_id)
+    before = int(q.cursor) if q.cursor is not None else None
     async with deps.rt.pool.connection() as conn:
-        rows = await store.attestations_of(conn, [workspace_id])
-    return json_reply([{**r.summary(), **links(deps, r.attestation_id)} for r in rows])
+        rows = await store.attestations_of(conn, [workspace_id], limit=q.limit + 1, before_seq=before)
+    headers = {"X-Next-Cursor": str(rows[q.limit - 1].seq)} if len(rows) > q.limit else {}
+    return json_reply([{**r.summary(), **links(deps, r.attestation_id)} for r in rows[: q.limit]], headers=headers)
 
 
 async def revoke(deps: Deps, req: RpcRequest) -> RpcReply:

@@ -22,6 +22,7 @@ __all__ = [
     "EnableCommand",
     "FrameworkQuery",
     "GapsQuery",
+    "ListQuery",
     "RevokeCommand",
     "TrustQuery",
     "VerifyEnvelope",
@@ -75,8 +76,16 @@ class VerifyEnvelope(msgspec.Struct, forbid_unknown_fields=True):
     envelope: Envelope
 
 
+class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
+    workspace_id: str
+    limit: Annotated[int, msgspec.Meta(ge=1, le=500)] = 100
+    cursor: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,18}$")] | None = None  # a page's last seq
+
+
 class TrustQuery(msgspec.Struct, forbid_unknown_fields=True):
     org_slug: str
+    attestations_offset: Annotated[int, msgspec.Meta(ge=0, le=2**31)] = 0
+    cards_offset: Annotated[int, msgspec.Meta(ge=0, le=2**31)] = 0
 
 
 def own(req: RpcRequest, workspace_id: str | None) -> str:

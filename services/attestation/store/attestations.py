@@ -16,6 +16,7 @@ __all__ = [
     "AttestationRow",
     "NewAttestation",
     "attestation",
+    "attestation_count",
     "attestations_of",
     "first_key_published_at",
     "insert_attestation",
@@ -65,6 +66,7 @@ class AttestationRow:
     issued_at: str
     revoked_at: str | None
     revoked_reason: str | None
+    seq: int
 
     def summary(self) -> dict[str, Any]:
         """What lists show: never the evidence, which may name runs and keys."""
@@ -125,7 +127,7 @@ async def revoke_attestation(cur: psycopg.AsyncCursor, attestation_id: str, at: 
 
 _ATTESTATION = (
     "SELECT attestation_id, workspace_id, framework_id, framework_version, status, result_digest, evidence_root,"
-    " keyid, envelope, evidence_set, evidence_count, evidence_bytes, issued_at, revoked_at, revoked_reason"
+    " keyid, envelope, evidence_set, evidence_count, evidence_bytes, issued_at, revoked_at, revoked_reason, seq"
     " FROM attestations"
 )
 
@@ -147,6 +149,7 @@ def _attestation(r: tuple[Any, ...]) -> AttestationRow:
         issued_at=r[12],
         revoked_at=r[13],
         revoked_reason=r[14],
+        seq=r[15],
     )
 
 
@@ -155,12 +158,28 @@ async def attestation(conn: AsyncConnection, attestation_id: str) -> Attestation
     return _attestation(row) if row else None
 
 
-async def attestations_of(conn: AsyncConnection, workspace_ids: list[str]) -> list[AttestationRow]:
-    """The attestations of the given workspaces, newest first."""
+async def attestations_of(
+    conn: AsyncConnection, workspace_ids: list[str], *, limit: int, offset: int = 0, before_seq: int | None = None
+) -> list[AttestationRow]:
+    """A page of the attestations of the given workspaces, newest first (before ``before_seq``)."""
+    where = "workspace_id = ANY(%s)"
+    args: list[object] = [workspace_ids]
+    if before_seq is not None:
+        where += " AND seq < %s"
+        args.append(before_seq)
     rows = await (
-        await conn.execute(_ATTESTATION + " WHERE workspace_id = ANY(%s) ORDER BY seq DESC", (workspace_ids,))
+        await conn.execute(
+            _ATTESTATION + f" WHERE {where} ORDER BY seq DESC LIMIT %s OFFSET %s", (*args, limit, offset)
+        )
     ).fetchall()
     return [_attestation(r) for r in rows]
+
+
+async def attestation_count(conn: AsyncConnection, workspace_ids: list[str]) -> int:
+    row = await (
+        await conn.execute("SELECT count(*) FROM attestations WHERE workspace_id = ANY(%s)", (workspace_ids,))
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 async def revocations(conn: AsyncConnection) -> tuple[list[Revocation], str | None]:

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import AsyncConnection
 
-__all__ = ["OrgRow", "insert_org", "insert_workspace", "org_by_slug", "public_cards_of", "workspace_ids_of"]
+__all__ = [
+    "OrgRow",
+    "insert_org",
+    "insert_workspace",
+    "org_by_slug",
+    "public_card_count",
+    "public_cards_of",
+    "workspace_ids_of",
+]
 
 
 @dataclass(frozen=True)
@@ -47,12 +55,24 @@ async def workspace_ids_of(conn: AsyncConnection, org_id: str) -> list[tuple[str
     return [(r[0], r[1]) for r in rows]
 
 
-async def public_cards_of(conn: AsyncConnection, workspace_ids: list[str]) -> list[tuple[str, str]]:
-    """``(slug, title)`` of the published, not withdrawn cards of the given workspaces."""
+async def public_cards_of(
+    conn: AsyncConnection, workspace_ids: list[str], *, limit: int, offset: int = 0
+) -> list[tuple[str, str]]:
+    """A page of ``(slug, title)`` of the published, not withdrawn cards of the given workspaces."""
     rows = await (
         await conn.execute(
-            "SELECT slug, title FROM cards WHERE workspace_id = ANY(%s) AND NOT withdrawn ORDER BY slug",
-            (workspace_ids,),
+            "SELECT slug, title FROM cards WHERE workspace_id = ANY(%s) AND NOT withdrawn ORDER BY slug"
+            " LIMIT %s OFFSET %s",
+            (workspace_ids, limit, offset),
         )
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
+
+
+async def public_card_count(conn: AsyncConnection, workspace_ids: list[str]) -> int:
+    row = await (
+        await conn.execute(
+            "SELECT count(*) FROM cards WHERE workspace_id = ANY(%s) AND NOT withdrawn", (workspace_ids,)
+        )
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -17,6 +17,7 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
@@ -78,11 +79,22 @@ class AttestationsController(Controller):
     @get(
         "/workspaces/{ws_id:str}/attestations",
         operation_id="listAttestations",
-        summary="The workspace's attestations, newest first",
+        summary="The workspace's attestations, newest first (a page: ?limit=, Link rel=next)",
     )
-    async def list_attestations(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
+    async def list_attestations(
+        self,
+        request: Request[Any, Any, Any],
+        ws_id: str,
+        limit: int = Parameter(default=100, ge=1, le=500),
+        cursor: str | None = None,
+    ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read", feature=FEATURE)
-        return await forward(request, SERVICE, "attestations.list", {"workspace_id": ws_id}, p)
+        q = {"workspace_id": ws_id, "limit": limit, **({"cursor": cursor} if cursor is not None else {})}
+        resp = await forward(request, SERVICE, "attestations.list", q, p)
+        nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
+        if nxt:
+            resp.headers["Link"] = f'<{request.url.path}?{urlencode({"limit": limit, "cursor": nxt})}>; rel="next"'
+        return resp
 
     @get(
         "/attestations/{att_id:str}",
@@ -214,11 +226,19 @@ class TrustController(Controller):
     @get(
         "/api/v1/trust/{org_slug:str}",
         operation_id="trustCenter",
-        summary="An org's trust center (public): frameworks and status, attestations with verify links, cards",
+        summary="An org's trust center (public): frameworks and status, attestations with verify links, cards"
+        " (a page of each: ?attestations_offset=, ?cards_offset=)",
     )
-    async def trust(self, request: Request[Any, Any, Any], org_slug: str) -> Response[bytes]:
+    async def trust(
+        self,
+        request: Request[Any, Any, Any],
+        org_slug: str,
+        attestations_offset: int = Parameter(default=0, ge=0, le=2**31),
+        cards_offset: int = Parameter(default=0, ge=0, le=2**31),
+    ) -> Response[bytes]:
         await _published(request, org_slug)
-        return await forward(request, SERVICE, "trust.get", {"org_slug": org_slug})
+        q = {"org_slug": org_slug, "attestations_offset": attestations_offset, "cards_offset": cards_offset}
+        return await forward(request, SERVICE, "trust.get", q)
 
     @get(
         "/trust/{org_slug:str}",
