@@ -27,13 +27,16 @@ from services.attestation.domain.errors import (
     VerificationError,
 )
 from services.attestation.domain.evaluation import (
+    EVIDENCE_PAGE_SIZE,
     ControlResult,
     ControlStatus,
+    Evaluation,
     EvidenceItem,
     FailingSubject,
     FrameworkResult,
     evaluate,
     evaluate_framework,
+    evaluate_with_evidence,
     evidence_digest,
     evidence_inclusion_proof,
     evidence_root,
@@ -53,6 +56,7 @@ from services.attestation.domain.evidence_set import (
     item_proof,
     page_of,
     paginate,
+    paginate_evaluation,
 )
 from services.attestation.domain.frameworks import (
     Control,
@@ -139,6 +143,7 @@ from services.attestation.domain.verify import (
 
 __all__ = [
     "CHECKS",
+    "EVIDENCE_PAGE_SIZE",
     "EVIDENCE_SET_TYPE",
     "GAPS_TYPE",
     "JWKS_PATH",
@@ -164,6 +169,7 @@ __all__ = [
     "ControlStatus",
     "Envelope",
     "EnvironmentFacts",
+    "Evaluation",
     "EvidenceCheck",
     "EvidenceItem",
     "EvidenceManifest",
@@ -212,6 +218,7 @@ __all__ = [
     "encode_envelope",
     "evaluate",
     "evaluate_framework",
+    "evaluate_with_evidence",
     "evidence_bundle",
     "evidence_digest",
     "evidence_inclusion_proof",
@@ -227,6 +234,7 @@ __all__ = [
     "page_of",
     "paged_inclusion_proof",
     "paginate",
+    "paginate_evaluation",
     "parse_framework",
     "public_jwk",
     "render_trust_center",

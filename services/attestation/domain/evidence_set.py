@@ -34,7 +34,7 @@ import msgspec
 
 from services.attestation.domain._encoding import canonical_json
 from services.attestation.domain.errors import AttestationError
-from services.attestation.domain.evaluation import EvidenceItem, evidence_digest
+from services.attestation.domain.evaluation import EVIDENCE_PAGE_SIZE, Evaluation, EvidenceItem, evidence_digest
 from services.attestation.domain.merkle import (
     InclusionProof,
     merkle_root,
@@ -57,10 +57,11 @@ __all__ = [
     "item_proof",
     "page_of",
     "paginate",
+    "paginate_evaluation",
 ]
 
 EVIDENCE_SET_TYPE = "https://quantumledger.dev/attestation/evidence-set/v1"
-PAGE_SIZE = 1024  # ~400 KB of items a page; a power of two (see the module docstring)
+PAGE_SIZE = EVIDENCE_PAGE_SIZE  # 1024: ~400 KB of items a page; a power of two (see the module docstring)
 
 
 class EvidencePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,36 +128,48 @@ def bundle_parts(pages: Iterable[bytes]) -> Iterator[bytes]:
     yield b"]"
 
 
-def paginate(evidence: Sequence[EvidenceItem], page_size: int = PAGE_SIZE) -> EvidenceSet:
-    """Split evidence (in leaf order, as an evaluation gives it) into pages and their manifest."""
+def paginate(
+    evidence: Sequence[EvidenceItem],
+    page_size: int = PAGE_SIZE,
+    *,
+    item_json: Sequence[bytes] | None = None,
+    page_roots: Sequence[bytes] | None = None,
+) -> EvidenceSet:
+    """Split evidence (in leaf order, as an evaluation gives it) into pages and their manifest.
+
+    ``item_json`` (each item's canonical JSON) and ``page_roots`` (for ``page_size``), when an
+    evaluation has them already (:func:`paginate_evaluation`), are used instead of encoding and
+    hashing the items again."""
     if page_size < 1 or page_size & (page_size - 1):
         raise AttestationError(f"a page size must be a power of two, not {page_size}")
     ids = [item.id.encode() for item in evidence]
     if any(a >= b for a, b in pairwise(ids)):
         raise AttestationError("evidence must be in leaf order, each id once")
-    pages = [canonical_json(list(evidence[start : start + page_size])) for start in range(0, len(evidence), page_size)]
+    starts = range(0, len(evidence), page_size)
+    if item_json is None:
+        pages = [canonical_json(list(evidence[start : start + page_size])) for start in starts]
+    else:
+        pages = [b"[" + b",".join(item_json[start : start + page_size]) + b"]" for start in starts]
+    roots = list(page_roots) if page_roots is not None else []
+    if len(roots) != len(pages):
+        roots = [merkle_root([bytes.fromhex(i.digest) for i in evidence[s : s + page_size]]) for s in starts]
     sha, b3 = hashlib.sha256(), blake3.blake3()
     size = 0
     for part in bundle_parts(pages):
         sha.update(part)
         b3.update(part)
         size += len(part)
-    refs: list[EvidencePage] = []
-    roots: list[bytes] = []
-    for start, body in zip(range(0, len(evidence), page_size), pages, strict=True):
-        chunk = evidence[start : start + page_size]
-        root = merkle_root([bytes.fromhex(item.digest) for item in chunk])
-        roots.append(root)
-        refs.append(
-            EvidencePage(
-                sha256=hashlib.sha256(body).hexdigest(),
-                bytes=len(body),
-                count=len(chunk),
-                first=chunk[0].id,
-                last=chunk[-1].id,
-                root=root.hex(),
-            )
+    refs = [
+        EvidencePage(
+            sha256=hashlib.sha256(body).hexdigest(),
+            bytes=len(body),
+            count=len(evidence[start : start + page_size]),
+            first=evidence[start].id,
+            last=evidence[min(start + page_size, len(evidence)) - 1].id,
+            root=root.hex(),
         )
+        for start, body, root in zip(starts, pages, roots, strict=True)
+    ]
     manifest = EvidenceManifest(
         size=len(evidence),
         page_size=page_size,
@@ -165,6 +178,13 @@ def paginate(evidence: Sequence[EvidenceItem], page_size: int = PAGE_SIZE) -> Ev
         pages=refs,
     )
     return EvidenceSet(manifest=manifest, manifest_body=canonical_json(manifest), pages=pages)
+
+
+def paginate_evaluation(evaluation: Evaluation) -> EvidenceSet:
+    """The evidence of an evaluation in pages of :data:`PAGE_SIZE`, from the bytes it made."""
+    return paginate(
+        evaluation.result.evidence, PAGE_SIZE, item_json=evaluation.item_json, page_roots=evaluation.page_roots
+    )
 
 
 def page_of(manifest: EvidenceManifest, evidence_id: str) -> int | None:

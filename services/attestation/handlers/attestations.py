@@ -75,8 +75,9 @@ async def issue(deps: Deps, req: RpcRequest) -> RpcReply:
             )
         framework = framework_for(deps.catalog, framework_id, enabled.framework_version)
         now = utcnow()
-        result, _, seq = await record_evaluation(deps, req.ctx, conn, workspace_id, framework, now)
-        evidence, manifest = await store_evidence(deps, result.evidence)
+        evaluation, _, seq = await record_evaluation(deps, req.ctx, conn, workspace_id, framework, now)
+        result = evaluation.result
+        evidence, manifest = await store_evidence(deps, evaluation)
         bundle = evidence.manifest.bundle
         attestation_id = str(ULID())
         signed = issue_attestation(

@@ -29,12 +29,13 @@ from qlcore.rpc import RpcContext, RpcReply, RpcRequest, json_reply
 from services.attestation import store
 from services.attestation.domain import (
     AttestationError,
+    Evaluation,
     FailingSubject,
     Framework,
     FrameworkCatalog,
     FrameworkResult,
     decode_gaps,
-    evaluate_framework,
+    evaluate_with_evidence,
     gaps_record,
     result_record,
 )
@@ -71,14 +72,15 @@ def framework_for(catalog: FrameworkCatalog, framework_id: str, version: str) ->
 
 async def record_evaluation(
     deps: Deps, rctx: RpcContext, conn: AsyncConnection, workspace_id: str, framework: Framework, now: str
-) -> tuple[FrameworkResult, bool, int]:
+) -> tuple[Evaluation, bool, int]:
     """Evaluate one framework (the caller holds the workspace lock and has caught up) and append
-    the result if it changed; returns (result, changed, sequence to wait for or 0)."""
+    the result if it changed; returns (evaluation, changed, sequence to wait for or 0)."""
     snapshot = await store.snapshot(conn, workspace_id, now)
-    result = await asyncio.to_thread(evaluate_framework, snapshot, framework)
+    evaluation = await asyncio.to_thread(evaluate_with_evidence, snapshot, framework)
+    result = evaluation.result
     last = (await store.latest_evaluations(conn, workspace_id)).get(framework.id)
     if last is not None and last.result_digest == result.result_digest:
-        return result, False, 0
+        return evaluation, False, 0
     gaps = gaps_record(result)
     gaps_object = (await deps.objects.put(gaps)).name if gaps is not None else ""
     event = ComplianceEvaluated(
@@ -96,7 +98,7 @@ async def record_evaluation(
     previous = last.event_id if last is not None else "-"
     msg_id = f"eval:{workspace_id}:{framework.id}:{previous}:{result.result_digest}"
     appended = await deps.rt.bus.append(event, msg_id=msg_id)
-    return result, True, appended.seq
+    return evaluation, True, appended.seq
 
 
 def _framework_summary(result: FrameworkResult, changed: bool, evaluated_at: str) -> dict[str, Any]:
@@ -126,10 +128,10 @@ async def evaluate(deps: Deps, req: RpcRequest) -> RpcReply:
         previous = await store.latest_evaluations(conn, workspace_id)
         for row in enabled:
             framework = framework_for(deps.catalog, row.framework_id, row.framework_version)
-            result, changed, seq = await record_evaluation(deps, req.ctx, conn, workspace_id, framework, now)
+            evaluation, changed, seq = await record_evaluation(deps, req.ctx, conn, workspace_id, framework, now)
             last_seq = max(last_seq, seq)
             recorded = now if changed else previous[framework.id].evaluated_at
-            out.append(_framework_summary(result, changed, recorded))
+            out.append(_framework_summary(evaluation.result, changed, recorded))
         if last_seq:
             await deps.rt.applied(last_seq)  # still locked: the next evaluation sees this one
     return json_reply({"workspace_id": workspace_id, "checked_at": now, "frameworks": out})

@@ -19,8 +19,8 @@ from qlcore.rpc import RpcReply, RpcRequest, json_reply
 
 from services.attestation import store
 from services.attestation.domain import (
-    PAGE_SIZE,
     AttestationError,
+    Evaluation,
     EvidenceCheck,
     EvidenceItem,
     EvidenceManifest,
@@ -31,7 +31,7 @@ from services.attestation.domain import (
     decode_page,
     item_proof,
     page_of,
-    paginate,
+    paginate_evaluation,
 )
 from services.attestation.handlers.requests import AttestationRef, own
 
@@ -43,9 +43,9 @@ __all__ = ["evidence", "evidence_errors", "manifest_of", "owned_attestation", "p
 PREFETCH = 4  # pages fetched ahead while one is checked
 
 
-async def store_evidence(deps: Deps, items: list[EvidenceItem]) -> tuple[EvidenceSet, ObjectRef]:
+async def store_evidence(deps: Deps, evaluation: Evaluation) -> tuple[EvidenceSet, ObjectRef]:
     """Put the evidence's pages, then its manifest (so a manifest never names a missing page)."""
-    evidence = await asyncio.to_thread(paginate, items, PAGE_SIZE)
+    evidence = await asyncio.to_thread(paginate_evaluation, evaluation)
     await deps.objects.put_many(evidence.pages)
     return evidence, await deps.objects.put(evidence.manifest_body)
 

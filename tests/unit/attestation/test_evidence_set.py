@@ -28,13 +28,17 @@ from services.attestation.domain import (
     decode_page,
     decode_statement,
     evaluate_framework,
+    evaluate_with_evidence,
     evidence_bundle,
+    evidence_root,
     gaps_record,
     inclusion_proof,
     issue_attestation,
     item_proof,
     page_of,
     paginate,
+    paginate_evaluation,
+    result_digest,
     result_record,
     verify_evidence_item,
 )
@@ -164,3 +168,20 @@ def test_the_logged_result_does_not_grow_with_the_workspace(catalog: FrameworkCa
     )
     with pytest.raises(AttestationError):
         decode_gaps(base64.b64encode(body))
+
+
+def test_the_evaluation_encodes_each_item_once_and_exactly(catalog: FrameworkCatalog, make: Any) -> None:
+    """The fast path (items encoded once, digest spliced in, result digest assembled, root from
+    page roots) gives the bytes and digests of the reference definitions."""
+    snapshots = [
+        make.snapshot(runs=[make.run(f"01JRUN{i:08d}", seeds={} if i % 3 else {"s": i}) for i in range(2100)]),
+        make.snapshot(),  # a run, a card, a key
+        make.snapshot(runs=[], cards=[], keys=[]),
+    ]
+    for framework in catalog.latest():
+        for snap in snapshots:
+            ev = evaluate_with_evidence(snap, framework)
+            assert ev.result.result_digest == result_digest(ev.result)
+            assert ev.result.evidence_root == evidence_root(ev.result.evidence)
+            assert ev.item_json == [canonical_json(item) for item in ev.result.evidence]
+            assert paginate_evaluation(ev) == paginate(ev.result.evidence)
