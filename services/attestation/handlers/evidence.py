@@ -67,7 +67,8 @@ async def manifest_of(deps: Deps, row: store.AttestationRow) -> EvidenceManifest
 
 async def evidence(deps: Deps, req: RpcRequest) -> RpcReply:
     """Where the caller's attestation's evidence is, for the gateway to stream it: the pages'
-    objects in order, and the bundle's size and digests (those the statement signs)."""
+    objects in order, and the bundle's size and digests (those the statement signs). The reply
+    grows by 75 bytes a page of 1024 items: 1 MB at some 14 million evidence items."""
     ref: AttestationRef = req.json(AttestationRef)
     row = await owned_attestation(deps, own(req, req.ctx.workspace_id), ref.attestation_id)
     manifest = await manifest_of(deps, row)
@@ -80,7 +81,7 @@ async def evidence(deps: Deps, req: RpcRequest) -> RpcReply:
         "page_size": manifest.page_size,
         "pages": [digest_name(p.sha256) for p in manifest.pages],
     }
-    return json_reply(body, headers={"Cache-Control": "private, max-age=3600"})
+    return json_reply(body)
 
 
 async def prove(deps: Deps, row: store.AttestationRow, evidence_id: str) -> tuple[EvidenceItem, InclusionProof]:
