@@ -51,9 +51,9 @@ class AttestationIssued(Event, frozen=True, tag="attestation.issued"):
     evidence_root: str
     keyid: str
     envelope: dict[str, Any]
-    evidence_set: str
-    evidence_count: int
-    evidence_bytes: int
+    evidence_set: str = ""
+    evidence_count: int = 0
+    evidence_bytes: int = 0
     status: str = ""  # the attested framework status: passing, failing or not_applicable
     result_digest: str = ""
 
