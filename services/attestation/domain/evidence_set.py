@@ -45,6 +45,7 @@ from services.attestation.domain.statement import Statement
 
 __all__ = [
     "EVIDENCE_SET_TYPE",
+    "MAX_PROBLEMS",
     "PAGE_SIZE",
     "BundleDigests",
     "EvidenceCheck",
@@ -61,6 +62,7 @@ __all__ = [
 ]
 
 EVIDENCE_SET_TYPE = "https://quantumledger.dev/attestation/evidence-set/v1"
+MAX_PROBLEMS = 20  # listed by a check; the rest counted (a verify reply stays small)
 PAGE_SIZE = EVIDENCE_PAGE_SIZE  # 1024: ~400 KB of items a page; a power of two (see the module docstring)
 
 
@@ -225,29 +227,39 @@ class EvidenceCheck:
 
     The manifest only says where the pages are and how many there should be: every digest, root
     and count is recomputed from the pages and compared with the statement. ``add`` each page in
-    order, then ``finish`` gives the errors (none: the evidence is what was signed).
+    order, then ``finish`` gives the errors (none: the evidence is what was signed). The first
+    :data:`MAX_PROBLEMS` problems are listed and the others counted: 100,000 changed items make
+    one short answer, not a 6 MB one.
     """
 
     def __init__(self, statement: Statement, manifest: EvidenceManifest) -> None:
         self._statement = statement
         self._manifest = manifest
         self.errors: list[str] = []
+        self._unlisted = 0
         self._sha, self._b3 = hashlib.sha256(b"["), blake3.blake3(b"[")
         self._roots: list[bytes] = []
         self._count = 0
         self._last_id = b""
         size = manifest.page_size
         if size < 1 or size & (size - 1) or len(manifest.pages) != -(-manifest.size // size):
-            self.errors.append("the evidence manifest's pages do not fit its size")
+            self.problem("the evidence manifest's pages do not fit its size")
+
+    def problem(self, text: str) -> None:
+        """Record a problem found (listed while there are few, counted after)."""
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(text)
+        else:
+            self._unlisted += 1
 
     def add(self, index: int, body: bytes) -> None:
         ref = self._manifest.pages[index]
         if hashlib.sha256(body).hexdigest() != ref.sha256:
-            self.errors.append(f"evidence page {index} is not the page the manifest names")
+            self.problem(f"evidence page {index} is not the page the manifest names")
         try:
             items = decode_page(body)
         except AttestationError as exc:
-            self.errors.append(f"evidence page {index}: {exc}")
+            self.problem(f"evidence page {index}: {exc}")
             return
         last_page = index == len(self._manifest.pages) - 1
         if (
@@ -255,18 +267,18 @@ class EvidenceCheck:
             or len(items) > self._manifest.page_size
             or (len(items) < self._manifest.page_size and not last_page)
         ):
-            self.errors.append(f"evidence page {index} holds {len(items)} items")
+            self.problem(f"evidence page {index} holds {len(items)} items")
         for item in items:
             key = item.id.encode()
             if key <= self._last_id:
-                self.errors.append(f"evidence {item.id}: out of leaf order")
+                self.problem(f"evidence {item.id}: out of leaf order")
             self._last_id = key
             if evidence_digest(item) != item.digest:
-                self.errors.append(f"evidence {item.id}: content does not match its digest")
+                self.problem(f"evidence {item.id}: content does not match its digest")
         try:
             self._roots.append(merkle_root([bytes.fromhex(item.digest) for item in items]))
         except ValueError:
-            self.errors.append(f"evidence page {index}: a digest is not hex")
+            self.problem(f"evidence page {index}: a digest is not hex")
         if self._count:
             self._sha.update(b",")
             self._b3.update(b",")
@@ -279,6 +291,8 @@ class EvidenceCheck:
         self._sha.update(b"]")
         self._b3.update(b"]")
         errors = list(self.errors)
+        if self._unlisted:
+            errors.append(f"and {self._unlisted} more problems with the evidence")
         if self._count != predicate.evidence_tree.size:
             errors.append(f"{self._count} evidence items, the statement has {predicate.evidence_tree.size}")
         if not errors and root_of_subtrees(self._roots).hex() != predicate.evidence_root:

@@ -131,7 +131,7 @@ async def evidence_errors(deps: Deps, statement: Statement, manifest_name: str) 
             body = await window.popleft()
             refill()
             if isinstance(body, ObjectMissing):
-                check.errors.append(f"evidence page {index}: {body}")
+                check.problem(f"evidence page {index}: {body}")
             else:
                 await asyncio.to_thread(check.add, index, body)
             index += 1

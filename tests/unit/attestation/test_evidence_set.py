@@ -43,6 +43,7 @@ from services.attestation.domain import (
     verify_evidence_item,
 )
 from services.attestation.domain._encoding import b64decode, canonical_json
+from services.attestation.domain.evidence_set import MAX_PROBLEMS
 from tests.integration.attestation.helpers import independent_inclusion, independent_merkle_root
 
 
@@ -185,3 +186,16 @@ def test_the_evaluation_encodes_each_item_once_and_exactly(catalog: FrameworkCat
             assert ev.result.evidence_root == evidence_root(ev.result.evidence)
             assert ev.item_json == [canonical_json(item) for item in ev.result.evidence]
             assert paginate_evaluation(ev) == paginate(ev.result.evidence)
+
+
+def test_many_problems_make_a_short_answer(big: FrameworkResult) -> None:
+    """Every item changed: the check lists the first problems and counts the rest (a verify
+    reply listing 100,000 would not fit a NATS message)."""
+    pages = paginate(big.evidence, page_size=64).pages
+    forged = [
+        canonical_json([msgspec.structs.replace(i, facts={**i.facts, "forged": True}) for i in decode_page(page)])
+        for page in pages
+    ]
+    errors = _check(big, forged)
+    assert len(errors) <= MAX_PROBLEMS + 4
+    assert any(e.startswith("and ") and e.endswith(" more problems with the evidence") for e in errors)
