@@ -240,6 +240,7 @@ CASES: dict[str, Check] = {
         "POST", WS + "/attestations", {"framework_id": "{framework}"}
     ),
     "GET /api/v1/attestations/{att_id:str}": owned("GET", "/api/v1/attestations/{attestation}"),
+    "GET /api/v1/attestations/{att_id:str}/evidence": owned("GET", "/api/v1/attestations/{attestation}/evidence"),
     "POST /api/v1/attestations/{att_id:str}/revoke": owned(
         "POST", "/api/v1/attestations/{fresh_attestation}/revoke", {"reason": "isolation suite"}
     ),

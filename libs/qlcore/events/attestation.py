@@ -24,24 +24,36 @@ class FrameworkEnabled(Event, frozen=True, tag="framework.enabled"):
 class ComplianceEvaluated(Event, frozen=True, tag="compliance.evaluated"):
     """Appended only when the result differs from the last one (``result_digest``).
 
-    ``result`` is the framework result without its evidence items (``evidence_count`` says how
-    many; ``evidence_root`` binds them): the evidence itself is logged with each attestation.
+    ``result`` is the result's record of constant size: no evidence items and no per-control
+    lists of subjects (``evidence_count``, ``failing_count``; ``evidence_root`` binds the items).
+    ``gaps`` names the object (``qlcore.objects``, ``sha256-<hex>``) that holds the failing
+    subjects, empty when none fails: an event never grows with the workspace.
     """
 
     framework_id: str
     framework_version: str
     result_digest: str
     result: dict[str, Any]
+    gaps: str = ""
 
 
 class AttestationIssued(Event, frozen=True, tag="attestation.issued"):
+    """The signed envelope (its statement is of constant size) and where its evidence is.
+
+    The evidence items are objects in the Object Store (``qlcore.objects``): pages of items and a
+    manifest; ``evidence_set`` names the manifest (``sha256-<hex>``), ``evidence_count`` and
+    ``evidence_bytes`` give the bundle's size (docs/attestations.md, section 3).
+    """
+
     attestation_id: str
     framework_id: str
     framework_version: str
     evidence_root: str
     keyid: str
     envelope: dict[str, Any]
-    evidence: list[dict[str, Any]] = []
+    evidence_set: str = ""
+    evidence_count: int = 0
+    evidence_bytes: int = 0
     status: str = ""  # the attested framework status: passing, failing or not_applicable
     result_digest: str = ""
 

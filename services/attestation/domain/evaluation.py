@@ -12,30 +12,42 @@ none applies, ``passing`` otherwise. The result's ``result_digest`` is the sha25
 canonical JSON: re-evaluating unchanged state gives the same digest, which is how the service
 recognises a no-op evaluation. Nothing time-dependent (the evaluation time, ``as_of``) is in
 the result.
+
+A workspace of 20,000 runs gives 100,000 items, so the encoding is done once: each item's
+canonical JSON is made for its digest, the digest is spliced into it (its key sorts right after
+``control_id``), and those bytes serve the result digest, the bundle and the stored pages
+(:class:`Evaluation`). The root is computed over pages of :data:`EVIDENCE_PAGE_SIZE` leaves, the
+pages the evidence is stored in (``merkle``: the same root as over all leaves at once).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
+from qlprov.canonical import canonicalize
 
 from services.attestation.domain._encoding import canonical_json, sha256_hex
-from services.attestation.domain.checks import CHECKS, Subject
+from services.attestation.domain.checks import CHECKS, Observation, Subject
 from services.attestation.domain.errors import AttestationError
 from services.attestation.domain.frameworks import Control, Framework, framework_digest
-from services.attestation.domain.merkle import InclusionProof, inclusion_proof, merkle_root
+from services.attestation.domain.merkle import InclusionProof, inclusion_proof, merkle_root, root_of_subtrees
 from services.attestation.domain.snapshot import WorkspaceSnapshot
 
 __all__ = [
+    "EVIDENCE_PAGE_SIZE",
     "ControlResult",
     "ControlStatus",
+    "Evaluation",
     "EvidenceItem",
     "FailingSubject",
     "FrameworkResult",
     "evaluate",
     "evaluate_framework",
+    "evaluate_with_evidence",
     "evidence_digest",
     "evidence_inclusion_proof",
     "evidence_root",
@@ -43,6 +55,7 @@ __all__ = [
 ]
 
 ControlStatus = Literal["passing", "failing", "not_applicable"]
+EVIDENCE_PAGE_SIZE = 1024  # leaves per stored page (``evidence_set``); a power of two
 
 
 class EvidenceItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,6 +98,17 @@ class FrameworkResult(msgspec.Struct, frozen=True, kw_only=True):
     result_digest: str = ""
 
 
+@dataclass(frozen=True)
+class Evaluation:
+    """A result and what storing its evidence needs, computed once: each item's canonical JSON
+    (``digest`` included), in leaf order, and the Merkle root of each page of
+    :data:`EVIDENCE_PAGE_SIZE` items."""
+
+    result: FrameworkResult
+    item_json: list[bytes]
+    page_roots: list[bytes]
+
+
 def evidence_digest(item: EvidenceItem) -> str:
     """sha256 (hex) of the item's canonical JSON without its ``digest`` member."""
     body = msgspec.to_builtins(item)
@@ -112,6 +136,26 @@ def result_digest(result: FrameworkResult) -> str:
     return sha256_hex(canonical_json(body))
 
 
+def _result_digest(result: FrameworkResult, item_json: list[bytes]) -> str:
+    """:func:`result_digest` from the items' canonical JSON already made: the canonical object is
+    assembled member by member (keys in order) around the evidence array, and hashed as it goes."""
+    body = msgspec.to_builtins(result)
+    body.pop("result_digest", None)
+    body.pop("evidence")
+    h = hashlib.sha256(b"{")
+    for i, key in enumerate(sorted([*body, "evidence"])):  # ASCII keys: code-unit order is byte order
+        h.update((b"," if i else b"") + canonicalize(key) + b":")
+        if key != "evidence":
+            h.update(canonicalize(body[key]))
+            continue
+        h.update(b"[")
+        for j, item in enumerate(item_json):
+            h.update(b"," + item if j else item)
+        h.update(b"]")
+    h.update(b"}")
+    return h.hexdigest()
+
+
 def _combine(statuses: Iterable[ControlStatus]) -> ControlStatus:
     found = set(statuses)
     if "failing" in found:
@@ -119,24 +163,44 @@ def _combine(statuses: Iterable[ControlStatus]) -> ControlStatus:
     return "passing" if "passing" in found else "not_applicable"
 
 
-def _evaluate_control(snapshot: WorkspaceSnapshot, control: Control) -> tuple[ControlResult, list[EvidenceItem]]:
+def _observed(control: Control, head: bytes, obs: Observation) -> tuple[EvidenceItem, bytes]:
+    """An observation as an evidence item, with the item's canonical JSON (digest included);
+    ``head`` is the canonical JSON's start, ``{"control_id":"<control id>",``."""
+    evidence_id = f"{control.id}/{obs.subject.kind}:{obs.subject.id}"
+    outcome: Literal["pass", "fail"] = "pass" if obs.passed else "fail"
+    facts = msgspec.to_builtins(obs.facts)
+    content = {
+        "control_id": control.id,
+        "facts": facts,
+        "id": evidence_id,
+        "outcome": outcome,
+        "subject": {"kind": obs.subject.kind, "id": obs.subject.id},
+    }
+    unsigned = canonicalize(content)  # what the digest covers: the item without ``digest``
+    digest = hashlib.sha256(unsigned).hexdigest()
+    if not unsigned.startswith(head):
+        raise AttestationError(f"control {control.id}: unexpected canonical form of {evidence_id}")
+    signed = head + b'"digest":"' + digest.encode() + b'",' + unsigned[len(head) :]
+    item = EvidenceItem(
+        id=evidence_id, control_id=control.id, subject=obs.subject, outcome=outcome, facts=facts, digest=digest
+    )
+    return item, signed
+
+
+def _evaluate_control(
+    snapshot: WorkspaceSnapshot, control: Control
+) -> tuple[ControlResult, list[tuple[EvidenceItem, bytes]]]:
     check = CHECKS.get(control.rule.check)
     if check is None:
         raise AttestationError(f"control {control.id}: unknown check {control.rule.check!r}")
-    items: list[EvidenceItem] = []
+    items: list[tuple[EvidenceItem, bytes]] = []
     failing: list[FailingSubject] = []
+    head = b'{"control_id":' + canonicalize(control.id) + b","
     for obs in check.run(snapshot, control.rule.params):
-        item = EvidenceItem(
-            id=f"{control.id}/{obs.subject.kind}:{obs.subject.id}",
-            control_id=control.id,
-            subject=obs.subject,
-            outcome="pass" if obs.passed else "fail",
-            facts=msgspec.to_builtins(obs.facts),
-        )
-        item = msgspec.structs.replace(item, digest=evidence_digest(item))
-        if items and items[-1].id == item.id:
+        item, body = _observed(control, head, obs)
+        if items and items[-1][0].id == item.id:
             raise AttestationError(f"control {control.id}: two observations of {item.id}")
-        items.append(item)
+        items.append((item, body))
         if not obs.passed:
             failing.append(
                 FailingSubject(kind=obs.subject.kind, id=obs.subject.id, reason=obs.reason, evidence_id=item.id)
@@ -148,7 +212,7 @@ def _evaluate_control(snapshot: WorkspaceSnapshot, control: Control) -> tuple[Co
         check=control.rule.check,
         status=status,
         evidence_count=len(items),
-        evidence_ids=[item.id for item in items],
+        evidence_ids=[item.id for item, _ in items],
         failing=failing,
         remediation=control.remediation,
     )
@@ -157,13 +221,22 @@ def _evaluate_control(snapshot: WorkspaceSnapshot, control: Control) -> tuple[Co
 
 def evaluate_framework(snapshot: WorkspaceSnapshot, framework: Framework) -> FrameworkResult:
     """Evaluate one framework; the same snapshot always gives a byte-identical result."""
+    return evaluate_with_evidence(snapshot, framework).result
+
+
+def evaluate_with_evidence(snapshot: WorkspaceSnapshot, framework: Framework) -> Evaluation:
+    """Evaluate one framework, keeping what storing its evidence needs (:class:`Evaluation`)."""
     controls: list[ControlResult] = []
-    evidence: list[EvidenceItem] = []
+    pairs: list[tuple[EvidenceItem, bytes]] = []
     for control in framework.controls:
         control_result, items = _evaluate_control(snapshot, control)
         controls.append(control_result)
-        evidence.extend(items)
-    evidence.sort(key=lambda item: item.id.encode())
+        pairs.extend(items)
+    pairs.sort(key=lambda pair: pair[0].id.encode())
+    evidence = [item for item, _ in pairs]
+    item_json = [body for _, body in pairs]
+    leaves = [bytes.fromhex(item.digest) for item in evidence]
+    page_roots = [merkle_root(leaves[i : i + EVIDENCE_PAGE_SIZE]) for i in range(0, len(leaves), EVIDENCE_PAGE_SIZE)]
     counts = {status: sum(c.status == status for c in controls) for status in ("passing", "failing", "not_applicable")}
     result = FrameworkResult(
         framework_id=framework.id,
@@ -174,9 +247,10 @@ def evaluate_framework(snapshot: WorkspaceSnapshot, framework: Framework) -> Fra
         counts=counts,
         controls=controls,
         evidence=evidence,
-        evidence_root=evidence_root(evidence),
+        evidence_root=root_of_subtrees(page_roots).hex(),
     )
-    return msgspec.structs.replace(result, result_digest=result_digest(result))
+    result = msgspec.structs.replace(result, result_digest=_result_digest(result, item_json))
+    return Evaluation(result=result, item_json=item_json, page_roots=page_roots)
 
 
 def evaluate(snapshot: WorkspaceSnapshot, frameworks: Iterable[Framework]) -> list[FrameworkResult]:

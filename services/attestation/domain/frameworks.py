@@ -1,8 +1,9 @@
-"""Compliance frameworks: versioned data files, validated on load.
+"""Compliance frameworks: versioned data, validated when parsed.
 
 A framework lives at ``frameworks/<id>/<version>.yaml`` (JSON is YAML, so ``.json`` works
-too). Old versions stay on disk: an attestation names the exact version and digest it was
-evaluated against, so it can be re-checked after the framework evolves.
+too; the files are read by ``services.attestation.adapters.framework_files``). Old versions stay
+on disk: an attestation names the exact version and digest it was evaluated against, so it can
+be re-checked after the framework evolves.
 
 Loading is strict: unknown members, duplicate control ids, unknown checks or parameters that
 the check does not accept are errors, so a typo in a framework never silently weakens it.
@@ -11,11 +12,9 @@ the check does not accept are errors, so a typo in a framework never silently we
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-import yaml
 
 from services.attestation.domain._encoding import canonical_json, sha256_hex
 from services.attestation.domain.checks import CHECKS
@@ -27,10 +26,7 @@ __all__ = [
     "FrameworkCatalog",
     "Reference",
     "Rule",
-    "default_frameworks_dir",
     "framework_digest",
-    "load_catalog",
-    "load_framework",
     "parse_framework",
 ]
 
@@ -103,18 +99,6 @@ def parse_framework(data: Any, *, source: str = "<data>") -> Framework:
     return framework
 
 
-def load_framework(path: Path) -> Framework:
-    """Load one framework file; its path must be ``<id>/<version>.<ext>`` of its content."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise FrameworkError(f"{path}: {exc}") from exc
-    framework = parse_framework(data, source=str(path))
-    if (path.parent.name, path.stem) != (framework.id, framework.version):
-        raise FrameworkError(f"{path}: holds {framework.id} {framework.version}; the path must match")
-    return framework
-
-
 class FrameworkCatalog:
     """Every version of every framework, by id; ``latest`` is the highest version."""
 
@@ -149,19 +133,3 @@ class FrameworkCatalog:
 
     def as_mapping(self) -> Mapping[tuple[str, str], Framework]:
         return dict(self._by_key)
-
-
-def default_frameworks_dir() -> Path:
-    """The framework files shipped with the service."""
-    return Path(__file__).resolve().parent.parent / "frameworks"
-
-
-def load_catalog(directory: Path | None = None) -> FrameworkCatalog:
-    """Load every ``<id>/<version>.yaml|.yml|.json`` under ``directory`` (default: shipped ones)."""
-    root = directory if directory is not None else default_frameworks_dir()
-    if not root.is_dir():
-        raise FrameworkError(f"{root}: not a directory")
-    paths = sorted(p for p in root.glob("*/*") if p.suffix in {".yaml", ".yml", ".json"} and p.is_file())
-    if not paths:
-        raise FrameworkError(f"{root}: no framework files")
-    return FrameworkCatalog(load_framework(path) for path in paths)

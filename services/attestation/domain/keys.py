@@ -1,30 +1,20 @@
-"""The signing keyring: Ed25519 private keys kept in one configured place, public keys published.
+"""Signing keys: Ed25519 private keys that sign and tell their public JWK, and nothing else.
 
-Directory layout (``Keyring.open``)::
+A :class:`Keyring` is the active key plus every retired public key (``KeyRecord``): the JWKS
+publishes them all, so old attestations keep verifying after a rotation. This module is pure:
+where keys are kept (a keyring directory, a configured secret) is the service's adapter
+(``services.attestation.adapters.keyring_files``); here are the key, the records, the manifest
+format of a keyring directory and the parsing of a configured secret (PEM, or a 32-byte seed raw
+or in base64).
 
-    <dir>/                 mode 0700, created on first use
-      keyring.json         public manifest: active kid, every key's x, created_at, retired_at
-      <kid>.pem            the active private key, PKCS#8 PEM, mode 0600
-      .lock                flock(2) held while the keyring is created or rotated
-
-A fresh directory gets a key on first open. ``rotate`` makes a new active key, keeps the old
-public key in the manifest (and so in the JWKS: old attestations still verify) and deletes the
-old private key, so a retired key can never sign again. A private key file readable by group
-or others is refused, as ssh does. ``Keyring.from_private_key`` serves a key supplied as a
-secret (PEM, or a 32-byte seed raw or in base64) without touching the disk.
-
-Private keys never leave this module: ``SigningKey`` signs but has no accessor, no repr and no
-pickling of the secret, and nothing here serializes one except to its own 0600 file.
+Private keys never leave this module's objects: ``SigningKey`` signs but has no accessor, no
+repr and no pickling of the secret; :func:`private_pem` is for the adapter writing a key to its
+own 0600 file.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Iterable
 
 import msgspec
 from cryptography.hazmat.primitives import serialization
@@ -36,13 +26,7 @@ from services.attestation.domain._encoding import b64decode
 from services.attestation.domain.errors import KeyringError
 from services.attestation.domain.jwk import Jwk, Jwks, public_jwk, verify_key_from_jwk
 
-__all__ = ["KeyRecord", "Keyring", "SigningKey"]
-
-_MANIFEST = "keyring.json"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["KeyRecord", "Keyring", "KeyringManifest", "SigningKey", "private_pem", "seed_from"]
 
 
 class SigningKey:
@@ -75,12 +59,14 @@ class KeyRecord(msgspec.Struct, frozen=True, kw_only=True):
     retired_at: str | None = None
 
 
-class _Manifest(msgspec.Struct, kw_only=True):
+class KeyringManifest(msgspec.Struct, kw_only=True):
+    """A keyring directory's public ``keyring.json``: the active kid and every key's record."""
+
     active: str
     keys: list[KeyRecord]
 
 
-def _seed_from(data: bytes) -> bytes:
+def seed_from(data: bytes) -> bytes:
     """A 32-byte Ed25519 seed from PKCS#8 PEM, raw bytes, or base64 text."""
     if data.lstrip().startswith(b"-----BEGIN"):
         try:
@@ -101,89 +87,30 @@ def _seed_from(data: bytes) -> bytes:
     return seed
 
 
-def _pem(seed: bytes) -> bytes:
+def private_pem(seed: bytes) -> bytes:
+    """The seed as PKCS#8 PEM, the format of a key file."""
     return Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write a 0600 file atomically (temp file, fsync, rename, fsync the directory)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-@contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    fd = os.open(directory / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 class Keyring:
-    """The active signing key plus every retired public key (see the module docstring)."""
+    """The active signing key plus every retired public key.
 
-    def __init__(self, active: SigningKey, records: Iterable[KeyRecord], directory: Path | None = None) -> None:
+    A keyring from a configured secret cannot rotate (replace the secret); a keyring kept in a
+    directory can (``KeyringDirectory`` in the adapters overrides :meth:`rotate`).
+    """
+
+    def __init__(self, active: SigningKey, records: Iterable[KeyRecord]) -> None:
         self._active = active
         self._records = list(records)
-        self._directory = directory
         if active.keyid not in {r.kid for r in self._records}:
             raise KeyringError("the active key is not in the keyring's records")
 
     @classmethod
-    def open(cls, directory: Path, *, now: Callable[[], datetime] = _utc_now) -> Keyring:
-        """Open the keyring in ``directory``, creating it and its first key if missing."""
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _locked(directory):
-            if not (directory / _MANIFEST).exists():
-                seed = os.urandom(32)
-                key = SigningKey(seed)
-                _write_atomic(directory / f"{key.keyid}.pem", _pem(seed))
-                record = KeyRecord(kid=key.keyid, x=key.jwk.x, created_at=now().isoformat())
-                _write_atomic(directory / _MANIFEST, msgspec.json.encode(_Manifest(active=key.keyid, keys=[record])))
-            return cls._load(directory)
-
-    @classmethod
-    def _load(cls, directory: Path) -> Keyring:
-        try:
-            manifest = msgspec.json.decode((directory / _MANIFEST).read_bytes(), type=_Manifest)
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise KeyringError(f"{directory / _MANIFEST}: {exc}") from exc
-        path = directory / f"{manifest.active}.pem"
-        try:
-            mode = path.stat().st_mode
-            data = path.read_bytes()
-        except OSError as exc:
-            raise KeyringError(f"{path}: {exc}") from exc
-        if mode & 0o077:
-            raise KeyringError(f"{path}: private key readable by group or others (chmod 600)")
-        key = SigningKey(_seed_from(data))
-        if key.keyid != manifest.active:
-            raise KeyringError(f"{path}: holds key {key.keyid}, not {manifest.active}")
-        for record in manifest.keys:  # leftovers of an interrupted rotation
-            if record.kid != manifest.active:
-                (directory / f"{record.kid}.pem").unlink(missing_ok=True)
-        return cls(key, manifest.keys, directory)
-
-    @classmethod
     def from_private_key(cls, data: bytes, *, retired: Iterable[Jwk] = ()) -> Keyring:
         """A keyring from a configured secret; ``retired`` public keys stay published."""
-        key = SigningKey(_seed_from(data))
+        key = SigningKey(seed_from(data))
         retired = list(retired)
         records = [KeyRecord(kid=key.keyid, x=key.jwk.x)]
         records += [KeyRecord(kid=jwk.kid, x=jwk.x) for jwk in retired if jwk.kid != key.keyid]
@@ -207,25 +134,13 @@ class Keyring:
     def records(self) -> list[KeyRecord]:
         return list(self._records)
 
-    def rotate(self, *, now: Callable[[], datetime] = _utc_now) -> str:
-        """Make a new active key, retire the current one (public kept, private deleted)."""
-        if self._directory is None:
-            raise KeyringError("a keyring from a secret is rotated by replacing the secret")
-        directory = self._directory
-        with _locked(directory):
-            current = Keyring._load(directory)
-            stamp = now().isoformat()
-            seed = os.urandom(32)
-            key = SigningKey(seed)
-            _write_atomic(directory / f"{key.keyid}.pem", _pem(seed))
-            records = [
-                msgspec.structs.replace(r, retired_at=stamp) if r.kid == current.keyid else r for r in current._records
-            ]
-            records.append(KeyRecord(kid=key.keyid, x=key.jwk.x, created_at=stamp))
-            _write_atomic(directory / _MANIFEST, msgspec.json.encode(_Manifest(active=key.keyid, keys=records)))
-            (directory / f"{current.keyid}.pem").unlink(missing_ok=True)
-        self._active, self._records = key, records
-        return key.keyid
+    def rotate(self) -> str:
+        """Make a new active key: only a keyring kept in a directory can."""
+        raise KeyringError("a keyring from a secret is rotated by replacing the secret")
+
+    def _replace(self, active: SigningKey, records: Iterable[KeyRecord]) -> None:
+        """Switch to a new active key and records (for a keyring that rotates)."""
+        self._active, self._records = active, list(records)
 
     def jwks(self) -> Jwks:
         """Every public key, the active one first, then the others newest first."""

@@ -19,6 +19,7 @@ lets one item be proven without disclosing the others.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
@@ -41,6 +42,7 @@ __all__ = [
     "Statement",
     "WorkspaceRef",
     "build_statement",
+    "bundle_digest",
     "evidence_bundle",
     "issue_attestation",
     "subject_name",
@@ -125,13 +127,28 @@ def subject_name(workspace_id: str, framework_id: str, version: str) -> str:
     return f"evidence/{workspace_id}/{framework_id}@{version}"
 
 
-def build_statement(result: FrameworkResult, *, attestation_id: str, evaluated_at: str, issuer: str) -> Statement:
-    bundle = evidence_bundle(result.evidence)
+def bundle_digest(evidence: list[EvidenceItem]) -> dict[str, str]:
+    """The subject's digests of the evidence bundle (``evidence_set.paginate`` computes the same
+    page by page, without the bundle in one piece)."""
+    bundle = evidence_bundle(evidence)
+    return {"sha256": sha256_hex(bundle), "blake3": blake3_hex(bundle)}
+
+
+def build_statement(
+    result: FrameworkResult,
+    *,
+    attestation_id: str,
+    evaluated_at: str,
+    issuer: str,
+    subject_digest: Mapping[str, str] | None = None,
+) -> Statement:
+    """The statement over a result; ``subject_digest`` when the bundle's digests are known already."""
+    digest = dict(subject_digest) if subject_digest is not None else bundle_digest(result.evidence)
     return Statement(
         subject=[
             ResourceDescriptor(
                 name=subject_name(result.workspace_id, result.framework_id, result.framework_version),
-                digest={"sha256": sha256_hex(bundle), "blake3": blake3_hex(bundle)},
+                digest={"sha256": digest["sha256"], "blake3": digest["blake3"]},
             )
         ],
         predicate=CompliancePredicate(
@@ -167,9 +184,12 @@ def issue_attestation(
     attestation_id: str,
     evaluated_at: str,
     issuer: str,
+    subject_digest: Mapping[str, str] | None = None,
 ) -> Attestation:
     """Sign a statement over an evaluation result (the service supplies id and time)."""
-    statement = build_statement(result, attestation_id=attestation_id, evaluated_at=evaluated_at, issuer=issuer)
+    statement = build_statement(
+        result, attestation_id=attestation_id, evaluated_at=evaluated_at, issuer=issuer, subject_digest=subject_digest
+    )
     envelope = sign_envelope(canonical_json(statement), PAYLOAD_TYPE, signer)
     return Attestation(
         attestation_id=attestation_id,

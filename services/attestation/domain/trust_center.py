@@ -67,10 +67,14 @@ class CardView(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TrustCenterView(msgspec.Struct, frozen=True, kw_only=True):
+    """One page of each list: the totals say how many there are in all."""
+
     org: OrgView
     frameworks: list[FrameworkStatusView] = []
     attestations: list[AttestationView] = []
     cards: list[CardView] = []
+    attestations_total: int = 0
+    cards_total: int = 0
 
 
 def verify_url(att_id: str, base_url: str = "") -> str:
@@ -150,7 +154,16 @@ def _attestations(view: TrustCenterView, base_url: str) -> str:
     ordered = sorted(view.attestations, key=lambda a: (a.revoked, a.issued_at, a.att_id))
     head = "<tr><th>Attestation</th><th>Framework</th><th>Issued</th><th>State</th><th>Evidence root</th><th></th></tr>"
     rows = "".join(_attestation_row(att, base_url) for att in ordered)
-    return f'<table id="attestations">{head}{rows}</table>'
+    more = _more(view, "attestations", len(view.attestations), view.attestations_total, base_url)
+    return f'<table id="attestations">{head}{rows}</table>{more}'
+
+
+def _more(view: TrustCenterView, what: str, shown: int, total: int, base_url: str) -> str:
+    """A line under a list cut to its first page, linking to the JSON that pages through all."""
+    if total <= shown:
+        return ""
+    url = f"{base_url}/api/v1/trust/{quote(view.org.slug, safe='')}?{what}_offset={shown}"
+    return f'<p class="more">Showing {shown} of {total}. <a href="{_e(url)}">The next ones, as JSON</a></p>'
 
 
 def _cards(view: TrustCenterView, base_url: str) -> str:
@@ -160,7 +173,7 @@ def _cards(view: TrustCenterView, base_url: str) -> str:
         f'<li><a href="{_e(card_url(card.slug, base_url))}">{_e(card.title or card.slug)}</a></li>'
         for card in sorted(view.cards, key=lambda c: c.slug)
     )
-    return f'<ul id="cards">{items}</ul>'
+    return f'<ul id="cards">{items}</ul>{_more(view, "cards", len(view.cards), view.cards_total, base_url)}'
 
 
 def render_trust_center(view: TrustCenterView, *, base_url: str = "") -> str:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import msgspec
 from nacl.signing import VerifyKey
 
-from services.attestation.domain._encoding import blake3_hex, sha256_hex
+from services.attestation.domain._encoding import b64decode, blake3_hex, sha256_hex
 from services.attestation.domain.dsse import Envelope, verify_envelope
 from services.attestation.domain.errors import VerificationError
 from services.attestation.domain.evaluation import EvidenceItem, evidence_digest, evidence_root
@@ -29,7 +29,15 @@ from services.attestation.domain.statement import (
     evidence_bundle,
 )
 
-__all__ = ["AttestationVerification", "decode_statement", "verify_attestation", "verify_evidence_item"]
+__all__ = [
+    "AttestationVerification",
+    "decode_statement",
+    "stored_statement",
+    "verify_attestation",
+    "verify_evidence_item",
+    "verify_signed",
+    "with_evidence_errors",
+]
 
 
 class AttestationVerification(msgspec.Struct, frozen=True, kw_only=True):
@@ -64,6 +72,16 @@ def decode_statement(payload: bytes) -> Statement:
     return statement
 
 
+def stored_statement(envelope: Envelope) -> Statement:
+    """The statement in an envelope the service signed and stored, read without verifying it
+    (to show what it says; verifying is :func:`verify_attestation`)."""
+    try:
+        payload = b64decode(envelope.payload)
+    except ValueError as exc:
+        raise VerificationError("payload is not base64") from exc
+    return decode_statement(payload)
+
+
 def _evidence_errors(statement: Statement, evidence: Sequence[EvidenceItem]) -> list[str]:
     errors: list[str] = []
     for item in evidence:
@@ -89,31 +107,50 @@ def verify_attestation(
     revocations: Mapping[str, Revocation] | None = None,
 ) -> AttestationVerification:
     """Check an attestation envelope against published keys, its evidence and revocations."""
+    verification, statement = verify_signed(envelope, keys, revocations=revocations)
+    if statement is None or evidence is None:
+        return verification
+    return with_evidence_errors(verification, _evidence_errors(statement, evidence))
+
+
+def verify_signed(
+    envelope: Envelope,
+    keys: Jwks | Mapping[str, VerifyKey],
+    *,
+    revocations: Mapping[str, Revocation] | None = None,
+) -> tuple[AttestationVerification, Statement | None]:
+    """Signature, statement and revocation, without the evidence; the statement when it is ours
+    and signed (to check stored evidence against it: ``evidence_set.EvidenceCheck``)."""
     try:
         key_map = verify_keys(keys) if isinstance(keys, Jwks) else dict(keys)
         verified = verify_envelope(envelope, key_map, payload_type=PAYLOAD_TYPE)
     except VerificationError as exc:
-        return AttestationVerification(
-            valid=False, signature_valid=False, evidence_checked=False, revoked=False, errors=[str(exc)]
+        return (
+            AttestationVerification(
+                valid=False, signature_valid=False, evidence_checked=False, revoked=False, errors=[str(exc)]
+            ),
+            None,
         )
     try:
         statement = decode_statement(verified.payload)
     except VerificationError as exc:
-        return AttestationVerification(
-            valid=False,
-            signature_valid=True,
-            evidence_checked=False,
-            revoked=False,
-            keyid=verified.keyid,
-            errors=[str(exc)],
+        return (
+            AttestationVerification(
+                valid=False,
+                signature_valid=True,
+                evidence_checked=False,
+                revoked=False,
+                keyid=verified.keyid,
+                errors=[str(exc)],
+            ),
+            None,
         )
     predicate = statement.predicate
-    errors = _evidence_errors(statement, evidence) if evidence is not None else []
     revocation = (revocations or {}).get(predicate.attestation_id)
-    return AttestationVerification(
-        valid=not errors,
+    verification = AttestationVerification(
+        valid=True,
         signature_valid=True,
-        evidence_checked=evidence is not None,
+        evidence_checked=False,
         revoked=revocation is not None,
         attestation_id=predicate.attestation_id,
         keyid=verified.keyid,
@@ -124,7 +161,18 @@ def verify_attestation(
         evaluated_at=predicate.evaluated_at,
         revoked_at=revocation.revoked_at if revocation else None,
         revocation_reason=revocation.reason if revocation else None,
-        errors=errors,
+    )
+    return verification, statement
+
+
+def with_evidence_errors(verification: AttestationVerification, errors: list[str]) -> AttestationVerification:
+    """The verification of a signed statement once its evidence was checked (``errors``: none if
+    the evidence is what was signed)."""
+    return msgspec.structs.replace(
+        verification,
+        valid=verification.valid and not errors,
+        evidence_checked=True,
+        errors=[*verification.errors, *errors],
     )
 
 

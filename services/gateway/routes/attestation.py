@@ -2,7 +2,10 @@
 ``/.well-known/``, and the org trust center (JSON and an HTML page).
 
 Public, no credential: ``verify``, the JWKS, the revocation list and the trust center: anyone
-holding an attestation must be able to check it. Issuing and revoking need ``attest:write``
+holding an attestation must be able to check it. An attestation's evidence (100,000 items, 38 MB,
+for a workspace of 20,000 runs) is read from the Object Store by the gateway itself and streamed
+(``/evidence``), after the service has checked the caller and named the pages: it never travels
+in a NATS message, so no ``max_payload`` bounds it. Issuing and revoking need ``attest:write``
 (revoking also accepts ``admin``: an org administrator withdraws a claim without a special
 key) and the ``attestations`` plan feature (402 naming it). The trust center is published for
 orgs whose plan includes ``trust_center``; for any other slug it does not exist (404).
@@ -10,10 +13,19 @@ orgs whose plan includes ``trust_center``; for any other slug it does not exist 
 
 from __future__ import annotations
 
+import asyncio
+import base64
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from litestar.response import Stream
+from qlcore import rpc
 from qlcore.errors import NotFound
+from qlcore.http_cache import if_none_match
+from qlcore.objects import Objects
 
 from services.gateway.deps import authorized, forward, gw_of, principal_of, require_feature_of
 from services.gateway.identity import store
@@ -24,6 +36,28 @@ __all__ = ["AttestationsController", "TrustController", "WellKnownController"]
 
 SERVICE = "attestation"
 FEATURE = "attestations"
+EVIDENCE_CACHE_CONTROL = "private, no-cache"  # immutable, but access is checked again on every revalidation
+
+
+async def _bundle(objects: Objects, pages: list[str], first: bytes) -> AsyncIterator[bytes]:
+    """The evidence bundle from its pages (canonical JSON arrays): ``[`` + their members joined by
+    ``,`` + ``]``, the exact bytes the statement's subject digests; the next page is fetched while
+    one is sent."""
+    yield b"["
+    ahead = asyncio.ensure_future(objects.get(pages[1])) if len(pages) > 1 else None
+    try:
+        current = first
+        for i in range(len(pages)):
+            if i:
+                yield b","
+            yield current[1:-1]
+            if ahead is not None:
+                current = await ahead
+                ahead = asyncio.ensure_future(objects.get(pages[i + 2])) if i + 2 < len(pages) else None
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+    yield b"]"
 
 
 class AttestationsController(Controller):
@@ -45,11 +79,22 @@ class AttestationsController(Controller):
     @get(
         "/workspaces/{ws_id:str}/attestations",
         operation_id="listAttestations",
-        summary="The workspace's attestations, newest first",
+        summary="The workspace's attestations, newest first (a page: ?limit=, Link rel=next)",
     )
-    async def list_attestations(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
+    async def list_attestations(
+        self,
+        request: Request[Any, Any, Any],
+        ws_id: str,
+        limit: int = Parameter(default=100, ge=1, le=500),
+        cursor: str | None = None,
+    ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read", feature=FEATURE)
-        return await forward(request, SERVICE, "attestations.list", {"workspace_id": ws_id}, p)
+        q = {"workspace_id": ws_id, "limit": limit, **({"cursor": cursor} if cursor is not None else {})}
+        resp = await forward(request, SERVICE, "attestations.list", q, p)
+        nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
+        if nxt:
+            resp.headers["Link"] = f'<{request.url.path}?{urlencode({"limit": limit, "cursor": nxt})}>; rel="next"'
+        return resp
 
     @get(
         "/attestations/{att_id:str}",
@@ -63,6 +108,50 @@ class AttestationsController(Controller):
         p = await authorized(request, scope="runs:read", feature=FEATURE)
         q = {"attestation_id": att_id, **({"evidence_id": evidence_id} if evidence_id else {})}
         return await forward(request, SERVICE, "attestations.get", q, p)
+
+    @get(
+        "/attestations/{att_id:str}/evidence",
+        operation_id="getAttestationEvidence",
+        summary="The evidence bundle the statement's subject digests (JSON array, streamed);"
+        " ?page=N: one page of items (Link rel=next)",
+    )
+    async def evidence(
+        self,
+        request: Request[Any, Any, Any],
+        att_id: str,
+        page: int | None = Parameter(default=None, ge=0, le=2**31),
+    ) -> Response[Any]:
+        p = await authorized(request, scope="runs:read", feature=FEATURE)
+        gw = gw_of(request)
+        found = await rpc.call(
+            gw.nc, gw.settings, SERVICE, "attestations.evidence", {"attestation_id": att_id}, gw.ctx(p)
+        )
+        if found.status != 200:
+            return Response(found.body, status_code=found.status, media_type=found.content_type)
+        where = found.json()
+        pages: list[str] = where["pages"]
+        objects = Objects(gw.bus.js, gw.settings)
+        headers = {
+            "Cache-Control": EVIDENCE_CACHE_CONTROL,
+            "X-Evidence-Count": str(where["count"]),
+            "X-Evidence-Pages": str(len(pages)),
+        }
+        if page is not None:
+            if page >= len(pages):
+                raise NotFound(f"attestation {att_id!r} has {len(pages)} evidence page(s)")
+            if page + 1 < len(pages):
+                headers["Link"] = f'<{request.url.path}?page={page + 1}>; rel="next"'
+            body = await objects.get(pages[page])
+            return Response(body, media_type="application/json", headers={**headers, "ETag": f'"{pages[page]}"'})
+        digest = base64.b64encode(bytes.fromhex(where["sha256"])).decode()
+        headers |= {"ETag": f'"sha256-{where["sha256"]}"', "Repr-Digest": f"sha-256=:{digest}:"}
+        if if_none_match(request.headers.get("if-none-match"), headers["ETag"]):
+            return Response(b"", status_code=304, headers=headers)
+        if not pages:
+            return Response(b"[]", media_type="application/json", headers=headers)
+        first = await objects.get(pages[0])  # a missing object is a problem answer, not a cut stream
+        headers["Content-Length"] = str(where["bytes"])
+        return Stream(_bundle(objects, pages, first), media_type="application/json", headers=headers)
 
     @get(
         "/attestations/{att_id:str}/verify",
@@ -137,11 +226,19 @@ class TrustController(Controller):
     @get(
         "/api/v1/trust/{org_slug:str}",
         operation_id="trustCenter",
-        summary="An org's trust center (public): frameworks and status, attestations with verify links, cards",
+        summary="An org's trust center (public): frameworks and status, attestations with verify links, cards"
+        " (a page of each: ?attestations_offset=, ?cards_offset=)",
     )
-    async def trust(self, request: Request[Any, Any, Any], org_slug: str) -> Response[bytes]:
+    async def trust(
+        self,
+        request: Request[Any, Any, Any],
+        org_slug: str,
+        attestations_offset: int = Parameter(default=0, ge=0, le=2**31),
+        cards_offset: int = Parameter(default=0, ge=0, le=2**31),
+    ) -> Response[bytes]:
         await _published(request, org_slug)
-        return await forward(request, SERVICE, "trust.get", {"org_slug": org_slug})
+        q = {"org_slug": org_slug, "attestations_offset": attestations_offset, "cards_offset": cards_offset}
+        return await forward(request, SERVICE, "trust.get", q)
 
     @get(
         "/trust/{org_slug:str}",

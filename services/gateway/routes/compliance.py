@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
 from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, forward
@@ -99,8 +100,19 @@ class ComplianceController(Controller):
     @get(
         "/gaps",
         operation_id="complianceGaps",
-        summary="Each failing control with the runs, cards or keys failing it and what would fix it",
+        summary="Each failing control with the runs, cards or keys failing it and what would fix it"
+        " (a page of subjects each: ?offset=&limit=, ?framework_id=&control_id= for one control)",
     )
-    async def gaps(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
+    async def gaps(
+        self,
+        request: Request[Any, Any, Any],
+        ws_id: str,
+        framework_id: str | None = None,
+        control_id: str | None = None,
+        offset: int = Parameter(default=0, ge=0, le=2**31),
+        limit: int | None = Parameter(default=None, ge=1, le=10_000),
+    ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read", feature=FEATURE)
-        return await forward(request, SERVICE, "compliance.gaps", {"workspace_id": ws_id}, p)
+        q = {"workspace_id": ws_id, "framework_id": framework_id, "control_id": control_id, "limit": limit}
+        body = {k: v for k, v in q.items() if v is not None} | {"offset": offset}
+        return await forward(request, SERVICE, "compliance.gaps", body, p)

@@ -4,6 +4,7 @@ evaluate again, attest, verify (ours and independent code), tamper, revoke, the 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -118,9 +119,19 @@ async def test_enable_evaluate_fix_attest_verify_tamper_revoke(stack: Stack) -> 
         assert statement["_type"] == "https://in-toto.io/Statement/v1"
         assert statement["predicate"]["evidence_root"] == att["evidence_root"]
         assert statement["predicate"]["framework"]["id"] == BASELINE
-        evidence = (await c.get(f"/api/v1/attestations/{att['attestation_id']}")).json()["evidence"]
+        summary = (await c.get(f"/api/v1/attestations/{att['attestation_id']}")).json()["evidence"]
+        assert summary["digest"] == statement["subject"][0]["digest"] and summary["count"] == 7
+        bundle = await c.get(summary["url"])  # the signed bundle, streamed from the Object Store
+        assert bundle.status_code == 200 and len(bundle.content) == summary["bytes"]
+        assert hashlib.sha256(bundle.content).hexdigest() == statement["subject"][0]["digest"]["sha256"]
+        evidence = bundle.json()
         root, digests = independent_merkle_root(evidence)
         assert root == att["evidence_root"] and statement["subject"][0]["digest"] == digests
+        page = await c.get(summary["url"], params={"page": 0})
+        assert page.json() == evidence and page.headers["x-evidence-pages"] == "1" and "link" not in page.headers
+        assert (await c.get(summary["url"], params={"page": 1})).status_code == 404
+        cached = await c.get(summary["url"], headers={"If-None-Match": bundle.headers["etag"]})
+        assert cached.status_code == 304
         # one item disclosed alone, proven under the signed root
         for item in evidence:
             one = await c.get(f"/api/v1/attestations/{att['attestation_id']}", params={"evidence_id": item["id"]})

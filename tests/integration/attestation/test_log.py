@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import stat
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.object_store import ObjectStore
 from psycopg import sql
+from qlcore.objects import bucket_name
 
 from tests.fixtures import Stack, Tenant
 from tests.integration.attestation.helpers import BASELINE, independent_verify, run_document
@@ -73,16 +76,15 @@ async def test_replay_gives_the_same_digest_and_heals_a_tampered_row(stack: Stac
     schema = stack.settings.schema("attestation")
     async with await psycopg.AsyncConnection.connect(stack.settings.database_url, autocommit=True) as conn:
         await conn.execute(
-            sql.SQL(
-                "UPDATE {}.attestations SET evidence = replace(evidence, 'run_hash', 'run_hosh')"
-                " WHERE attestation_id = %s"
-            ).format(sql.Identifier(schema)),
-            (att["attestation_id"],),
+            sql.SQL("UPDATE {}.attestations SET evidence_set = %s WHERE attestation_id = %s").format(
+                sql.Identifier(schema)
+            ),
+            ("sha256-" + "0" * 64, att["attestation_id"]),
         )
     async with stack.client() as public:
         v = (await public.get(verify)).json()
         assert v["valid"] is False and v["signature_valid"] is True
-        assert any("does not match its digest" in e for e in v["errors"])
+        assert any("evidence manifest" in e for e in v["errors"]), v["errors"]
         assert (await stack.call("attestation", "ops.digest")).json()["digest"] != before
 
         replayed = (await stack.call("attestation", "ops.replay", timeout=120)).json()
@@ -90,6 +92,27 @@ async def test_replay_gives_the_same_digest_and_heals_a_tampered_row(stack: Stac
         assert replayed["digest"] == after == before
         v = (await public.get(verify)).json()
         assert v["valid"] is True and v["evidence_root"] == att["evidence_root"]
+
+
+async def test_a_changed_evidence_object_fails_verification(stack: Stack) -> None:
+    """The evidence lives in the Object Store: an object rewritten there (same name, other bytes)
+    is caught by its digest, by verify and by the download."""
+    t, ws = await _ready(stack)
+    async with stack.client(t) as c:
+        att = (await c.post(f"{ws}/attestations", json={"framework_id": BASELINE})).json()
+        bundle = (await c.get(att["evidence"]["url"])).json()
+        page = (await c.get(att["evidence"]["url"], params={"page": 0})).headers["etag"].strip('"')  # its object
+    forged = [{**item, "outcome": "pass"} for item in bundle]
+    store = ObjectStore(
+        name=bucket_name(stack.settings), stream=f"OBJ_{bucket_name(stack.settings)}", js=stack.nc.jetstream()
+    )
+    await store.put(page, json.dumps(forged, separators=(",", ":")).encode())
+    async with stack.client(t) as c, stack.client() as public:
+        v = (await public.get(f"/api/v1/attestations/{att['attestation_id']}/verify")).json()
+        assert v["valid"] is False and v["signature_valid"] is True and v["evidence_checked"] is True
+        assert any("does not hash to its name" in e for e in v["errors"]), v["errors"]
+        r = await c.get(att["evidence"]["url"])
+        assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
 
 
 async def test_rotation_keeps_old_attestations_verifiable(stack: Stack) -> None:

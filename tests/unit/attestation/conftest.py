@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from services.attestation.adapters.framework_files import load_catalog
 from services.attestation.domain import (
     ApiKeyFacts,
     Author,
@@ -21,7 +22,6 @@ from services.attestation.domain import (
     ReproductionFacts,
     RunFacts,
     WorkspaceSnapshot,
-    load_catalog,
 )
 
 WS = "ws_lab"

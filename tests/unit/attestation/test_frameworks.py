@@ -6,13 +6,12 @@ from typing import Any
 import pytest
 import yaml
 
+from services.attestation.adapters.framework_files import load_catalog, load_framework
 from services.attestation.domain import (
     CHECKS,
     FrameworkCatalog,
     FrameworkError,
     framework_digest,
-    load_catalog,
-    load_framework,
     parse_framework,
 )
 

@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.attestation.adapters.keyring_files import KeyringDirectory
 from services.attestation.domain import (
     Jwk,
     Jwks,
@@ -66,7 +67,7 @@ def test_jwk_with_a_wrong_kid_or_key_is_refused() -> None:
 
 def test_keyring_is_created_on_first_use_with_private_permissions(tmp_path: Path) -> None:
     directory = tmp_path / "keys"
-    ring = Keyring.open(directory, now=_clock("2025-01-01T00:00:00"))
+    ring = KeyringDirectory.open(directory, now=_clock("2025-01-01T00:00:00"))
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     pem = directory / f"{ring.keyid}.pem"
     assert stat.S_IMODE(pem.stat().st_mode) == 0o600
@@ -74,7 +75,7 @@ def test_keyring_is_created_on_first_use_with_private_permissions(tmp_path: Path
     assert isinstance(private, Ed25519PrivateKey)
     raw_public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     assert b64url_encode(raw_public) == ring.active.jwk.x
-    again = Keyring.open(directory)
+    again = KeyringDirectory.open(directory)
     assert again.keyid == ring.keyid and again.records == ring.records
     # The private key is only in its own file: not in the manifest, the JWKS or a repr.
     seed = private.private_bytes_raw()
@@ -90,7 +91,7 @@ def test_keyring_is_created_on_first_use_with_private_permissions(tmp_path: Path
 
 
 def test_rotation_keeps_old_public_keys_and_destroys_old_private_keys(tmp_path: Path) -> None:
-    ring = Keyring.open(tmp_path, now=_clock("2025-01-01T00:00:00"))
+    ring = KeyringDirectory.open(tmp_path, now=_clock("2025-01-01T00:00:00"))
     first = ring.keyid
     old = sign_envelope(b'{"n":1}', TYPE, ring)
     second = ring.rotate(now=_clock("2025-06-01T00:00:00"))
@@ -98,7 +99,7 @@ def test_rotation_keeps_old_public_keys_and_destroys_old_private_keys(tmp_path: 
     assert not (tmp_path / f"{first}.pem").exists() and (tmp_path / f"{second}.pem").exists()
     jwks = ring.jwks()
     assert [k.kid for k in jwks.keys] == [second, first]
-    reopened = Keyring.open(tmp_path)
+    reopened = KeyringDirectory.open(tmp_path)
     assert reopened.keyid == second and reopened.jwks() == jwks
     retired = {r.kid: r.retired_at for r in reopened.records}
     assert retired == {first: "2025-06-01T00:00:00+00:00", second: None}
@@ -109,21 +110,21 @@ def test_rotation_keeps_old_public_keys_and_destroys_old_private_keys(tmp_path: 
 
 
 def test_a_private_key_readable_by_others_is_refused(tmp_path: Path) -> None:
-    ring = Keyring.open(tmp_path)
+    ring = KeyringDirectory.open(tmp_path)
     os.chmod(tmp_path / f"{ring.keyid}.pem", 0o644)
     with pytest.raises(KeyringError, match="chmod 600"):
-        Keyring.open(tmp_path)
+        KeyringDirectory.open(tmp_path)
 
 
 def test_a_key_file_that_does_not_match_the_manifest_is_refused(tmp_path: Path) -> None:
-    ring = Keyring.open(tmp_path)
+    ring = KeyringDirectory.open(tmp_path)
     pem = tmp_path / f"{ring.keyid}.pem"
     other = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     pem.write_bytes(other)
     with pytest.raises(KeyringError, match="holds key"):
-        Keyring.open(tmp_path)
+        KeyringDirectory.open(tmp_path)
 
 
 @pytest.mark.parametrize("form", ["pem", "raw", "base64", "base64url"])

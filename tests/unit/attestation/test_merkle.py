@@ -9,7 +9,9 @@ from services.attestation.domain import (
     MerkleError,
     inclusion_proof,
     merkle_root,
+    paged_inclusion_proof,
     root_from_inclusion_proof,
+    root_of_subtrees,
     verify_inclusion,
 )
 from services.attestation.domain.merkle import leaf_hash, node_hash
@@ -129,3 +131,31 @@ def test_out_of_range_requests_raise() -> None:
         root_from_inclusion_proof(b"", InclusionProof(leaf_index=0, tree_size=0, path=[]))
     with pytest.raises(MerkleError):
         root_from_inclusion_proof(b"", InclusionProof(leaf_index=0, tree_size=2, path=["zz"]))
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 4, 8, 16])
+def test_a_tree_kept_in_pages_has_the_same_root_and_proofs(page_size: int) -> None:
+    """Pages of a power of two are subtrees: the root from page roots, and a proof from one page
+    and the page roots, are those of the whole tree (what makes paged evidence provable)."""
+    for n in [*range(1, 40), 63, 64, 65, 129]:
+        leaves = [n.to_bytes(4, "big") + i.to_bytes(4, "big") for i in range(n)]
+        pages = [leaves[i : i + page_size] for i in range(0, n, page_size)]
+        roots = [merkle_root(page) for page in pages]
+        assert root_of_subtrees(roots) == merkle_root(leaves)
+        for i in range(n):
+            paged = paged_inclusion_proof(
+                pages[i // page_size], i % page_size, roots, i // page_size, page_size=page_size, tree_size=n
+            )
+            assert paged == inclusion_proof(leaves, i), (n, i)
+    assert root_of_subtrees([]) == merkle_root([])
+
+
+def test_paged_proofs_refuse_pages_that_do_not_fit() -> None:
+    leaves = [bytes([i]) for i in range(10)]
+    roots = [merkle_root(leaves[i : i + 4]) for i in range(0, 10, 4)]
+    with pytest.raises(MerkleError, match="power of two"):
+        paged_inclusion_proof(leaves[:3], 0, roots, 0, page_size=3, tree_size=10)
+    with pytest.raises(MerkleError, match="must hold"):
+        paged_inclusion_proof(leaves[:3], 0, roots, 0, page_size=4, tree_size=10)  # a full page cut short
+    with pytest.raises(MerkleError):
+        paged_inclusion_proof(leaves[8:], 0, roots[:2], 2, page_size=4, tree_size=10)

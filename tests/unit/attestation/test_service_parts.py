@@ -15,15 +15,15 @@ import pytest
 from qlcore.config import load_settings
 from qlcore.events import RunIngested
 
-from services.attestation.compliance import _logged_result
-from services.attestation.domain import FrameworkCatalog, KeyringError, evaluate_framework
+from services.attestation.adapters.keyring_files import load_keyring
+from services.attestation.config import load_config
+from services.attestation.domain import FrameworkCatalog, Keyring, KeyringError, evaluate_framework, result_record
 from services.attestation.domain.trust_center import (
     CONTENT_SECURITY_POLICY,
     OrgView,
     TrustCenterView,
     render_trust_center,
 )
-from services.attestation.keys import load_keyring
 from services.attestation.projection import facts_of
 from tests.integration.attestation.helpers import run_document
 
@@ -72,27 +72,32 @@ def test_the_logged_result_leaves_the_evidence_to_the_attestation(catalog: Frame
     framework = catalog.get("reproducibility-baseline")
     assert framework is not None
     result = evaluate_framework(make.snapshot(), framework)
-    logged = _logged_result(result)
+    logged = result_record(result)
     assert "evidence" not in logged and logged["evidence_count"] == len(result.evidence) > 0
     assert logged["result_digest"] == result.result_digest and logged["evidence_root"] == result.evidence_root
 
 
 def test_keyring_from_a_directory_or_a_secret_file(tmp_path: Path) -> None:
     settings = load_settings(env={}, home=tmp_path)
-    ring = load_keyring(settings, {})
+
+    def load(env: dict[str, str]) -> Keyring:
+        config = load_config(env)
+        return load_keyring(config.key_file_path(), config.key_dir_path(settings.home))
+
+    ring = load({})
     assert (tmp_path / "keys" / "attestation" / f"{ring.keyid}.pem").is_file()
-    assert load_keyring(settings, {}).keyid == ring.keyid  # the same key at the next start
-    assert load_keyring(settings, {"QL_ATTESTATION_KEY_DIR": str(tmp_path / "elsewhere")}).keyid != ring.keyid
+    assert load({}).keyid == ring.keyid  # the same key at the next start
+    assert load({"QL_ATTESTATION_KEY_DIR": str(tmp_path / "elsewhere")}).keyid != ring.keyid
 
     secret = tmp_path / "seed"
     secret.write_bytes(base64.b64encode(bytes(range(32))))
     os.chmod(secret, 0o644)
     with pytest.raises(KeyringError, match="chmod 600"):
-        load_keyring(settings, {"QL_ATTESTATION_KEY_FILE": str(secret)})
+        load({"QL_ATTESTATION_KEY_FILE": str(secret)})
     os.chmod(secret, 0o600)
-    from_secret = load_keyring(settings, {"QL_ATTESTATION_KEY_FILE": str(secret)})
-    assert from_secret.keyid == load_keyring(settings, {"QL_ATTESTATION_KEY_FILE": str(secret)}).keyid
+    from_secret = load({"QL_ATTESTATION_KEY_FILE": str(secret)})
+    assert from_secret.keyid == load({"QL_ATTESTATION_KEY_FILE": str(secret)}).keyid
     with pytest.raises(KeyringError):
         from_secret.rotate()  # a secret is rotated by replacing it
     with pytest.raises(KeyringError):
-        load_keyring(settings, {"QL_ATTESTATION_KEY_FILE": str(tmp_path / "missing")})
+        load({"QL_ATTESTATION_KEY_FILE": str(tmp_path / "missing")})

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import msgspec
+
 from services.attestation.domain import (
     AttestationView,
     CardView,
@@ -118,3 +120,11 @@ def test_empty_trust_center() -> None:
     text = " ".join(page.text)
     assert "No frameworks enabled." in text and "No attestations issued." in text
     assert "No published result cards." in text
+
+
+def test_a_list_cut_to_its_first_page_says_so_and_links_to_the_rest() -> None:
+    view = msgspec.structs.replace(VIEW, attestations_total=250, cards_total=2)
+    page = _parse(render_trust_center(view, base_url="https://quantumledger.ben.gy"))
+    text = " ".join(page.text)
+    assert "Showing 2 of 250." in text and text.count("Showing") == 1  # every card is shown
+    assert "https://quantumledger.ben.gy/api/v1/trust/qlab?attestations_offset=2" in page.links

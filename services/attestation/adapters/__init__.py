@@ -1,0 +1,1 @@
+"""The attestation service's I/O beside NATS and PostgreSQL: framework files and key files."""
