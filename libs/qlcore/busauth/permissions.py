@@ -138,6 +138,8 @@ def permissions_for(settings: Settings, user: str) -> Permissions:
         publish.append(s.document_subject)  # whole run documents (decision 0008)
     elif user == "card":
         publish.append(s.card_changed_subject)  # notices that drop the gateways' cached badges
+    elif user == "attestation":
+        publish += _objects(s, write=True)  # evidence sets and evaluation results (decision 0011)
     elif user == "reproduce":
         publish += _jobs(s)
         # woken by a job's terminal event in whichever process took the request (reproduce/completions.py)
@@ -148,6 +150,7 @@ def permissions_for(settings: Settings, user: str) -> Permissions:
         publish.append(s.rpc_subject("gateway", "ops.status"))  # /health asks every gateway instance too
         deny += [s.rpc_subject(svc, op) for svc, op in OPERATOR_OPS]
         subscribe.append(s.card_changed_subject)
+        publish += _objects(s, write=False)  # streams an attestation's evidence bundle to the client
     return Permissions(tuple(publish), tuple(subscribe), tuple(deny), allow_responses=True)
 
 
@@ -214,6 +217,27 @@ def _jobs(s: Settings) -> list[str]:
         f"{JS}.STREAM.MSG.GET.{stream}",  # is a job still queued (get the last message on its subject)
         *_own_consumer(stream, durable),
     ]
+
+
+def _objects(s: Settings, *, write: bool) -> list[str]:
+    """The namespace's Object Store bucket (``qlcore.objects``): reading an object is its meta entry
+    (a message get) and an ordered consumer over its chunks; writing publishes chunks and meta."""
+    bucket = f"{s.namespace.upper()}_OBJECTS"
+    stream = f"OBJ_{bucket}"
+    read = [
+        f"{JS}.STREAM.INFO.{stream}",
+        f"{JS}.STREAM.MSG.GET.{stream}",
+        f"{JS}.DIRECT.GET.{stream}",
+        f"{JS}.DIRECT.GET.{stream}.>",
+        f"{JS}.CONSUMER.CREATE.{stream}",  # the ordered (ephemeral) consumer over one object's chunks
+        f"{JS}.CONSUMER.CREATE.{stream}.>",
+        f"{JS}.CONSUMER.DELETE.{stream}.>",
+        f"$JS.FC.{stream}.>",  # flow control of that consumer
+        f"{JS}.STREAM.NAMES",  # nats-py's subscribe looks the stream up by subject (names only)
+    ]
+    if not write:
+        return read
+    return [*read, f"{JS}.STREAM.CREATE.{stream}", f"{JS}.STREAM.PURGE.{stream}", f"$O.{bucket}.>"]
 
 
 def _micro(s: Settings, user: str) -> list[str]:
