@@ -50,7 +50,12 @@ def load_plugins(group: click.Group = cli) -> None:
     taking the ``ql`` group. The server package adds its operator commands this way (``ql dev``,
     ``ql ops``, ``ql admin``, ``ql corpus``); the SDK alone has none and imports no server code."""
     for ep in entry_points(group=PLUGIN_GROUP):
-        ep.load()(group)
+        try:
+            register = ep.load()
+        except ImportError as exc:  # a broken plugin costs its own commands, never the SDK's
+            click.echo(f"ql: the plugin {ep.name!r} ({ep.value}) could not be loaded: {exc}", err=True)
+            continue
+        register(group)
 
 
 load_plugins()
