@@ -60,7 +60,7 @@ def _options(
     base_url: str | None, api_key: str | None, workspace: str | None, org: str | None
 ) -> tuple[str, dict[str, str], Identity]:
     url = base_url.rstrip("/") if base_url else default_base_url()
-    key = api_key or resolve_api_key(url)[0]
+    key = resolve_api_key(url)[0] if api_key is None else api_key  # "": explicitly none
     headers = {"User-Agent": _user_agent(), "Accept": "application/json, application/problem+json;q=0.9, */*;q=0.1"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
@@ -69,7 +69,8 @@ def _options(
 
 class Client:
     """A blocking client. ``base_url`` and ``api_key`` default to the environment (see
-    ``quantumledger.config``); ``workspace``/``org`` to the caller's own. ``transport`` is any
+    ``quantumledger.config``; ``api_key=""`` sends no credential, for public reads);
+    ``workspace``/``org`` default to the caller's own. ``transport`` is any
     ``httpx`` transport (tests pass ``httpx.MockTransport``)."""
 
     def __init__(
