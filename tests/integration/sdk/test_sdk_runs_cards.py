@@ -159,10 +159,13 @@ async def test_cards_publish_cite_embed_badges_reproductions_and_withdrawal(stac
             assert submitted.slug == slug and submitted.verdict and not submitted.deduplicated
             assert theirs.cards.submit_reproduction(slug, ghz(4, seed=99)).deduplicated
             assert submitted.reproductions.count == 1
+            mine = theirs.ingest(ghz(4, seed=7))  # or one of your runs, by id
+            by_id = theirs.cards.submit_reproduction(slug, run_id=mine.run_id)
+            assert by_id.run_id == mine.run_id and by_id.reproductions.count == 2
             with pytest.raises(ValueError):
                 theirs.cards.submit_reproduction(slug)
         with sdk(stack, owner) as ql:
-            assert ql.cards.get(slug).reproductions.count == 1
+            assert ql.cards.get(slug).reproductions.count == 2
             tomb = ql.cards.unpublish(run.run_id, reason="superseded")
             assert (tomb.slug, tomb.status, tomb.change) == (slug, "withdrawn", "withdrawn")
             assert ql.cards.unpublish(run.run_id).change == "unchanged"
