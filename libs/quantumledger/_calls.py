@@ -14,6 +14,7 @@ configuration or from ``GET /api/v1/me`` (asked once per client).
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
@@ -145,10 +146,21 @@ def seg(value: str) -> str:
 
 
 def _describe(descriptor: Any, build: Callable[..., Any]) -> None:
-    """Name and document the operation as its ``build`` method is (``help()``, IDEs)."""
+    """Name, document and sign the operation as its ``build`` method is, without ``self`` and
+    without the ``Call`` it returns (what ``help()`` and IDEs show)."""
     for name in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(descriptor, name, getattr(build, name, None))
-    descriptor.__wrapped__ = build
+    sig = inspect.signature(build)
+    descriptor.__signature__ = sig.replace(
+        parameters=list(sig.parameters.values())[1:], return_annotation=inspect.Signature.empty
+    )
+
+
+def _bind(descriptor: Any, run: Callable[..., Any]) -> Callable[..., Any]:
+    """``run`` named and signed like the operation."""
+    for name in ("__module__", "__name__", "__qualname__", "__doc__", "__signature__"):
+        setattr(run, name, getattr(descriptor, name, None))
+    return run
 
 
 @functools.cache
@@ -200,11 +212,10 @@ class Endpoint(Generic[P, T]):
             return self
         build, transport = self.build, obj._transport
 
-        @functools.wraps(build)
         def bound(*args: Any, **kwargs: Any) -> Any:
             return transport.execute(build(obj, *args, **kwargs))
 
-        return bound
+        return _bind(self, bound)
 
 
 class Paginated(Generic[P, T]):
@@ -225,11 +236,10 @@ class Paginated(Generic[P, T]):
             return self
         build, transport = self.build, obj._transport
 
-        @functools.wraps(build)
         def bound(*args: Any, **kwargs: Any) -> Any:
             return transport.iterate(build(obj, *args, **kwargs))
 
-        return bound
+        return _bind(self, bound)
 
 
 class Streamed(Generic[P, T]):
@@ -250,11 +260,10 @@ class Streamed(Generic[P, T]):
             return self
         build, transport = self.build, obj._transport
 
-        @functools.wraps(build)
         def bound(*args: Any, **kwargs: Any) -> Any:
             return transport.stream(build(obj, *args, **kwargs))
 
-        return bound
+        return _bind(self, bound)
 
 
 def endpoint(build: Callable[Concatenate[Any, P], Call[T]]) -> Endpoint[P, T]:

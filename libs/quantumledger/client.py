@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 import httpx
 
@@ -121,9 +120,16 @@ class Client:
         """Ingest one bundle (idempotent by ``run_hash``); see ``runs.ingest``."""
         return self.runs.ingest(bundle)
 
-    def ingest_stream(self, bundles: Iterable[Bundle], **options: Any) -> Iterator[StreamResult]:
+    def ingest_stream(
+        self,
+        bundles: Iterable[Bundle],
+        *,
+        progress: bool | None = None,
+        total: int | None = None,
+        chunk_size: int = 256,
+    ) -> Iterator[StreamResult]:
         """Ingest many bundles over NDJSON with a progress bar; see ``runs.ingest_stream``."""
-        return self.runs.ingest_stream(bundles, **options)
+        return self.runs.ingest_stream(bundles, progress=progress, total=total, chunk_size=chunk_size)
 
 
 class AsyncClient:
@@ -174,5 +180,12 @@ class AsyncClient:
     async def ingest(self, bundle: Bundle) -> IngestResult:
         return await self.runs.ingest(bundle)
 
-    def ingest_stream(self, bundles: Iterable[Bundle], **options: Any) -> AsyncIterator[StreamResult]:
-        return self.runs.ingest_stream(bundles, **options)
+    def ingest_stream(
+        self,
+        bundles: Iterable[Bundle],
+        *,
+        progress: bool | None = None,
+        total: int | None = None,
+        chunk_size: int = 256,
+    ) -> AsyncIterator[StreamResult]:
+        return self.runs.ingest_stream(bundles, progress=progress, total=total, chunk_size=chunk_size)

@@ -41,17 +41,22 @@ def _bundles(files: list[Path], sources: list[Source]) -> Iterator[bytes]:
     """Each bundle's bytes; ``sources[i]`` says where bundle ``i + 1`` came from."""
     for f in files:
         if f.suffix == ".ndjson":
-            for n, line in enumerate(f.read_bytes().splitlines(), start=1):
-                if line.strip():
-                    sources.append(Source(f, n))
-                    yield line
+            with f.open("rb") as lines:  # read as it streams: a file may hold more than memory
+                for n, line in enumerate(lines, start=1):
+                    if line.strip():
+                        sources.append(Source(f, n))
+                        yield line.rstrip(b"\r\n")
         else:
             sources.append(Source(f))
             yield f.read_bytes()
 
 
 def _count(files: list[Path]) -> int:
-    return sum(sum(1 for x in f.read_bytes().splitlines() if x.strip()) if f.suffix == ".ndjson" else 1 for f in files)
+    def lines(f: Path) -> int:
+        with f.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+
+    return sum(lines(f) if f.suffix == ".ndjson" else 1 for f in files)
 
 
 @click.command()
@@ -114,7 +119,8 @@ def _programs(c: Client, page: list[RunSummary]) -> dict[str, str | None]:
 def runs_ls(
     backend: str | None, status: str | None, limit: int, cursor: str | None, every: bool, as_json: bool
 ) -> None:
-    """List runs, most recent first: a table, or the API's JSON with --json."""
+    """List runs, most recent first: a table (its PROGRAM read from each run's document), or the
+    API's list as JSON with --json."""
     with client() as c:
         if every:
             rows, nxt = list(c.runs.iter(backend=backend, status=status, limit=limit)), None
