@@ -11,6 +11,7 @@ import click
 
 from quantumledger.cli._common import EXIT_FAILED, EXIT_VERIFY, client, echo_json, json_option, table
 from quantumledger.client import Client
+from quantumledger.errors import NotFoundError
 from quantumledger.models import RunSummary
 
 __all__ = ["ingest", "runs", "verify"]
@@ -103,7 +104,11 @@ def _programs(c: Client, page: list[RunSummary]) -> dict[str, str | None]:
     (documents never change; ``ql runs ls --json`` prints the list as the API gives it, without)."""
     names: dict[str, str | None] = {}
     for r in page:
-        doc = c.runs.get(r.run_id, verify=False)
+        try:
+            doc = c.runs.get(r.run_id, verify=False)
+        except NotFoundError:  # listed a moment before the read model that locates it caught up
+            names[r.run_id] = None
+            continue
         program = doc.get("program") if isinstance(doc, dict) else None
         names[r.run_id] = program.get("name") if isinstance(program, dict) else None
     return names
