@@ -93,6 +93,7 @@ class Call(Generic[T]):
     idempotent: bool | None = None
     follow: Follow | None = None
     ok_statuses: frozenset[int] = frozenset()  # answers >= 400 that are results, not errors
+    retries: bool = True  # False: never retried (a throttled login is reported at once, not waited out)
 
     @property
     def retry_safe(self) -> bool:

@@ -58,7 +58,7 @@ class RetryPolicy:
 
     def after_status(self, call: Call[Any], status: int, retry_after: float | None, attempt: int) -> float | None:
         """Seconds to wait before retrying an answer with ``status``, or ``None``: do not retry."""
-        if attempt >= self.max_retries:
+        if attempt >= self.max_retries or not call.retries:
             return None
         if status not in RETRY_ANY and not (status in RETRY_IDEMPOTENT and call.retry_safe):
             return None
@@ -68,7 +68,7 @@ class RetryPolicy:
 
     def after_error(self, call: Call[Any], exc: httpx.TransportError, attempt: int) -> float | None:
         """Seconds to wait before retrying after a transport error, or ``None``."""
-        if attempt >= self.max_retries:
+        if attempt >= self.max_retries or not call.retries:
             return None
         refused = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
         return self._backoff(attempt) if refused or call.retry_safe else None

@@ -23,13 +23,14 @@ def _org(org: str | None) -> str:
 
 
 class Auth(Resource[M]):
-    """Accounts and sessions. None of these is retried after a 503: each may have acted."""
+    """Accounts and sessions. None of these is retried: each may have acted, and a throttled
+    login (429) is reported at once with its ``retry_after`` rather than waited out."""
 
     @endpoint
     def register(self, email: str, password: str, *, name: str, org_name: str) -> Call[Registered]:
         """Create an account, its org and workspace; a verification mail follows."""
         body = {"email": email, "password": password, "name": name, "org_name": org_name}
-        return Call("POST", "/api/v1/auth/register", decoded(Registered), body=body, idempotent=False)
+        return Call("POST", "/api/v1/auth/register", decoded(Registered), body=body, idempotent=False, retries=False)
 
     @endpoint
     def verify_email(self, token: str) -> Call[EmailVerified]:
@@ -45,7 +46,7 @@ class Auth(Resource[M]):
         body: dict[str, Any] = {"email": email, "password": password}
         if org:
             body["org"] = org
-        return Call("POST", "/api/v1/auth/login", decoded(Session), body=body, idempotent=False)
+        return Call("POST", "/api/v1/auth/login", decoded(Session), body=body, idempotent=False, retries=False)
 
     @endpoint
     def logout(self) -> Call[None]:

@@ -179,3 +179,10 @@ def test_ids_from_callers_are_one_path_segment(script: Script, ql: Client) -> No
     assert script.requests[0].url.raw_path == b"/api/v1/runs/..%2F..%2Fadmin"
     with pytest.raises(ValueError):
         ql.cards.get("")
+
+
+def test_a_throttled_login_is_reported_at_once(script: Script, ql: Client) -> None:
+    script.on("POST", "/api/v1/auth/login", problem(429, "login-throttled", headers={"Retry-After": "30"}))
+    with pytest.raises(RateLimitError) as err:
+        ql.auth.login("ada@lab.example", "wrong")
+    assert err.value.retry_after == 30.0 and len(script.requests) == 1 and script.sleeps == []
