@@ -1,13 +1,13 @@
 """The SDK's streaming ingest against a stack started as `make run` starts it.
 
 ``Client.ingest_stream`` sends bundles in chunks (256 lines a request) because an HTTP/1.1 client
-sends a whole request body before it reads the answer (docs/sdk.md). This measures what that
-costs against one unbounded NDJSON stream sent with raw httpx (as ``ingest_bench`` does), on the
-same real ~78 KB bundles, and probes the reason for it: one unbounded stream of many small
-bundles, whose answers pile up unread until the body is sent, against the SDK's chunks.
+sends a whole request body before it reads the answer (docs/sdk.md). This compares it with one
+unbounded NDJSON stream sent with raw httpx (as ``ingest_bench`` does) on the same real ~78 KB
+bundles: bundles/s, and when the first answer can be read (the progress bar's first step).
+A probe sends many small bundles both ways, to see whether the unbounded stream's unread
+answers stall it.
 
-Figures: bundles/s of each (median of ``rounds``); for the probe, whether each finished within
-its time limit, and how long it took.
+Figures: medians of ``rounds``; for the probe, whether each finished within its time limit.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _small(n: int) -> Iterator[bytes]:
 def _raw_stream(s: RunningStack, bundles: Iterator[bytes] | list[bytes], timeout: float | None) -> dict[str, Any]:
     """One unbounded NDJSON request; answers are read only once httpx has sent the whole body."""
     t0 = time.perf_counter()
-    ok = 0
+    ok, first = 0, None
     try:
         with (
             httpx.Client(base_url=s.base_url, headers=s.headers, timeout=timeout) as c,
@@ -72,30 +72,42 @@ def _raw_stream(s: RunningStack, bundles: Iterator[bytes] | list[bytes], timeout
             ) as r,
         ):
             for line in r.iter_lines():
+                first = first or time.perf_counter()
                 ok += bool(line) and '"error"' not in line
         finished = True
     except httpx.TimeoutException:
         finished = False
+    return _figures(t0, first, ok, finished)
+
+
+def _figures(t0: float, first: float | None, ok: int, finished: bool) -> dict[str, Any]:
     dt = time.perf_counter() - t0
-    return {"finished": finished, "ok": ok, "seconds": round(dt, 2), "bundles_per_s": round(ok / dt, 1)}
+    return {
+        "finished": finished,
+        "ok": ok,
+        "seconds": round(dt, 2),
+        "first_answer_s": round(first - t0, 2) if first else None,
+        "bundles_per_s": round(ok / dt, 1),
+    }
 
 
 def _sdk_stream(s: RunningStack, bundles: Iterator[bytes] | list[bytes], timeout: float | None) -> dict[str, Any]:
     from quantumledger import Client, RetryPolicy
 
     t0 = time.perf_counter()
-    ok = 0
+    ok, first = 0, None
     with Client(s.base_url, s.api_key, timeout=timeout or 60.0, retry=RetryPolicy(max_retries=0)) as ql:
         for res in ql.ingest_stream(bundles, progress=False):
+            first = first or time.perf_counter()
             ok += res.ok
-    dt = time.perf_counter() - t0
-    return {"finished": True, "ok": ok, "seconds": round(dt, 2), "bundles_per_s": round(ok / dt, 1)}
+    return _figures(t0, first, ok, True)
 
 
-def run(results_dir: Path, rounds: int = 3, n: int = 1000, probe: int = 30_000) -> dict[str, Any]:
+def run(results_dir: Path, rounds: int = 3, n: int = 400, probe: int = 30_000) -> dict[str, Any]:
     raw: dict[str, list[dict[str, Any]]] = {"raw_stream": [], "sdk_stream": []}
     with running_stack() as s:
-        for _ in range(rounds):  # alternate, so both see the same machine
+        _sdk_stream(s, _real(50), None)  # warm-up
+        for _ in range(rounds):  # alternate, so both see the same machine; bundles made before timing
             raw["raw_stream"].append(_raw_stream(s, _real(n), None))
             raw["sdk_stream"].append(_sdk_stream(s, _real(n), None))
         probe_raw = _raw_stream(s, _small(probe), 120.0)
@@ -103,6 +115,8 @@ def run(results_dir: Path, rounds: int = 3, n: int = 1000, probe: int = 30_000) 
     figures = {
         "raw_stream_bundles_per_s": statistics.median(r["bundles_per_s"] for r in raw["raw_stream"]),
         "sdk_stream_bundles_per_s": statistics.median(r["bundles_per_s"] for r in raw["sdk_stream"]),
+        "raw_stream_first_answer_s": statistics.median(r["first_answer_s"] for r in raw["raw_stream"]),
+        "sdk_stream_first_answer_s": statistics.median(r["first_answer_s"] for r in raw["sdk_stream"]),
         f"probe_{probe}_small_raw_one_stream": probe_raw,
         f"probe_{probe}_small_sdk_chunks": probe_sdk,
     }

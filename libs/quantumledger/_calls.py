@@ -109,9 +109,10 @@ class StreamCall(Generic[T]):
     """An NDJSON stream, sent in bounded chunks that are each an ordinary (retryable) request.
 
     Why chunks: an HTTP/1.1 client such as httpx sends the whole request body before it reads
-    the answer, so on one unbounded stream the server's answers would pile up unread (and, past
-    the socket buffers, stall both sides). Each chunk's answer lines are read as they arrive;
-    after a lost connection only the lines not yet answered are sent again.
+    the answer, so on one unbounded stream no answer is read until every bundle is sent (32 s
+    for 30,000 small bundles in bench/sdk_bench.py, against 0.4 s in chunks), and the answers
+    wait in socket buffers meanwhile. Each chunk's answer lines are read as they arrive, a chunk
+    is retried as a whole, and after a lost connection only its unanswered lines are sent again.
     """
 
     path: str
