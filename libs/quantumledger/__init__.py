@@ -13,44 +13,103 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from quantumledger.attest import verify_attestation
     from quantumledger.capture import capture, run_on_simulator
-    from quantumledger.client import Client
+    from quantumledger.client import AsyncClient, Client, RetryPolicy
     from quantumledger.errors import (
         APIError,
+        AuthError,
+        BadRequestError,
+        ConflictError,
+        ConnectionFailedError,
+        ForbiddenError,
+        GoneError,
         HashMismatchError,
         InvalidDocumentError,
         MissingHashError,
+        NotFoundError,
+        PayloadTooLargeError,
+        PlanError,
         QuantumLedgerError,
+        RateLimitError,
+        ReproductionFailedError,
+        ServerError,
+        UnauthenticatedError,
+        UnavailableError,
+        ValidationError,
         VerificationError,
+        WaitTimeoutError,
     )
     from quantumledger.verify import VerifyResult, verify
 
 __all__ = [
     "APIError",
+    "AsyncClient",
+    "AuthError",
+    "BadRequestError",
     "Client",
+    "ConflictError",
+    "ConnectionFailedError",
+    "ForbiddenError",
+    "GoneError",
     "HashMismatchError",
     "InvalidDocumentError",
     "MissingHashError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PlanError",
     "QuantumLedgerError",
+    "RateLimitError",
+    "ReproductionFailedError",
+    "RetryPolicy",
+    "ServerError",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "ValidationError",
     "VerificationError",
     "VerifyResult",
+    "WaitTimeoutError",
     "capture",
     "run_on_simulator",
     "verify",
+    "verify_attestation",
 ]
 
+_ERRORS = (
+    "APIError",
+    "AuthError",
+    "BadRequestError",
+    "ConflictError",
+    "ConnectionFailedError",
+    "ForbiddenError",
+    "GoneError",
+    "HashMismatchError",
+    "InvalidDocumentError",
+    "MissingHashError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PlanError",
+    "QuantumLedgerError",
+    "RateLimitError",
+    "ReproductionFailedError",
+    "ServerError",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "ValidationError",
+    "VerificationError",
+    "WaitTimeoutError",
+)
+
 _EXPORTS: dict[str, str] = {
+    "AsyncClient": "quantumledger.client",
     "Client": "quantumledger.client",
-    "APIError": "quantumledger.errors",
+    "RetryPolicy": "quantumledger.client",
     "capture": "quantumledger.capture",
     "run_on_simulator": "quantumledger.capture",
     "verify": "quantumledger.verify",
     "VerifyResult": "quantumledger.verify",
-    "QuantumLedgerError": "quantumledger.errors",
-    "VerificationError": "quantumledger.errors",
-    "InvalidDocumentError": "quantumledger.errors",
-    "MissingHashError": "quantumledger.errors",
-    "HashMismatchError": "quantumledger.errors",
+    "verify_attestation": "quantumledger.attest",
+    **dict.fromkeys(_ERRORS, "quantumledger.errors"),
 }
 
 

@@ -1,98 +1,103 @@
-"""The HTTP client of the SDK: ingest (one, or a stream), list and fetch runs, verify offline."""
+"""``Client`` and ``AsyncClient``: the whole API of the ledger from Python.
+
+    from quantumledger import Client
+
+    with Client() as ql:                              # QL_URL and QL_TOKEN, `ql login`, or make run's dev key
+        run = ql.ingest(bundle)                       # IngestResult(run_id=..., run_hash=..., deduplicated=False)
+        card = ql.cards.publish(run.run_id, authors=["Ada Lovelace"])
+        job = ql.runs.reproduce(run.run_id, days=90, profile="bad_day", wait=True)
+
+Operations are grouped as the API reference groups them: ``runs``, ``reproductions``, ``cards``,
+``leaderboard``, ``frameworks``, ``compliance``, ``attestations``, ``auth``, ``keys``; ``me``,
+``health``, ``ingest`` and ``ingest_stream`` are also on the client itself. ``AsyncClient`` has
+the same names; its operations are awaited (lists and streams are async iterators).
+
+Results are msgspec Structs (``quantumledger.models``); failures are typed errors built from the
+server's problem documents (``quantumledger.errors``). 429 and refused connections are retried
+for every call, 502/503/504 and lost connections for idempotent ones, with backoff and
+``Retry-After`` (``RetryPolicy``).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Iterator
+from importlib.metadata import PackageNotFoundError, version
 
 import httpx
-import orjson
 
-from quantumledger.errors import APIError
+from quantumledger._async import AsyncTransport
+from quantumledger._calls import Async, Sync
+from quantumledger._sync import SyncTransport
+from quantumledger._transport import Identity, RetryPolicy
+from quantumledger.config import default_base_url, resolve_api_key
+from quantumledger.models import Health, IngestResult, Me, StreamResult
+from quantumledger.resources import (
+    Attestations,
+    Auth,
+    Bundle,
+    Cards,
+    Compliance,
+    Frameworks,
+    Keys,
+    LeaderboardResource,
+    Reproductions,
+    Runs,
+    System,
+)
 
-__all__ = ["APIError", "Client", "default_api_key", "default_base_url"]
-
-
-def default_base_url() -> str:
-    return os.environ.get("QL_URL") or f"http://127.0.0.1:{os.environ.get('QL_PORT', '8000')}"
-
-
-def default_api_key() -> str | None:
-    """``QL_TOKEN``, else the dev key that `make run` wrote to ``$QL_HOME/dev-api-key``."""
-    if os.environ.get("QL_TOKEN"):
-        return os.environ["QL_TOKEN"]
-    f = Path(os.environ.get("QL_HOME", ".ql")) / "dev-api-key"
-    return f.read_text().strip() if f.exists() else None
-
-
-def _raise_for(r: httpx.Response) -> None:
-    if r.status_code >= 400:
-        try:
-            problem = r.json()
-        except ValueError:
-            problem = {"title": r.reason_phrase, "status": r.status_code, "detail": r.text[:500]}
-        raise APIError(r.status_code, problem)
+__all__ = ["AsyncClient", "Client", "RetryPolicy"]
 
 
-def _bytes(bundle: dict[str, Any] | bytes | str | Path) -> bytes:
-    if isinstance(bundle, Path):
-        return bundle.read_bytes()
-    if isinstance(bundle, str):
-        return bundle.encode()
-    if isinstance(bundle, bytes):
-        return bundle
-    return orjson.dumps(bundle)
+def _user_agent() -> str:
+    try:
+        return f"quantumledger-python/{version('quantumledger')}"
+    except PackageNotFoundError:
+        return "quantumledger-python"
 
 
-class Runs:
-    def __init__(self, http: httpx.Client) -> None:
-        self._http = http
-
-    def list(
-        self, *, backend: str | None = None, status: str | None = None, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of runs, most recent first, and the next page's URL (or ``None``)."""
-        params = {
-            k: v
-            for k, v in {"backend": backend, "status": status, "limit": limit, "cursor": cursor}.items()
-            if v is not None
-        }
-        r = self._http.get("/api/v1/runs", params=params)
-        _raise_for(r)
-        return r.json(), r.links.get("next", {}).get("url")
-
-    def iter(self, **filters: Any) -> Iterator[dict[str, Any]]:
-        """Every run, following the ``Link: rel=next`` pages."""
-        page, nxt = self.list(**filters)
-        yield from page
-        while nxt:
-            r = self._http.get(nxt)
-            _raise_for(r)
-            yield from r.json()
-            nxt = r.links.get("next", {}).get("url")
-
-    def get(self, run_id: str, *, verify: bool = True) -> dict[str, Any]:
-        """The full document; verified offline (hash and schema) unless ``verify=False``."""
-        r = self._http.get(f"/api/v1/runs/{run_id}")
-        _raise_for(r)
-        doc: dict[str, Any] = r.json()
-        if verify:
-            from quantumledger.verify import verify as _verify
-
-            _verify(doc)
-        return doc
+def _options(
+    base_url: str | None, api_key: str | None, workspace: str | None, org: str | None
+) -> tuple[str, dict[str, str], Identity]:
+    url = base_url.rstrip("/") if base_url else default_base_url()
+    key = resolve_api_key(url)[0] if api_key is None else api_key  # "": explicitly none
+    headers = {"User-Agent": _user_agent(), "Accept": "application/json, application/problem+json;q=0.9, */*;q=0.1"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return url, headers, Identity(workspace=workspace, org=org)
 
 
 class Client:
-    """``Client(base_url, api_key)``; both default to the environment (and `make run`'s dev key)."""
+    """A blocking client. ``base_url`` and ``api_key`` default to the environment (see
+    ``quantumledger.config``; ``api_key=""`` sends no credential, for public reads);
+    ``workspace``/``org`` default to the caller's own. ``transport`` is any
+    ``httpx`` transport (tests pass ``httpx.MockTransport``)."""
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *, timeout: float = 60.0) -> None:
-        key = api_key or default_api_key()
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._http = httpx.Client(base_url=base_url or default_base_url(), headers=headers, timeout=timeout)
-        self.runs = Runs(self._http)
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        workspace: str | None = None,
+        org: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        url, headers, ident = _options(base_url, api_key, workspace, org)
+        self.base_url = url
+        http = httpx.Client(base_url=url, headers=headers, timeout=timeout, transport=transport)
+        self._transport = SyncTransport(http, retry or RetryPolicy(), ident)
+        t = self._transport
+        self.runs = Runs[Sync](t)
+        self.reproductions = Reproductions[Sync](t)
+        self.cards = Cards[Sync](t)
+        self.leaderboard = LeaderboardResource[Sync](t)
+        self.frameworks = Frameworks[Sync](t)
+        self.compliance = Compliance[Sync](t)
+        self.attestations = Attestations[Sync](t)
+        self.auth = Auth[Sync](t)
+        self.keys = Keys[Sync](t)
+        self._system = System[Sync](t)
 
     def __enter__(self) -> Client:
         return self
@@ -101,45 +106,86 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
-    def ingest(self, bundle: dict[str, Any] | bytes | str | Path) -> dict[str, Any]:
-        """Ingest one bundle: ``{run_id, run_hash, deduplicated}``."""
-        r = self._http.post("/api/v1/ingest/runs", content=_bytes(bundle), headers={"Content-Type": "application/json"})
-        _raise_for(r)
-        return r.json()  # type: ignore[no-any-return]
+    def me(self) -> Me:
+        """The authenticated principal: account, org, workspace, role, plan and scopes."""
+        return self._system.me()
 
-    def ingest_stream(self, bundles: Iterable[dict[str, Any] | bytes | str | Path]) -> Iterator[dict[str, Any]]:
-        """Stream bundles as NDJSON; yields one result per bundle as the server acknowledges it.
+    def health(self) -> Health:
+        """``up``, ``degraded`` or ``down`` (a 503 with ``down`` is returned, not raised)."""
+        return self._system.health()
 
-        Each result has ``line`` (1-based position in ``bundles``) and either the ingest result or
-        ``error`` (a problem document): one bad bundle does not stop the others.
-        """
+    def ingest(self, bundle: Bundle) -> IngestResult:
+        """Ingest one bundle (idempotent by ``run_hash``); see ``runs.ingest``."""
+        return self.runs.ingest(bundle)
 
-        def body() -> Iterator[bytes]:
-            for b in bundles:
-                data = _bytes(b)
-                yield data.replace(b"\n", b" ") + b"\n" if b"\n" in data else data + b"\n"
+    def ingest_stream(
+        self,
+        bundles: Iterable[Bundle],
+        *,
+        progress: bool | None = None,
+        total: int | None = None,
+        chunk_size: int = 256,
+    ) -> Iterator[StreamResult]:
+        """Ingest many bundles over NDJSON with a progress bar; see ``runs.ingest_stream``."""
+        return self.runs.ingest_stream(bundles, progress=progress, total=total, chunk_size=chunk_size)
 
-        with self._http.stream(
-            "POST",
-            "/api/v1/ingest/runs:stream",
-            content=body(),
-            headers={"Content-Type": "application/x-ndjson"},
-            timeout=None,
-        ) as r:
-            if r.status_code >= 400:
-                r.read()
-                _raise_for(r)
-            for line in r.iter_lines():
-                if line.strip():
-                    yield orjson.loads(line)
 
-    def me(self) -> dict[str, Any]:
-        r = self._http.get("/api/v1/me")
-        _raise_for(r)
-        return r.json()  # type: ignore[no-any-return]
+class AsyncClient:
+    """The asyncio client: the same operations as :class:`Client`, awaited."""
 
-    def health(self) -> dict[str, Any]:
-        r = self._http.get("/api/v1/health")
-        return r.json()  # type: ignore[no-any-return]
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        workspace: str | None = None,
+        org: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        url, headers, ident = _options(base_url, api_key, workspace, org)
+        self.base_url = url
+        http = httpx.AsyncClient(base_url=url, headers=headers, timeout=timeout, transport=transport)
+        self._transport = AsyncTransport(http, retry or RetryPolicy(), ident)
+        t = self._transport
+        self.runs = Runs[Async](t)
+        self.reproductions = Reproductions[Async](t)
+        self.cards = Cards[Async](t)
+        self.leaderboard = LeaderboardResource[Async](t)
+        self.frameworks = Frameworks[Async](t)
+        self.compliance = Compliance[Async](t)
+        self.attestations = Attestations[Async](t)
+        self.auth = Auth[Async](t)
+        self.keys = Keys[Async](t)
+        self._system = System[Async](t)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._transport.close()
+
+    async def me(self) -> Me:
+        return await self._system.me()
+
+    async def health(self) -> Health:
+        return await self._system.health()
+
+    async def ingest(self, bundle: Bundle) -> IngestResult:
+        return await self.runs.ingest(bundle)
+
+    def ingest_stream(
+        self,
+        bundles: Iterable[Bundle],
+        *,
+        progress: bool | None = None,
+        total: int | None = None,
+        chunk_size: int = 256,
+    ) -> AsyncIterator[StreamResult]:
+        return self.runs.ingest_stream(bundles, progress=progress, total=total, chunk_size=chunk_size)

@@ -130,7 +130,7 @@ def test_cli_ingest_ls_verify_and_ops(stack: Running, bundles: Path) -> None:
     doc = json.loads((bundles / "run1.qlprov.json").read_text())
     doc["execution"]["shots"] += 1
     bad.write_text(json.dumps(doc))
-    assert stack.ql("verify", str(bad), check=False).returncode == 1
+    assert stack.ql("verify", str(bad), check=False).returncode == 3  # verification failed
     digest = stack.ql("ops", "digest", "provenance").stdout.split()[0]
     replay = stack.ql("ops", "replay", "provenance").stdout
     assert f"digest {digest}" in replay

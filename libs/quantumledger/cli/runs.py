@@ -1,17 +1,31 @@
-"""``ql ingest``, ``ql runs``, ``ql verify``."""
+"""``ql ingest``, ``ql runs ls|show``, ``ql verify``."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from quantumledger.client import APIError, Client
+from quantumledger.cli._common import EXIT_FAILED, EXIT_VERIFY, client, echo_json, json_option, table
+from quantumledger.client import Client
+from quantumledger.errors import NotFoundError
+from quantumledger.models import RunSummary
 
 __all__ = ["ingest", "runs", "verify"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a bundle came from: a file, and its line for an NDJSON file."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else str(self.path)
 
 
 def _files(paths: tuple[Path, ...]) -> list[Path]:
@@ -24,88 +38,123 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
     return out
 
 
-def _bundles(files: list[Path]) -> Iterator[bytes]:
+def _bundles(files: list[Path], sources: list[Source]) -> Iterator[bytes]:
+    """Each bundle's bytes; ``sources[i]`` says where bundle ``i + 1`` came from."""
     for f in files:
         if f.suffix == ".ndjson":
-            yield from (line for line in f.read_bytes().splitlines() if line.strip())
+            with f.open("rb") as lines:  # read as it streams: a file may hold more than memory
+                for n, line in enumerate(lines, start=1):
+                    if line.strip():
+                        sources.append(Source(f, n))
+                        yield line.rstrip(b"\r\n")
         else:
+            sources.append(Source(f))
             yield f.read_bytes()
+
+
+def _count(files: list[Path]) -> int:
+    def lines(f: Path) -> int:
+        with f.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+
+    return sum(lines(f) if f.suffix == ".ndjson" else 1 for f in files)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--url", envvar="QL_URL", help="Server URL.")
-@click.option("--key", envvar="QL_TOKEN", help="API key.")
-def ingest(paths: tuple[Path, ...], url: str | None, key: str | None) -> None:
-    """Ingest run bundles from FILES or DIRS (*.json, *.ndjson), streaming, with a progress bar."""
-    from tqdm import tqdm
-
+@click.option("-q", "--quiet", is_flag=True, help="Print only the run ids, one a line (for scripts); no bar.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="A progress bar on stderr.")
+def ingest(paths: tuple[Path, ...], quiet: bool, progress: bool) -> None:
+    """Ingest run bundles from PATHS: *.json files (one bundle each), *.ndjson files (one a line)
+    and folders of them, streamed over NDJSON with a progress bar. Idempotent: a bundle already
+    in the ledger is reported as already present. A bundle that fails is named FILE[:LINE];
+    the others go on (exit 1 if any failed)."""
     files = _files(paths)
-    total = sum(
-        len([x for x in f.read_bytes().splitlines() if x.strip()]) if f.suffix == ".ndjson" else 1 for f in files
-    )
+    sources: list[Source] = []
     new = dup = failed = 0
-    with Client(url, key) as c, tqdm(total=total, unit="run", file=sys.stderr) as bar:
-        try:
-            for res in c.ingest_stream(_bundles(files)):
-                if "error" in res:
-                    failed += 1
-                    err = res["error"]
-                    tqdm.write(f"line {res['line']}: {err.get('title')}: {err.get('detail')}", file=sys.stderr)
-                elif res["deduplicated"]:
-                    dup += 1
-                else:
-                    new += 1
-                bar.update(1)
-        except APIError as exc:
-            raise click.ClickException(str(exc)) from exc
-    click.echo(f"{new} ingested, {dup} already present, {failed} failed")
+    with client() as c:
+        results = c.ingest_stream(_bundles(files, sources), progress=progress and not quiet, total=_count(files))
+        for res in results:
+            where = sources[res.line - 1]
+            if res.error is not None:
+                failed += 1
+                err = res.error
+                click.echo(
+                    f"{where}: {err.get('status', '')} {err.get('title', '')}: {err.get('detail') or ''}", err=True
+                )
+            elif res.deduplicated:
+                dup += 1
+            else:
+                new += 1
+            if quiet and res.run_id:
+                click.echo(res.run_id)
+    summary = f"{new} ingested, {dup} already present, {failed} failed"
+    click.echo(summary, err=quiet)
     if failed:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
 
 
 @click.group()
 def runs() -> None:
-    """List and show runs of your workspace."""
+    """List and show the runs of your workspace."""
+
+
+def _programs(c: Client, page: list[RunSummary]) -> dict[str, str | None]:
+    """Program names by run id. The run list does not carry them, so each run's document is read
+    (documents never change; ``ql runs ls --json`` prints the list as the API gives it, without)."""
+    names: dict[str, str | None] = {}
+    for r in page:
+        try:
+            doc = c.runs.get(r.run_id, verify=False)
+        except NotFoundError:  # listed a moment before the read model that locates it caught up
+            names[r.run_id] = None
+            continue
+        program = doc.get("program") if isinstance(doc, dict) else None
+        names[r.run_id] = program.get("name") if isinstance(program, dict) else None
+    return names
 
 
 @runs.command("ls")
-@click.option("--backend", help="provider/name, e.g. ibm/ibm_kyiv")
-@click.option("--status", type=click.Choice(["completed", "failed", "cancelled"]))
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def runs_ls(backend: str | None, status: str | None, limit: int, as_json: bool) -> None:
-    """List runs, most recent first."""
-    try:
-        with Client() as c:
-            page, nxt = c.runs.list(backend=backend, status=status, limit=limit)
-    except APIError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if as_json:
-        click.echo(json.dumps(page, indent=2))
-        return
-    for r in page:
-        click.echo(f"{r['run_id']}  {r['created_at']:<28} {r['backend']:<24} {r['shots']:>7}  {r['status']}")
+@click.option("--backend", help="Only this backend: provider/name, e.g. ibm/ibm_kyiv.")
+@click.option("--status", type=click.Choice(["completed", "failed", "cancelled"]), help="Only runs with this status.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200), help="Runs a page.")
+@click.option("--cursor", help="Start at this page (printed after a page when there are more).")
+@click.option("--all", "every", is_flag=True, help="Every page, not just one.")
+@json_option
+def runs_ls(
+    backend: str | None, status: str | None, limit: int, cursor: str | None, every: bool, as_json: bool
+) -> None:
+    """List runs, most recent first: a table (its PROGRAM read from each run's document), or the
+    API's list as JSON with --json."""
+    with client() as c:
+        if every:
+            rows, nxt = list(c.runs.iter(backend=backend, status=status, limit=limit)), None
+        else:
+            page = c.runs.list(backend=backend, status=status, limit=limit, cursor=cursor)
+            rows, nxt = page.items, page.next_cursor
+        if as_json:
+            echo_json(rows)
+        else:
+            names = _programs(c, rows)
+            header = ("RUN_ID", "CREATED", "PROGRAM", "BACKEND", "SHOTS", "STATUS")
+            table([(r.run_id, r.created_at, names.get(r.run_id), r.backend, r.shots, r.status) for r in rows], header)
     if nxt:
-        click.echo(f"(more: {nxt})", err=True)
+        click.echo(f"more: ql runs ls --cursor {nxt}", err=True)
 
 
 @runs.command("show")
 @click.argument("run_id")
 def runs_show(run_id: str) -> None:
-    """Print a run's full provenance document (verified offline first)."""
-    try:
-        with Client() as c:
-            doc = c.runs.get(run_id)
-    except APIError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    """Print a run's full provenance document, after verifying it offline (exit 3 if it does not)."""
+    with client() as c:
+        echo_json(c.runs.get(run_id))
 
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify(files: tuple[Path, ...]) -> None:
-    """Verify run documents offline: recompute run_hash (RFC 8785 + BLAKE3) and check the schema."""
+    """Verify run documents offline: recompute run_hash (RFC 8785 + BLAKE3) and check the schema
+    (exit 3 if any fails). Needs no server and no account."""
     from quantumledger.errors import VerificationError
     from quantumledger.verify import verify as _verify
 
@@ -113,9 +162,9 @@ def verify(files: tuple[Path, ...]) -> None:
     for f in files:
         try:
             res = _verify(f)
-            click.echo(f"OK    {f}  run_hash={getattr(res, 'run_hash', '')}")
+            click.echo(f"OK    {f}  run_hash={res.run_hash}")
         except VerificationError as exc:
             bad += 1
             click.echo(f"FAIL  {f}  {exc}")
     if bad:
-        sys.exit(1)
+        sys.exit(EXIT_VERIFY)

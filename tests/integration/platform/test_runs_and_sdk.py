@@ -53,12 +53,12 @@ async def test_sdk_client_ingest_stream_list_get_verify(stack: Stack) -> None:
     def use_sdk() -> None:
         with Client(stack.base_url, t.api_key) as ql:
             first = ql.ingest(real)
-            assert first["deduplicated"] is False
-            results = list(ql.ingest_stream([real, bundle(1), b"{oops", bundle(2)]))
-            by_line = {r["line"]: r for r in results}
-            assert by_line[1]["run_id"] == first["run_id"] and by_line[1]["deduplicated"] is True
-            assert by_line[3]["error"]["status"] == 422
-            assert ql.me()["workspace"]["id"] == t.workspace_id
+            assert first.deduplicated is False
+            results = list(ql.ingest_stream([real, bundle(1), b"{oops", bundle(2)], progress=False))
+            by_line = {r.line: r for r in results}
+            assert by_line[1].run_id == first.run_id and by_line[1].deduplicated is True
+            assert by_line[3].error is not None and by_line[3].error["status"] == 422
+            assert ql.me().workspace.id == t.workspace_id
             with pytest.raises(APIError) as err:
                 ql.runs.get("01JNOPE000000000000000000")
             assert err.value.status == 404
@@ -70,7 +70,7 @@ async def test_sdk_client_ingest_stream_list_get_verify(stack: Stack) -> None:
         with Client(stack.base_url, t.api_key) as ql:
             runs = list(ql.runs.iter())
             assert len(runs) == 3
-            doc = ql.runs.get(next(r["run_id"] for r in runs if r["run_hash"] == verify(real).run_hash))
+            doc = ql.runs.get(next(r.run_id for r in runs if r.run_hash == verify(real).run_hash))
             assert verify(doc).run_hash == verify(real).run_hash
 
     await asyncio.to_thread(read_back)

@@ -1,0 +1,28 @@
+"""The API's operations, grouped as the API reference groups them (one module per group)."""
+
+from __future__ import annotations
+
+from quantumledger.resources.account import Auth, Keys
+from quantumledger.resources.attestations import Attestations, EnvelopeLike
+from quantumledger.resources.cards import BadgeType, Cards, CitationFormat
+from quantumledger.resources.compliance import Compliance, Frameworks
+from quantumledger.resources.leaderboard import LeaderboardResource
+from quantumledger.resources.runs import Bundle, Reproductions, Runs
+from quantumledger.resources.system import System
+
+__all__ = [
+    "Attestations",
+    "Auth",
+    "BadgeType",
+    "Bundle",
+    "Cards",
+    "CitationFormat",
+    "Compliance",
+    "EnvelopeLike",
+    "Frameworks",
+    "Keys",
+    "LeaderboardResource",
+    "Reproductions",
+    "Runs",
+    "System",
+]
