@@ -11,7 +11,8 @@ from qlcore.bus import connect
 from qlcore.db import make_pool
 from qlcore.events import RunIngested
 
-from services.ingest.store import DDL, Claimer
+from services.ingest.claimer import Claimer
+from services.ingest.store import DDL
 from tests.fixtures import Infra
 
 pytestmark = pytest.mark.integration

@@ -162,7 +162,7 @@ async def test_stream_same_bundle_in_one_batch_is_one_run(stack: Stack) -> None:
 
 
 async def test_ingest_many_answers_in_order_and_refuses_oversized_batches(stack: Stack) -> None:
-    from services.ingest.handlers import MAX_BATCH
+    from services.ingest.config import MAX_BATCH
 
     t = await stack.tenant()
     ctx = rpc.RpcContext(workspace_id=t.workspace_id, org_id=t.org_id, actor=f"key:{t.key_id}")
