@@ -22,7 +22,7 @@ class Deps:
 
 
 async def build(rt: Runtime) -> Deps:
-    return Deps(rt, load_config(), Claimer(rt.statements))
+    return Deps(rt, load_config(), Claimer(rt.statements, rt.bus.last_event_seq))
 
 
 def spec() -> ServiceSpec[Deps]:

@@ -1,60 +1,85 @@
 """Group commit for claims: requests that arrive while a batch is in PostgreSQL go in the next one.
 
 One statement and one commit for a batch instead of one per bundle; under a trickle every batch
-holds one claim and waits for nothing, under load batches grow with the load.
+holds one claim and waits for nothing, under load batches grow with the load. Beside the
+statement, each batch reads the run log's last event sequence (``log_end``): read after every
+claim of the batch was asked for, it is what the claims must reflect before a new run is appended
+(``services.ingest.domain.claims``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from psycopg_pool import AsyncConnectionPool
 
 from services.ingest import store
+from services.ingest.domain import Claim
 
-__all__ = ["Claim", "Claimer"]
+__all__ = ["Claimer"]
 
-
-@dataclass(frozen=True)
-class Claim:
-    run_id: str
-    new: bool  # this caller created the claim (one caller at most per key)
-    logged: bool
+Key = tuple[str, str]
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 class Claimer:
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: AsyncConnectionPool, log_end: Callable[[], Awaitable[int]]) -> None:
         self.pool = pool  # autocommit: one INSERT … RETURNING a batch commits it
-        self._waiting: list[tuple[tuple[str, str], asyncio.Future[Claim]]] = []
+        self.log_end = log_end  # the run log's last event sequence (qlcore.bus.Bus.last_event_seq)
+        self._waiting: list[tuple[Key, asyncio.Future[Claim]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def claim(self, workspace_id: str, run_hash: str) -> Claim:
+        """The claim of a bundle: taken now (``new``) or the existing one, with the claims
+        projection's checkpoint and the log's end as of this call."""
         fut: asyncio.Future[Claim] = asyncio.get_running_loop().create_future()
         self._waiting.append(((workspace_id, run_hash), fut))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await fut
 
+    async def record_logged(self, workspace_id: str, run_hash: str, run_id: str, seq: int) -> None:
+        """Record what the log says of a claim (the ``run.ingested`` at ``seq``), as the claims
+        projection will when it gets there: a claim found lying is corrected at once."""
+        async with self.pool.connection() as conn, conn.cursor() as cur:
+            await store.record_logged(cur, [(workspace_id, run_hash, run_id, seq)])
+
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
+                read_at = loop.time()
                 try:
+                    keys = [key for key, _ in batch]
                     async with self.pool.connection() as conn:
-                        rows = await store.claim_many(conn, [key for key, _ in batch])
+                        claimed, log_end = await _both(store.claim_many(conn, keys), self.log_end())
                 except Exception as exc:  # every caller in the batch gets the error (a 5xx)
                     for _, fut in batch:
                         if not fut.done():
                             fut.set_exception(exc)
                     continue
-                first: set[tuple[str, str]] = set()
+                rows, checkpoint = claimed
+                first: set[Key] = set()
                 for key, fut in batch:
                     row = rows[key]
-                    # the same bundle twice in one batch: one run, one new
-                    c = Claim(row.run_id, new=row.inserted and key not in first, logged=row.logged)
+                    new = row.inserted and key not in first  # the same bundle twice in one batch: one new
                     first.add(key)
                     if not fut.done():
-                        fut.set_result(c)
+                        fut.set_result(Claim(row.run_id, new, row.logged, checkpoint, log_end, read_at))
         finally:
             self._flusher = None
+
+
+async def _both(a: Awaitable[A], b: Awaitable[B]) -> tuple[A, B]:
+    """Await two things concurrently; an error is raised once both are done (none is left running
+    or unretrieved)."""
+    ra, rb = await asyncio.gather(a, b, return_exceptions=True)
+    if isinstance(ra, BaseException):
+        raise ra
+    if isinstance(rb, BaseException):
+        raise rb
+    return ra, rb

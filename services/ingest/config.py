@@ -18,11 +18,17 @@ MAX_BATCH = 64  # bundles in one ``runs.ingest_many`` request (the streaming end
 
 class IngestConfig(msgspec.Struct, frozen=True, kw_only=True):
     max_batch: int = MAX_BATCH
+    # how long a bundle waits for the claims projection to reach the log's end before ingest answers
+    # 503 + Retry-After (a stalled or replaying projection); under the gateway's request timeout
+    claims_wait_s: float = 5.0
 
 
 def load_config(env: Mapping[str, str] | None = None) -> IngestConfig:
     e = os.environ if env is None else env
-    cfg = IngestConfig(max_batch=int(e.get("QL_INGEST_MAX_BATCH", str(MAX_BATCH))))
-    if cfg.max_batch < 1:
+    cfg = IngestConfig(
+        max_batch=int(e.get("QL_INGEST_MAX_BATCH", str(MAX_BATCH))),
+        claims_wait_s=float(e.get("QL_INGEST_CLAIMS_WAIT_S", "5")),
+    )
+    if cfg.max_batch < 1 or cfg.claims_wait_s <= 0:
         raise ValueError(f"invalid ingest settings: {cfg}")
     return cfg

@@ -1,20 +1,33 @@
-"""Ingest's request handlers: accept bundles, append each run's document and ``run.ingested`` exactly once."""
+"""Ingest's request handlers: accept bundles; append each run's document and ``run.ingested`` once,
+and never answer a ``run_id`` that is not the run's (decision 0009).
+
+For one bundle: validate and hash it; claim ``(workspace, run_hash)``; wait until the claim is
+*settled* (``services.ingest.domain.claims``: the claims projection has applied the log as it was
+when the request arrived, so a claim whose commit was lost has been restored or corrected); then
+
+* a logged claim names the run: answer it, append nothing;
+* otherwise append the document and the event with ``Nats-Msg-Id`` = ``{workspace}:{run_hash}``.
+  JetStream acks a duplicate within its window with the *original's* sequence: the run is the
+  event there, read back from the log, and a claim that said otherwise is corrected.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import msgspec
 import orjson
 import structlog
-from qlcore.errors import BadRequest, QLError, Unauthorized
+from qlcore import runlog
+from qlcore.errors import BadRequest, QLError, Unauthorized, Unavailable
 from qlcore.events import RunIngested, utcnow
 from qlcore.rpc import RpcContext, RpcReply, RpcRequest, json_reply
 from qlcore.service import Operation
 
 from services.ingest.config import MAX_BATCH
-from services.ingest.domain import prepare
+from services.ingest.domain import Claim, Prepared, answer, in_time, prepare
 
 if TYPE_CHECKING:
     from services.ingest.bootstrap import Deps
@@ -27,29 +40,71 @@ log = structlog.get_logger("ingest")
 async def _ingest(deps: Deps, rctx: RpcContext, ws: str, raw: bytes) -> tuple[int, dict[str, object]]:
     """One bundle: ``(201, result)`` for a new run, ``(200, result)`` for one the workspace has."""
     prepared = prepare(raw, deps.rt.settings.max_bundle_bytes)
-    c = await deps.claimer.claim(ws, prepared.run_hash)
-    structlog.contextvars.bind_contextvars(run_id=c.run_id)
-    if not c.logged:
-        # the message ids are scoped to the workspace: the same bundle in two workspaces is two runs.
-        # The claim is marked logged by the claims projection; a resend before it has applied the
-        # event publishes again with the same message ids, which JetStream drops as duplicates.
-        bus = deps.rt.bus
-        key = f"{ws}:{prepared.run_hash}"
-        doc = await bus.append_document(prepared.body, run_id=c.run_id, run_hash=prepared.run_hash, msg_id=f"{key}:doc")
-        event = RunIngested.new(
-            actor=rctx.actor,
-            workspace_id=ws,
-            correlation_id=rctx.request_id,
-            run_id=c.run_id,
-            run_hash=prepared.run_hash,
-            head=msgspec.Raw(prepared.head),
-            received_at=utcnow(),
-            document_seq=doc.seq,
-        )
-        appended = await bus.append(event, msg_id=key)
+    created: set[str] = set()  # run ids whose claim this request inserted
+    while True:
+        c = await _settled_claim(deps, ws, prepared.run_hash, created)
+        structlog.contextvars.bind_contextvars(run_id=c.run_id)
+        if c.logged:
+            return answer(c.run_id, created, prepared.run_hash)
+        if in_time(c, asyncio.get_running_loop().time(), deps.rt.settings.dedup_window_s):
+            return answer(await _append(deps, rctx, ws, prepared, c), created, prepared.run_hash)
+        log.warning("ingest.claim_settled_too_late", run_hash=prepared.run_hash)  # settle again
+
+
+async def _settled_claim(deps: Deps, ws: str, run_hash: str, created: set[str]) -> Claim:
+    """The bundle's claim, once it may decide: logged, or read after the claims projection applied
+    the log up to the end it had when this request arrived. 503 when the projection does not get
+    there in ``claims_wait_s`` (stalled, or replaying)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deps.config.claims_wait_s
+    c = await deps.claimer.claim(ws, run_hash)
+    pause = 0.002
+    while True:
+        if c.new:
+            created.add(c.run_id)
+        if c.settled:
+            return c
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise Unavailable("ingest's claims have not caught up with the run log; retry", retry_after=1)
+        await deps.rt.applied(c.log_end, timeout=remaining)  # wakes when the projection commits there
+        again = await deps.claimer.claim(ws, run_hash)  # read again: the projection may have corrected it
+        if not again.logged and again.checkpoint < c.log_end:
+            # the runner's position is ahead of its stored checkpoint (commits lost in a crash and not
+            # re-applied yet): poll the stored one
+            await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
+            pause = min(0.1, pause * 2)
+        c = replace(again, log_end=c.log_end, read_at=c.read_at)  # settled against the first end read
+
+
+async def _append(deps: Deps, rctx: RpcContext, ws: str, prepared: Prepared, c: Claim) -> str:
+    """Append the run's document and ``run.ingested`` under the claim's run id; the run id of the run
+    the log holds (another one when JetStream reports this bundle's event as a duplicate)."""
+    bus = deps.rt.bus
+    key = f"{ws}:{prepared.run_hash}"  # scoped to the workspace: the same bundle in two is two runs
+    doc = await bus.append_document(prepared.body, run_id=c.run_id, run_hash=prepared.run_hash, msg_id=f"{key}:doc")
+    event = RunIngested.new(
+        actor=rctx.actor,
+        workspace_id=ws,
+        correlation_id=rctx.request_id,
+        run_id=c.run_id,
+        run_hash=prepared.run_hash,
+        head=msgspec.Raw(prepared.head),
+        received_at=utcnow(),
+        document_seq=doc.seq,
+    )
+    appended = await bus.append(event, msg_id=key)
+    if not appended.duplicate:
         log.info("run.ingested", run_hash=prepared.run_hash, seq=appended.seq, new=c.new, event_id=event.event_id)
-    result: dict[str, object] = {"run_id": c.run_id, "run_hash": prepared.run_hash, "deduplicated": not c.new}
-    return (201 if c.new else 200), result
+        return c.run_id
+    # a duplicate's ack carries the sequence of the first copy: that event is the run
+    original = await runlog.event_at(bus, appended.seq)
+    if not isinstance(original, RunIngested) or (original.workspace_id, original.run_hash) != (ws, prepared.run_hash):
+        raise runlog.LogInconsistent(f"the duplicate of {key} at sequence {appended.seq} is not its run.ingested")
+    if original.run_id != c.run_id:
+        log.warning("ingest.claim_corrected", claimed=c.run_id, logged=original.run_id, seq=appended.seq)
+        await deps.claimer.record_logged(ws, prepared.run_hash, original.run_id, appended.seq)
+    return original.run_id
 
 
 def _workspace_of(req: RpcRequest) -> str:
