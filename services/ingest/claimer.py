@@ -2,14 +2,15 @@
 
 One statement and one commit for a batch instead of one per bundle; under a trickle every batch
 holds one claim and waits for nothing, under load batches grow with the load. Beside the
-statement, each batch reads the run log's last event sequence (``log_end``): read after every
-claim of the batch was asked for, it is what the claims must reflect before a new run is appended
-(``services.ingest.domain.claims``).
+statement, each batch reads the run log's last event sequence (``log_end``), after every claim of
+the batch was asked for: with the claims projection's position, read in the statement, it says
+whether a claim may decide (``services.ingest.domain.claims``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -52,7 +53,7 @@ class Claimer:
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
-                read_at = loop.time()
+                read_at, wall = loop.time(), time.time()
                 try:
                     keys = [key for key, _ in batch]
                     async with self.pool.connection() as conn:
@@ -62,14 +63,15 @@ class Claimer:
                         if not fut.done():
                             fut.set_exception(exc)
                     continue
-                rows, checkpoint = claimed
+                newest = claimed.newest_event_at
+                lag = None if newest is None else wall - newest
                 first: set[Key] = set()
                 for key, fut in batch:
-                    row = rows[key]
+                    row = claimed.rows[key]
                     new = row.inserted and key not in first  # the same bundle twice in one batch: one new
                     first.add(key)
                     if not fut.done():
-                        fut.set_result(Claim(row.run_id, new, row.logged, checkpoint, log_end, read_at))
+                        fut.set_result(Claim(row.run_id, new, row.logged, claimed.checkpoint, log_end, read_at, lag))
         finally:
             self._flusher = None
 

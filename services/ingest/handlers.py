@@ -1,9 +1,10 @@
 """Ingest's request handlers: accept bundles; append each run's document and ``run.ingested`` once,
 and never answer a ``run_id`` that is not the run's (decision 0009).
 
-For one bundle: validate and hash it; claim ``(workspace, run_hash)``; wait until the claim is
-*settled* (``services.ingest.domain.claims``: the claims projection has applied the log as it was
-when the request arrived, so a claim whose commit was lost has been restored or corrected); then
+For one bundle: validate and hash it; claim ``(workspace, run_hash)``; make sure the claim may
+decide (``services.ingest.domain.claims.settled``: every ``run.ingested`` the claims could be
+missing is either applied by the claims projection, which restores or corrects lost claims, or
+young enough for JetStream's de-duplication; otherwise wait for the projection); then
 
 * a logged claim names the run: answer it, append nothing;
 * otherwise append the document and the event with ``Nats-Msg-Id`` = ``{workspace}:{run_hash}``.
@@ -27,7 +28,7 @@ from qlcore.rpc import RpcContext, RpcReply, RpcRequest, json_reply
 from qlcore.service import Operation
 
 from services.ingest.config import MAX_BATCH
-from services.ingest.domain import Claim, Prepared, answer, in_time, prepare
+from services.ingest.domain import Claim, Prepared, answer, in_time, prepare, settled
 
 if TYPE_CHECKING:
     from services.ingest.bootstrap import Deps
@@ -41,8 +42,9 @@ async def _ingest(deps: Deps, rctx: RpcContext, ws: str, raw: bytes) -> tuple[in
     """One bundle: ``(201, result)`` for a new run, ``(200, result)`` for one the workspace has."""
     prepared = prepare(raw, deps.rt.settings.max_bundle_bytes)
     created: set[str] = set()  # run ids whose claim this request inserted
+    deadline = asyncio.get_running_loop().time() + deps.config.claims_wait_s
     while True:
-        c = await _settled_claim(deps, ws, prepared.run_hash, created)
+        c = await _settled_claim(deps, ws, prepared.run_hash, created, deadline)
         structlog.contextvars.bind_contextvars(run_id=c.run_id)
         if c.logged:
             return answer(c.run_id, created, prepared.run_hash)
@@ -51,18 +53,18 @@ async def _ingest(deps: Deps, rctx: RpcContext, ws: str, raw: bytes) -> tuple[in
         log.warning("ingest.claim_settled_too_late", run_hash=prepared.run_hash)  # settle again
 
 
-async def _settled_claim(deps: Deps, ws: str, run_hash: str, created: set[str]) -> Claim:
-    """The bundle's claim, once it may decide: logged, or read after the claims projection applied
-    the log up to the end it had when this request arrived. 503 when the projection does not get
-    there in ``claims_wait_s`` (stalled, or replaying)."""
+async def _settled_claim(deps: Deps, ws: str, run_hash: str, created: set[str], deadline: float) -> Claim:
+    """The bundle's claim, once it may decide (``settled``); else wait for the claims projection to
+    apply the log up to the end it had when this request arrived. 503 when it does not get there by
+    ``deadline`` (``claims_wait_s`` after the request: stalled, or replaying)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + deps.config.claims_wait_s
+    window = deps.rt.settings.dedup_window_s
     c = await deps.claimer.claim(ws, run_hash)
     pause = 0.002
     while True:
         if c.new:
             created.add(c.run_id)
-        if c.settled:
+        if settled(c, window):
             return c
         remaining = deadline - loop.time()
         if remaining <= 0:
@@ -74,7 +76,7 @@ async def _settled_claim(deps: Deps, ws: str, run_hash: str, created: set[str]) 
             # re-applied yet): poll the stored one
             await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
             pause = min(0.1, pause * 2)
-        c = replace(again, log_end=c.log_end, read_at=c.read_at)  # settled against the first end read
+        c = replace(again, log_end=c.log_end, read_at=c.read_at)  # against the first end read, in time of it
 
 
 async def _append(deps: Deps, rctx: RpcContext, ws: str, prepared: Prepared, c: Claim) -> str:

@@ -1,5 +1,6 @@
-"""The claims read model from the log: every ``run.ingested`` marks its claim logged
-(``services.ingest.store``), and a replay rebuilds the logged claims from the events alone."""
+"""The claims read model from the log: every ``run.ingested`` marks its claim logged, naming the run
+of its key's first event (``services.ingest.store``), and moves ``claims_position`` on to its time;
+a replay rebuilds both from the events alone."""
 
 from __future__ import annotations
 
@@ -29,3 +30,4 @@ class ClaimsProjection:
                 raise ValueError(f"run.ingested at sequence {seq} has no workspace")
             rows.append((event.workspace_id, event.run_hash, event.run_id, seq))
         await store.record_logged(cur, rows)
+        await store.advance_position(cur, [e.occurred_at for e, _ in items if isinstance(e, RunIngested)])

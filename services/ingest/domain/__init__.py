@@ -2,6 +2,6 @@
 claim may decide."""
 
 from services.ingest.domain.bundle import Prepared, prepare
-from services.ingest.domain.claims import Claim, answer, in_time
+from services.ingest.domain.claims import Claim, answer, in_time, settled
 
-__all__ = ["Claim", "Prepared", "answer", "in_time", "prepare"]
+__all__ = ["Claim", "Prepared", "answer", "in_time", "prepare", "settled"]

@@ -1,23 +1,31 @@
-"""When a claim may be trusted, and what the answer to a sender is. Pure; no I/O.
+"""When a claim may decide, and what the answer to a sender is. Pure; no I/O.
 
 A claim ``(workspace_id, run_hash) → run_id`` is a row in ingest's PostgreSQL, committed without
-waiting for the WAL flush (decision 0003): after a crash it may be gone, or (before decision 0009)
-name a run that never reached the log. The run log is the truth, so a claim is trusted only when
+waiting for the WAL flush (decision 0003): after a crash it may be gone while its run's event is
+in the log. The run log is the truth. Two things cover it, and a claim that is not *logged*
+(tied by the claims projection, or a read-back, to its ``run.ingested``) decides only when
+together they cover every event the claims could be missing, i.e. every ``run.ingested`` after
+the claims projection's checkpoint (decision 0009):
 
-* it is **logged**: the claims projection (or a read-back of JetStream's duplicate ack) tied it
-  to a ``run.ingested`` in the log, whose ``run_id`` it holds; or
-* it is **settled**: the claims projection had applied the log up to its last event as it was
-  once the request arrived (``log_end``), so no earlier ``run.ingested`` of this bundle is
-  missing from the claims. Appending a new run is then safe.
+* the claims projection, when it had applied the log up to its end as read after the request
+  arrived (``checkpoint >= log_end``): then nothing is missing; or
+* JetStream's de-duplication, when the projection is *fresh*: the newest event it has applied
+  occurred less than a quarter of the window before the claim was read. Every event after its
+  checkpoint was appended after that one, so an append of this bundle made within half the
+  window of the read (:func:`in_time`) is still inside JetStream's window of any of them: it is
+  dropped as a duplicate, and the original's run is answered. A quarter is left for clocks.
 
-An unsettled claim waits for the projection to reach ``log_end`` and is read again.
+Otherwise the request waits for the projection to reach ``log_end``, and reads the claim again.
+Under load the projection is fresh (it lags by milliseconds) and nobody waits; when idle its
+checkpoint is at the log's end; after a crash that lost commits, or during a replay, it is
+neither, and requests wait until it has applied what the claims lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Claim", "answer", "in_time"]
+__all__ = ["Claim", "answer", "in_time", "settled"]
 
 
 @dataclass(frozen=True)
@@ -27,21 +35,28 @@ class Claim:
     logged: bool  # its run's event is in the log and ``run_id`` is that event's
     checkpoint: int  # how far the claims projection had applied the log when the claim was read
     log_end: int  # the log's last event sequence, read after the request arrived
-    read_at: float  # when ``log_end`` was read (monotonic seconds)
+    read_at: float  # when the claim and ``log_end`` were read (monotonic seconds)
+    # how long before ``read_at`` the newest event the claims projection had applied occurred (wall
+    # clocks); None when it has applied none
+    projection_lag_s: float | None
 
-    @property
-    def settled(self) -> bool:
-        """Whether the claim can decide: logged, or read after the projection reached ``log_end``."""
-        return self.logged or self.checkpoint >= self.log_end
+
+def settled(claim: Claim, dedup_window_s: float) -> bool:
+    """Whether the claim may decide (module docstring): logged, or every ``run.ingested`` the claims
+    may be missing is covered by the projection (caught up to ``log_end``) or by JetStream's window."""
+    if claim.logged or claim.checkpoint >= claim.log_end:
+        return True
+    lag = claim.projection_lag_s
+    # a newest event "in the future" by more than clocks drift says a clock is wrong: do not trust it
+    return lag is not None and -dedup_window_s / 8 < lag < dedup_window_s / 4
 
 
 def in_time(claim: Claim, now: float, dedup_window_s: float) -> bool:
-    """Whether a settled, unlogged claim may still be appended.
+    """Whether a settled, unlogged claim may still be appended: within half the window of its read.
 
-    Settling proves that no ``run.ingested`` of the bundle is at or below ``log_end``; one
-    appended after that (a concurrent sender) carries the same ``Nats-Msg-Id``, so JetStream drops
-    ours as its duplicate, but only within its window. Appending within half of it after
-    ``log_end`` was read leaves the other half as a margin (publish timeouts, clocks).
+    An append of the bundle that settling could not see (the projection had not applied it, or it
+    came after ``log_end`` was read) is then inside JetStream's window of ours, so JetStream drops
+    ours as its duplicate and reports its sequence.
     """
     return now - claim.read_at < dedup_window_s / 2
 

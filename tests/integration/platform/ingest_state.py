@@ -119,15 +119,26 @@ class IngestHarness:
             row = await cur.fetchone()
         return None if row is None else (row[0], row[1])
 
-    async def lose_claim(self, workspace_id: str, run_hash: str) -> int:
+    async def projection_state(self) -> tuple[int, object]:
+        """The claims projection's position: its checkpoint and ``claims_position``."""
+        async with self.db() as conn:
+            seq = await (await conn.execute("SELECT seq FROM _checkpoint WHERE id = 1")).fetchone()
+            newest = await (await conn.execute("SELECT newest_event_at FROM claims_position")).fetchone()
+        return (int(seq[0]) if seq else 0), (newest[0] if newest else None)
+
+    async def lose_claim(self, workspace_id: str, run_hash: str, before: tuple[int, object]) -> int:
         """The state a lost ``synchronous_commit = off`` commit leaves (ingest stopped): the claim is
-        gone and so is the projection's record of its event, which is in the log (PostgreSQL loses a
-        suffix of its WAL: the claim's commit came before the projection's). Returns the event's seq."""
+        gone, and so is the claims projection's record of its event, which is in the log (PostgreSQL
+        loses a suffix of its WAL, and the claim's commit came before the projection's): the
+        projection is back at ``before``, its position before the claim. Returns the event's seq."""
         row = await self.claim_row(workspace_id, run_hash)
         assert row is not None and row[1] is not None, "the claim must be logged before it is lost"
         async with self.db() as conn:
             await conn.execute("DELETE FROM claims WHERE workspace_id = %s AND run_hash = %s", (workspace_id, run_hash))
-            await conn.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (row[1] - 1,))
+            await conn.execute("UPDATE _checkpoint SET seq = %s WHERE id = 1", (before[0],))
+            await conn.execute("DELETE FROM claims_position")
+            if before[1] is not None:
+                await conn.execute("INSERT INTO claims_position (id, newest_event_at) VALUES (1, %s)", (before[1],))
         return row[1]
 
     @asynccontextmanager

@@ -12,7 +12,7 @@ from qlcore.db import META_DDL, make_pool
 from qlcore.events import RunIngested
 
 from services.ingest.claimer import Claimer
-from services.ingest.store import DDL, claim_many, record_logged
+from services.ingest.store import DDL, advance_position, claim_many, record_logged
 from tests.fixtures import Infra
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ async def test_the_first_logged_run_of_a_bundle_names_its_claim_in_any_order(inf
             await conn.execute(META_DDL)
             await conn.execute(DDL)
             claims = await claim_many(conn, [("ws", "a" * 64), ("ws", "b" * 64)])
-            retaken = claims[0][("ws", "a" * 64)].run_id  # the lost claim, taken again: never logged
+            retaken = claims.rows[("ws", "a" * 64)].run_id  # the lost claim, taken again: never logged
             await record_logged(cur, [("ws", "a" * 64, "R-first", 10)])
             await record_logged(cur, [("ws", "b" * 64, "R-second", 20)])  # recorded before the first one
             await record_logged(cur, [("ws", "b" * 64, "R-first-b", 12)])
@@ -65,6 +65,11 @@ async def test_the_first_logged_run_of_a_bundle_names_its_claim_in_any_order(inf
             rows = await (await conn.execute("SELECT run_hash, run_id, logged_seq FROM claims ORDER BY 1")).fetchall()
         assert retaken not in {r[1] for r in rows}
         assert rows == [("a" * 64, "R-first", 10), ("b" * 64, "R-first-b", 12)]
+        async with pool.connection() as conn, conn.cursor() as cur:
+            await advance_position(cur, ["2025-01-01T00:00:02Z", "2025-01-01T00:00:01Z"])
+            await advance_position(cur, ["2025-01-01T00:00:00Z"])  # never back
+            claimed = await claim_many(conn, [("ws", "a" * 64)])
+        assert claimed.newest_event_at == 1735689602.0 and claimed.rows[("ws", "a" * 64)].run_id == "R-first"
     finally:
         await pool.close()
 

@@ -1,20 +1,19 @@
-"""Claims that cannot lie, and read after ack (issue 13, items 3 and 4), on real NATS and PostgreSQL.
+"""Claims that cannot lie (issue 13, item 3), on real NATS and PostgreSQL.
 
 The lost-claim tests put ingest in the state a lost ``synchronous_commit = off`` commit leaves:
 the run's event is in the log, its claim and the claims projection's record of it are gone
-(``IngestHarness.lose_claim``), and ingest starts on that state. The resend comes before the
-claims projection has applied the log again (held back by a lock on its checkpoint until the
-resend has claimed the bundle anew): it must answer the run the log holds, append nothing, and
-the claim must end up naming that run; inside and outside JetStream's de-duplication window.
+(``IngestHarness.lose_claim``), and ingest starts on that state. The resend comes while the
+claims projection is held back (a lock on its checkpoint): it must answer the run the log holds,
+append nothing, and leave the claim naming that run. Inside JetStream's window the duplicate ack
+answers at once (the projection still held); outside it the resend claims anew and waits until
+the projection, released, has corrected its claim.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
-import httpx
 import orjson
 import pytest
 from qlprov.hashing import run_hash
@@ -46,26 +45,14 @@ async def _last_event_seq(stack: Stack) -> int:
     return int((await stack.call("provenance", "ops.status")).json()["last_event_seq"])
 
 
-async def _resend_on_a_lost_claim(h: IngestHarness, c: httpx.AsyncClient, ws: str, body: Any, first: Any) -> Any:
-    """Restart ingest on the lost-claim state; resend while the claims projection is held back, until
-    the resend has claimed the bundle under a new run id; the resend's response."""
-
-    async def claimed_again() -> bool:
-        row = await h.claim_row(ws, first["run_hash"])
-        return row is not None and row[0] != first["run_id"]
-
-    async with h.projection_held():
-        await h.start_ingest()
-        resend = asyncio.create_task(c.post("/api/v1/ingest/runs", json=body))
-        await wait_for(claimed_again, 10, "claimed again under a new run id")
-    return await resend
-
-
 async def _lost_claim_then_resend(h: IngestHarness, n: int, *, past_the_window: bool) -> None:
     s = h.stack
     t = await s.tenant()
     body = bundle(n)
     async with s.client(t) as c:
+        assert (await c.post("/api/v1/ingest/runs", json=bundle(n + 1))).status_code == 201  # a run before
+        await s.wait_caught_up("ingest")
+        before = await h.projection_state()
         r = await c.post("/api/v1/ingest/runs", json=body)
         assert r.status_code == 201, r.text
         first = r.json()
@@ -73,23 +60,37 @@ async def _lost_claim_then_resend(h: IngestHarness, n: int, *, past_the_window: 
         await probe.mark()  # after the run's entries: when JetStream forgets it, it has forgotten them
         await s.wait_caught_up("ingest")
         await h.stop_ingest()
-        seq = await h.lose_claim(t.workspace_id, first["run_hash"])
+        seq = await h.lose_claim(t.workspace_id, first["run_hash"], before)
         if past_the_window:
             await probe.passed()
         last = await _last_event_seq(s)
-        again = await _resend_on_a_lost_claim(h, c, t.workspace_id, body, first)
-        if not past_the_window:  # the resend really was inside it (outside: `passed` proved it before)
-            assert await probe.inside()
+
+        async def claimed_again() -> bool:
+            row = await h.claim_row(t.workspace_id, first["run_hash"])
+            return row is not None and row[0] != first["run_id"]
+
+        async with h.projection_held():
+            await h.start_ingest()
+            resend = asyncio.create_task(c.post("/api/v1/ingest/runs", json=body))
+            if past_the_window:  # claimed anew, and waiting for the projection
+                await wait_for(claimed_again, 10, "claimed again under a new run id")
+            else:  # answered from the duplicate ack while the projection is held; the claim corrected
+                await resend
+                assert await h.claim_row(t.workspace_id, first["run_hash"]) == (first["run_id"], seq)
+                assert await probe.inside()  # the resend really was inside the window
+        again = await resend
         assert again.status_code == 200, again.text
         assert again.json() == {**first, "deduplicated": True}  # the run the log holds
         assert await _last_event_seq(s) == last  # nothing appended
         assert await logged_runs(s, first["run_hash"]) == [first["run_id"]]
-        assert await h.claim_row(t.workspace_id, first["run_hash"]) == (first["run_id"], seq)  # corrected
+        await s.wait_caught_up("ingest")
+        assert await h.claim_row(t.workspace_id, first["run_hash"]) == (first["run_id"], seq)
         assert (await c.get(f"/api/v1/runs/{first['run_id']}")).status_code == 200
         resent = await c.post("/api/v1/ingest/runs", json=body)  # and every later resend agrees
         assert resent.status_code == 200 and resent.json() == again.json()
         await s.wait_caught_up("provenance")
-        assert [x["run_id"] for x in (await c.get("/api/v1/runs")).json()] == [first["run_id"]]
+        listed = [x["run_id"] for x in (await c.get("/api/v1/runs")).json()]
+        assert len(listed) == 2 and first["run_id"] in listed
 
 
 async def test_a_lost_claim_resent_inside_the_window_answers_the_logged_run(inside: IngestHarness) -> None:

@@ -78,6 +78,7 @@ class FakeClaims:
     checkpoint: int = 0
     lagging: int = 0
     counter: int = 0
+    projection_lag_s: float | None = None  # how old the newest applied event is (None: unknown)
 
     async def claim(self, workspace_id: str, run_hash: str) -> Claim:
         if self.lagging > 0:
@@ -90,7 +91,8 @@ class FakeClaims:
             self.rows[key], new = [f"R{self.counter}", None], True
         run_id, logged_seq = self.rows[key]
         log_end = await self.log.last_event_seq()
-        return Claim(run_id, new, logged_seq is not None, self.checkpoint, log_end, asyncio.get_running_loop().time())
+        now = asyncio.get_running_loop().time()
+        return Claim(run_id, new, logged_seq is not None, self.checkpoint, log_end, now, self.projection_lag_s)
 
     async def record_logged(self, workspace_id: str, run_hash: str, run_id: str, seq: int) -> None:
         row = self.rows.setdefault((workspace_id, run_hash), [run_id, None])

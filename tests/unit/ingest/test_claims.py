@@ -5,20 +5,30 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from services.ingest.domain import Claim, answer, in_time
+from services.ingest.domain import Claim, answer, in_time, settled
 
-BASE = Claim(run_id="R1", new=True, logged=False, checkpoint=10, log_end=10, read_at=100.0)
+BASE = Claim(run_id="R1", new=True, logged=False, checkpoint=10, log_end=10, read_at=100.0, projection_lag_s=None)
 
 
 def _claim(**kw: Any) -> Claim:
     return replace(BASE, **kw)
 
 
-def test_a_claim_is_settled_when_logged_or_read_after_the_projection_reached_the_log_end() -> None:
-    assert _claim().settled
-    assert _claim(checkpoint=11).settled
-    assert not _claim(checkpoint=9).settled  # an earlier run.ingested of the bundle may not be in the claims yet
-    assert _claim(checkpoint=0, logged=True).settled  # the log named its run
+def test_a_claim_decides_when_logged_or_read_after_the_projection_reached_the_log_end() -> None:
+    assert settled(_claim(), 120)
+    assert settled(_claim(checkpoint=11), 120)
+    assert not settled(_claim(checkpoint=9), 120)  # a run.ingested of the bundle may be missing from the claims
+    assert settled(_claim(checkpoint=0, logged=True), 120)  # the log named its run
+
+
+def test_a_claim_decides_when_what_the_claims_may_miss_is_inside_the_window() -> None:
+    behind = _claim(checkpoint=9)
+    assert settled(_claim(checkpoint=9, projection_lag_s=0.02), 120)  # under load: milliseconds behind
+    assert settled(_claim(checkpoint=9, projection_lag_s=29.9), 120)
+    assert not settled(_claim(checkpoint=9, projection_lag_s=30.0), 120)  # a quarter of the window: wait
+    assert not settled(_claim(checkpoint=9, projection_lag_s=0.3), 1.0)
+    assert not settled(_claim(checkpoint=9, projection_lag_s=-60.0), 120)  # a clock in the future: no trust
+    assert not settled(behind, 120)  # the projection has applied nothing yet
 
 
 def test_a_new_run_is_appended_only_within_half_the_window_after_the_log_end_was_read() -> None:

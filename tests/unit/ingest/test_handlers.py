@@ -53,6 +53,19 @@ async def test_a_lost_claim_waits_for_the_projection_and_answers_the_logged_run(
     assert len(log.events()) == 1 and claims.rows[("ws1", first["run_hash"])] == [first["run_id"], 2]
 
 
+async def test_a_lost_claim_with_a_fresh_projection_is_answered_from_the_duplicate_ack() -> None:
+    """The same state while the claims projection is fresh (what it lost is seconds old): no wait;
+    the resend's appends are JetStream duplicates, the original event's run is answered."""
+    deps, log, claims = make()
+    first = (await ingest_run(deps, _req(orjson.dumps(bundle(8))))).json()
+    claims.rows.clear()
+    claims.checkpoint, claims.lagging, claims.projection_lag_s = 0, 10**9, 0.5  # it never catches up here
+    again = await ingest_run(deps, _req(orjson.dumps(bundle(8))))
+    assert again.status == 200 and again.json() == {**first, "deduplicated": True}
+    assert log.duplicates == 2 and len(log.events()) == 1
+    assert claims.rows[("ws1", first["run_hash"])] == [first["run_id"], 2]  # corrected by the read-back
+
+
 async def test_a_lying_claim_is_answered_from_the_duplicate_ack_and_corrected() -> None:
     """A claim that names a run the log does not hold, with the projection past the real event:
     JetStream's duplicate ack points at the original event, whose run id is answered."""
