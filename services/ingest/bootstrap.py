@@ -22,7 +22,7 @@ class Deps:
 
 
 async def build(rt: Runtime) -> Deps:
-    return Deps(rt, load_config(), Claimer(rt.statements, rt.bus.last_event_seq))
+    return Deps(rt, load_config(), Claimer(rt.statements))
 
 
 def spec() -> ServiceSpec[Deps]:

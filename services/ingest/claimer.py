@@ -1,18 +1,15 @@
 """Group commit for claims: requests that arrive while a batch is in PostgreSQL go in the next one.
 
 One statement and one commit for a batch instead of one per bundle; under a trickle every batch
-holds one claim and waits for nothing, under load batches grow with the load. Beside the
-statement, each batch reads the run log's last event sequence (``log_end``), after every claim of
-the batch was asked for: with the claims projection's position, read in the statement, it says
-whether a claim may decide (``services.ingest.domain.claims``).
+holds one claim and waits for nothing, under load batches grow with the load. The statement also
+reads the claims projection's position, which says whether a claim may decide
+(``services.ingest.domain.claims``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -22,20 +19,17 @@ from services.ingest.domain import Claim
 __all__ = ["Claimer"]
 
 Key = tuple[str, str]
-A = TypeVar("A")
-B = TypeVar("B")
 
 
 class Claimer:
-    def __init__(self, pool: AsyncConnectionPool, log_end: Callable[[], Awaitable[int]]) -> None:
+    def __init__(self, pool: AsyncConnectionPool) -> None:
         self.pool = pool  # autocommit: one INSERT … RETURNING a batch commits it
-        self.log_end = log_end  # the run log's last event sequence (qlcore.bus.Bus.last_event_seq)
         self._waiting: list[tuple[Key, asyncio.Future[Claim]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def claim(self, workspace_id: str, run_hash: str) -> Claim:
         """The claim of a bundle: taken now (``new``) or the existing one, with the claims
-        projection's checkpoint and the log's end as of this call."""
+        projection's position as of this call."""
         fut: asyncio.Future[Claim] = asyncio.get_running_loop().create_future()
         self._waiting.append(((workspace_id, run_hash), fut))
         if self._flusher is None:
@@ -55,9 +49,8 @@ class Claimer:
                 batch, self._waiting = self._waiting, []
                 read_at, wall = loop.time(), time.time()
                 try:
-                    keys = [key for key, _ in batch]
                     async with self.pool.connection() as conn:
-                        claimed, log_end = await _both(store.claim_many(conn, keys), self.log_end())
+                        claimed = await store.claim_many(conn, [key for key, _ in batch])
                 except Exception as exc:  # every caller in the batch gets the error (a 5xx)
                     for _, fut in batch:
                         if not fut.done():
@@ -71,17 +64,6 @@ class Claimer:
                     new = row.inserted and key not in first  # the same bundle twice in one batch: one new
                     first.add(key)
                     if not fut.done():
-                        fut.set_result(Claim(row.run_id, new, row.logged, claimed.checkpoint, log_end, read_at, lag))
+                        fut.set_result(Claim(row.run_id, new, row.logged, claimed.checkpoint, read_at, lag))
         finally:
             self._flusher = None
-
-
-async def _both(a: Awaitable[A], b: Awaitable[B]) -> tuple[A, B]:
-    """Await two things concurrently; an error is raised once both are done (none is left running
-    or unretrieved)."""
-    ra, rb = await asyncio.gather(a, b, return_exceptions=True)
-    if isinstance(ra, BaseException):
-        raise ra
-    if isinstance(rb, BaseException):
-        raise rb
-    return ra, rb

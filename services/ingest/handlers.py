@@ -55,28 +55,32 @@ async def _ingest(deps: Deps, rctx: RpcContext, ws: str, raw: bytes) -> tuple[in
 
 async def _settled_claim(deps: Deps, ws: str, run_hash: str, created: set[str], deadline: float) -> Claim:
     """The bundle's claim, once it may decide (``settled``); else wait for the claims projection to
-    apply the log up to the end it had when this request arrived. 503 when it does not get there by
-    ``deadline`` (``claims_wait_s`` after the request: stalled, or replaying)."""
+    apply the log up to the end it had when this request arrived, and read the claim again. 503 when
+    it does not get there by ``deadline`` (``claims_wait_s`` after the request: stalled, replaying)."""
     loop = asyncio.get_running_loop()
     window = deps.rt.settings.dedup_window_s
     c = await deps.claimer.claim(ws, run_hash)
+    log_end: int | None = None  # read only when the claim is neither logged nor covered by the window
     pause = 0.002
     while True:
         if c.new:
             created.add(c.run_id)
-        if settled(c, window):
+        if settled(c, window, log_end):
             return c
+        if log_end is None:
+            log_end = await deps.rt.bus.last_event_seq()
+            continue
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise Unavailable("ingest's claims have not caught up with the run log; retry", retry_after=1)
-        await deps.rt.applied(c.log_end, timeout=remaining)  # wakes when the projection commits there
+        await deps.rt.applied(log_end, timeout=remaining)  # wakes when the projection commits there
         again = await deps.claimer.claim(ws, run_hash)  # read again: the projection may have corrected it
-        if not again.logged and again.checkpoint < c.log_end:
+        if not settled(again, window, log_end):
             # the runner's position is ahead of its stored checkpoint (commits lost in a crash and not
             # re-applied yet): poll the stored one
             await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
             pause = min(0.1, pause * 2)
-        c = replace(again, log_end=c.log_end, read_at=c.read_at)  # against the first end read, in time of it
+        c = replace(again, read_at=c.read_at)  # in time of the first read (the stricter)
 
 
 async def _append(deps: Deps, rctx: RpcContext, ws: str, prepared: Prepared, c: Claim) -> str:

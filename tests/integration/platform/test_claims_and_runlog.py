@@ -18,10 +18,6 @@ from tests.fixtures import Infra
 pytestmark = pytest.mark.integration
 
 
-async def _log_end() -> int:
-    return 7
-
-
 async def test_grouped_claims_agree_on_one_run_id_per_bundle(infra: Infra) -> None:
     settings = infra.settings()
     pool = await make_pool(settings.database_url, settings.schema("ingest"), max_size=4)
@@ -29,7 +25,7 @@ async def test_grouped_claims_agree_on_one_run_id_per_bundle(infra: Infra) -> No
         async with pool.connection() as conn:
             await conn.execute(META_DDL)
             await conn.execute(DDL)
-        claimer = Claimer(pool, _log_end)
+        claimer = Claimer(pool)
         # 40 concurrent claims of 4 bundles in 2 workspaces: batches hold the same key several times
         keys = [(f"ws{i % 2}", f"{i % 4:064x}") for i in range(40)]
         claims = await asyncio.gather(*(claimer.claim(ws, h) for ws, h in keys))
@@ -41,8 +37,8 @@ async def test_grouped_claims_agree_on_one_run_id_per_bundle(infra: Infra) -> No
         assert len({next(iter(ids)) for ids in by_key.values()}) == 4
         again = await claimer.claim("ws0", f"{0:064x}")  # later, alone in its batch
         assert not again.new and again.run_id in by_key[("ws0", f"{0:064x}")]
-        # each claim says how far the claims projection was, and the log's end read with it
-        assert {(c.checkpoint, c.log_end) for c in [*claims, again]} == {(0, 7)}
+        # each claim says how far the claims projection was: nowhere yet
+        assert {(c.checkpoint, c.projection_lag_s) for c in [*claims, again]} == {(0, None)}
     finally:
         await pool.close()
 

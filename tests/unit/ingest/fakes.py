@@ -90,9 +90,8 @@ class FakeClaims:
             self.counter += 1
             self.rows[key], new = [f"R{self.counter}", None], True
         run_id, logged_seq = self.rows[key]
-        log_end = await self.log.last_event_seq()
         now = asyncio.get_running_loop().time()
-        return Claim(run_id, new, logged_seq is not None, self.checkpoint, log_end, now, self.projection_lag_s)
+        return Claim(run_id, new, logged_seq is not None, self.checkpoint, now, self.projection_lag_s)
 
     async def record_logged(self, workspace_id: str, run_hash: str, run_id: str, seq: int) -> None:
         row = self.rows.setdefault((workspace_id, run_hash), [run_id, None])
