@@ -43,7 +43,6 @@ HDR_VERSION = "Ql-Event-Version"
 HDR_WORKSPACE = "Ql-Workspace"
 HDR_RUN_ID = "Ql-Run-Id"
 HDR_RUN_HASH = "Ql-Run-Hash"
-DEDUP_WINDOW_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,10 @@ class Bus:
         self.settings = settings
 
     async def ensure_stream(self) -> None:
-        """Create the run log stream if missing (idempotent; never changes retention)."""
+        """Create the run log stream if missing (idempotent; never changes retention).
+
+        The de-duplication window follows ``settings.dedup_window_s``: ingest relies on it being
+        the one the stream has (``services.ingest``, decision 0012)."""
         s = self.settings
         cfg = StreamConfig(
             name=s.stream,
@@ -69,7 +71,7 @@ class Bus:
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             discard=DiscardPolicy.NEW,
-            duplicate_window=DEDUP_WINDOW_S,
+            duplicate_window=s.dedup_window_s,
             max_msg_size=-1,
             num_replicas=s.stream_replicas,
             allow_direct=True,  # read models fetch documents back by sequence (qlcore.runlog)
@@ -80,9 +82,12 @@ class Bus:
             await self.js.add_stream(cfg)
             return
         missing = [x for x in self._subjects() if x not in (info.config.subjects or [])]
-        if not info.config.allow_direct or missing:  # a log created by an older version
+        window_changed = info.config.duplicate_window != s.dedup_window_s
+        if not info.config.allow_direct or missing or window_changed:  # an older version's log, or a new window
             subjects = [*(info.config.subjects or []), *missing]
-            await self.js.update_stream(replace(info.config, allow_direct=True, subjects=subjects))
+            await self.js.update_stream(
+                replace(info.config, allow_direct=True, subjects=subjects, duplicate_window=s.dedup_window_s)
+            )
 
     def _subjects(self) -> list[str]:
         s = self.settings

@@ -40,6 +40,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_timeout: float = 10.0
     stream_replicas: int = 1  # 3 on the production JetStream cluster
     projection_linger_ms: float = 25.0  # wait this long for a fuller batch (qlcore.projection)
+    # JetStream's de-duplication window of the run log (``Nats-Msg-Id``), set when the stream is made
+    # or started with another value (``qlcore.bus``); tests shorten it to resend outside it
+    dedup_window_s: float = 120.0
     gc_tuning: bool = False  # service processes (qlcore.service.main) turn it on; in-process tests do not
     # SHA-256 (hex) of the operator token that unlocks operator-only HTTP details (health); never the
     # token itself. `make run` generates one in $QL_HOME/operator-token; empty: nobody has one.
@@ -109,6 +112,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "public_base_url": e.get("QL_PUBLIC_BASE_URL", ""),
         "stream_replicas": int(e.get("QL_STREAM_REPLICAS", "1")),
         "projection_linger_ms": float(e.get("QL_PROJECTION_LINGER_MS", "25")),
+        "dedup_window_s": float(e.get("QL_DEDUP_WINDOW_S", "120")),
         "operator_token_sha256": e.get("QL_OPERATOR_TOKEN_SHA256", ""),
         "nats_credentials": _path(e.get("QL_NATS_CREDENTIALS")),
         "nats_credentials_dir": _path(e.get("QL_NATS_CREDENTIALS_DIR")),

@@ -17,7 +17,9 @@ from services.provenance.domain import ListQuery, encode_cursor, run_filter
 if TYPE_CHECKING:
     from services.provenance.bootstrap import Deps
 
-__all__ = ["OPERATIONS", "get_run", "list_runs", "locate_run"]
+__all__ = ["MISS_WAIT_S", "OPERATIONS", "get_run", "list_runs", "locate_run"]
+
+MISS_WAIT_S = 5.0  # how long a miss waits for the read model to reach the log's end (under the gateway's timeout)
 
 
 class _RunRef(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,8 +51,15 @@ async def list_runs(deps: Deps, req: RpcRequest) -> RpcReply:
 
 
 async def _locate(deps: Deps, req: RpcRequest) -> tuple[str, store.RunLocation]:
+    """A run of the caller's workspace, or 404 only once the read model has applied the log as it is
+    now (a read index, as etcd serves linearizable reads): a run is immutable, so a row found is
+    never stale and only a miss may be; a caller whose ingest was answered reads its run at once
+    (decision 0013). A miss waits for the projection's lag (a few ms); a stalled projection: 503."""
     run_id = req.json(_RunRef).run_id
     found = await store.locate_run(deps.rt.statements, req.ctx.workspace_id, run_id)
+    if found is None:
+        await deps.rt.caught_up(timeout=MISS_WAIT_S)
+        found = await store.locate_run(deps.rt.statements, req.ctx.workspace_id, run_id)
     if found is None:  # another workspace's run is indistinguishable from a missing one
         raise NotFound(f"no run {run_id!r} in this workspace")
     return run_id, found

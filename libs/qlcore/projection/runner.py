@@ -211,6 +211,10 @@ class ProjectionRunner:
         """
         js, stream = self.bus.js, self.bus.settings.stream
         checkpoint = await self._stored_checkpoint()
+        async with self._cond:
+            # PostgreSQL may have lost its last commits (synchronous_commit=off, decision 0003): the
+            # stored checkpoint is the truth, so read-your-writes waits never trust a higher position
+            self.position = checkpoint
         try:
             await js.delete_consumer(stream, self.durable)
         except NotFoundError:

@@ -8,10 +8,11 @@ import msgspec
 import pytest
 from qlcore import runlog
 from qlcore.bus import connect
-from qlcore.db import make_pool
+from qlcore.db import META_DDL, make_pool
 from qlcore.events import RunIngested
 
-from services.ingest.store import DDL, Claimer
+from services.ingest.claimer import Claimer
+from services.ingest.store import DDL, advance_position, claim_many, record_logged
 from tests.fixtures import Infra
 
 pytestmark = pytest.mark.integration
@@ -22,6 +23,7 @@ async def test_grouped_claims_agree_on_one_run_id_per_bundle(infra: Infra) -> No
     pool = await make_pool(settings.database_url, settings.schema("ingest"), max_size=4)
     try:
         async with pool.connection() as conn:
+            await conn.execute(META_DDL)
             await conn.execute(DDL)
         claimer = Claimer(pool)
         # 40 concurrent claims of 4 bundles in 2 workspaces: batches hold the same key several times
@@ -35,6 +37,35 @@ async def test_grouped_claims_agree_on_one_run_id_per_bundle(infra: Infra) -> No
         assert len({next(iter(ids)) for ids in by_key.values()}) == 4
         again = await claimer.claim("ws0", f"{0:064x}")  # later, alone in its batch
         assert not again.new and again.run_id in by_key[("ws0", f"{0:064x}")]
+        # each claim says how far the claims projection was: nowhere yet
+        assert {(c.checkpoint, c.projection_lag_s) for c in [*claims, again]} == {(0, None)}
+    finally:
+        await pool.close()
+
+
+async def test_the_first_logged_run_of_a_bundle_names_its_claim_in_any_order(infra: Infra) -> None:
+    """A claim whose commit was lost, taken again under another run id, yields to the log: the
+    run.ingested with the lowest sequence decides, whichever is recorded first."""
+    settings = infra.settings()
+    pool = await make_pool(settings.database_url, settings.schema("ingest"), max_size=2, autocommit=True)
+    try:
+        async with pool.connection() as conn, conn.cursor() as cur:
+            await conn.execute(META_DDL)
+            await conn.execute(DDL)
+            claims = await claim_many(conn, [("ws", "a" * 64), ("ws", "b" * 64)])
+            retaken = claims.rows[("ws", "a" * 64)].run_id  # the lost claim, taken again: never logged
+            await record_logged(cur, [("ws", "a" * 64, "R-first", 10)])
+            await record_logged(cur, [("ws", "b" * 64, "R-second", 20)])  # recorded before the first one
+            await record_logged(cur, [("ws", "b" * 64, "R-first-b", 12)])
+            await record_logged(cur, [("ws", "a" * 64, "R-duplicate", 30)])  # a later duplicate changes nothing
+            rows = await (await conn.execute("SELECT run_hash, run_id, logged_seq FROM claims ORDER BY 1")).fetchall()
+        assert retaken not in {r[1] for r in rows}
+        assert rows == [("a" * 64, "R-first", 10), ("b" * 64, "R-first-b", 12)]
+        async with pool.connection() as conn, conn.cursor() as cur:
+            await advance_position(cur, ["2025-01-01T00:00:02Z", "2025-01-01T00:00:01Z"])
+            await advance_position(cur, ["2025-01-01T00:00:00Z"])  # never back
+            claimed = await claim_many(conn, [("ws", "a" * 64)])
+        assert claimed.newest_event_at == 1735689602.0 and claimed.rows[("ws", "a" * 64)].run_id == "R-first"
     finally:
         await pool.close()
 

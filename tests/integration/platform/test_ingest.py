@@ -1,9 +1,10 @@
-"""Ingest through the gateway: idempotency, refusals, tenancy, limits, streaming."""
+"""Ingest through the gateway: idempotency, refusals, tenancy, limits, streaming, read after ack."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
 import orjson
 import pytest
 import rfc8785
@@ -11,8 +12,9 @@ from blake3 import blake3
 from qlcore import rpc
 from qlprov.hashing import run_hash
 
-from tests.fixtures import Stack
+from tests.fixtures import Infra, Stack
 from tests.integration.platform.bundles import bundle
+from tests.integration.platform.ingest_state import WindowProbe, harness
 
 pytestmark = pytest.mark.integration
 
@@ -31,16 +33,22 @@ async def test_twenty_concurrent_sends_get_one_run_id(stack: Stack) -> None:
         assert len((await c.get("/api/v1/runs")).json()) == 1
 
 
-async def test_resend_after_dedup_window_still_deduplicated(stack: Stack) -> None:
-    """Outside JetStream's window the durable claims index answers: simulate by a new message id."""
-    t = await stack.tenant()
-    async with stack.client(t) as c:
-        first = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
-        await stack.wait_caught_up("ingest")
-        last = await stack.call("ingest", "ops.status")
-        again = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
-    assert again == {**first, "deduplicated": True}
-    assert (await stack.call("ingest", "ops.status")).json()["last_event_seq"] == last.json()["last_event_seq"]
+async def test_resend_after_dedup_window_still_deduplicated(infra: Infra) -> None:
+    """Outside JetStream's window the durable claims index answers: a stack whose run log forgets
+    message ids after 1 s, and a resend once it has (``WindowProbe``)."""
+    async with harness(infra, dedup_window_s=1.0) as h:
+        s = h.stack
+        t = await s.tenant()
+        async with s.client(t) as c:
+            first = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
+            probe = WindowProbe(s)
+            await probe.mark()
+            await s.wait_caught_up("provenance")
+            last = (await s.call("provenance", "ops.status")).json()["last_event_seq"]
+            await probe.passed()
+            again = (await c.post("/api/v1/ingest/runs", json=bundle(2))).json()
+        assert again == {**first, "deduplicated": True}
+        assert (await s.call("provenance", "ops.status")).json()["last_event_seq"] == last
 
 
 async def test_hash_computed_independently_and_claimed_hash_accepted(stack: Stack) -> None:
@@ -162,7 +170,7 @@ async def test_stream_same_bundle_in_one_batch_is_one_run(stack: Stack) -> None:
 
 
 async def test_ingest_many_answers_in_order_and_refuses_oversized_batches(stack: Stack) -> None:
-    from services.ingest.handlers import MAX_BATCH
+    from services.ingest.config import MAX_BATCH
 
     t = await stack.tenant()
     ctx = rpc.RpcContext(workspace_id=t.workspace_id, org_id=t.org_id, actor=f"key:{t.key_id}")
@@ -178,3 +186,38 @@ async def test_ingest_many_answers_in_order_and_refuses_oversized_batches(stack:
     assert results[1]["error"]["type"].endswith("/unprocessable")
     too_many = await ingest_many(b"\n".join([good] * (MAX_BATCH + 1)))
     assert too_many.status == 400
+
+
+async def test_each_run_is_readable_the_moment_its_ingest_answered(stack: Stack) -> None:
+    """Read after ack: 160 runs ingested by 16 concurrent clients (singles and an NDJSON stream), each
+    read with GET /runs/{id} as soon as its answer arrives, while every projection is busy: no miss."""
+    t = await stack.tenant()
+    misses: list[tuple[str, int]] = []
+    limits = httpx.Limits(max_connections=32)
+
+    async def read(c: httpx.AsyncClient, run_id: str) -> None:
+        r = await c.get(f"/api/v1/runs/{run_id}")
+        if r.status_code != 200:
+            misses.append((run_id, r.status_code))
+
+    async with stack.client(t, limits=limits) as c:
+        queue = list(range(120))
+
+        async def sender() -> None:
+            while queue:
+                r = await c.post("/api/v1/ingest/runs", json=bundle(8000 + queue.pop()))
+                assert r.status_code == 201, r.text
+                await read(c, r.json()["run_id"])
+
+        async def streamer() -> None:
+            lines = b"".join(orjson.dumps(bundle(9000 + i)) + b"\n" for i in range(40))
+            reads = []
+            async with c.stream("POST", "/api/v1/ingest/runs:stream", content=lines) as r:
+                async for line in r.aiter_lines():
+                    if line:
+                        reads.append(asyncio.create_task(read(c, orjson.loads(line)["run_id"])))
+            await asyncio.gather(*reads)
+            assert len(reads) == 40
+
+        await asyncio.gather(streamer(), *(sender() for _ in range(15)))
+    assert misses == []
