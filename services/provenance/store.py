@@ -17,7 +17,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.provenance.domain import RunFilter
 
-__all__ = ["DDL", "TABLES", "RunListRow", "RunLocation", "insert_runs", "list_runs", "locate_run"]
+__all__ = ["DDL", "TABLES", "RunListRow", "RunLocation", "insert_runs", "list_query", "list_runs", "locate_run"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,8 +69,9 @@ async def insert_runs(cur: psycopg.AsyncCursor, rows: list[tuple[object, ...]]) 
         await cur.executemany(_INSERT, rows)
 
 
-async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:
-    """One page of a workspace's runs, most recent first, plus one row to tell if more follow."""
+def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]]:
+    """The SQL of one page of a workspace's runs and its arguments (``list_runs`` runs it; the
+    scale benchmark EXPLAINs it)."""
     where, args = ["workspace_id = %s"], [workspace_id]
     if f.provider is not None:
         where += ["provider = %s", "backend_name = %s"]
@@ -85,8 +86,14 @@ async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) 
         "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
         f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
     )
+    return sql, (*args, f.limit + 1)
+
+
+async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:
+    """One page of a workspace's runs, most recent first, plus one row to tell if more follow."""
+    sql, args = list_query(workspace_id, f)
     async with pool.connection() as conn:
-        rows = await (await conn.execute(sql, (*args, f.limit + 1))).fetchall()
+        rows = await (await conn.execute(sql, args)).fetchall()
     return [RunListRow(*r) for r in rows]
 
 
