@@ -1,6 +1,16 @@
 """The provenance read model's tables and queries: one row per run, the columns the run list
 filters and sorts on, and where its document is in the run log.
 
+Indexes: one B-tree per shape of the list (no filter, backend, status, both), each ending in the
+list's order ``(created_at, run_id)``. A page is then one range of one index, read from its
+keyset cursor for ``limit + 1`` entries: its cost does not depend on how many runs the workspace
+has, or on how rare the filtered value is (with only the unfiltered index, a page of a backend
+that has 0.1 % of the runs read the whole workspace: ~1 s at 1,000,000 runs). The keys are
+ascending and read backwards (``ORDER BY ... DESC`` is a backward index scan, as fast): new runs
+arrive in ``created_at`` order, and appending at the right end of a B-tree leaves full pages,
+where a descending index took every new key at its left end and split pages in half (169 instead
+of 96 bytes an entry, measured). ``bench/scale_bench.py`` and docs/scale.md have the figures.
+
 The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
 ``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
 speed (``docs/decisions/0007-documents-read-from-the-log.md``).
@@ -33,7 +43,12 @@ CREATE TABLE IF NOT EXISTS runs (
     seq bigint NOT NULL,
     document_seq bigint NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_ws_recent ON runs (workspace_id, created_at DESC, run_id DESC);
+DROP INDEX IF EXISTS runs_ws_recent;
+CREATE INDEX IF NOT EXISTS runs_ws_created ON runs (workspace_id, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_backend_created ON runs (workspace_id, provider, backend_name, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_status_created ON runs (workspace_id, status, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_backend_status_created
+    ON runs (workspace_id, provider, backend_name, status, created_at, run_id);
 """
 
 TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
