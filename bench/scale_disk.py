@@ -4,13 +4,13 @@ JetStream: the stream's own count of stored bytes (``stream_info().state.bytes``
 their subjects and headers) and the store directory on disk (``du``: message blocks, indexes and
 the per-subject state), each over the number of runs. PostgreSQL: ``pg_total_relation_size``
 (heap, TOAST, every index) summed over each service schema's tables, and for the provenance
-read model each relation apart; the B-tree depth of its indexes from ``pageinspect`` when the
-server has it.
+read model each relation apart, and the depth of its B-trees.
 """
 
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,20 +104,30 @@ def postgres_bytes(conn: psycopg.Connection[Any], schemas: dict[str, str], runs:
     }
 
 
+_BTREE_MAGIC = 0x053162  # nbtree.h: BTMetaPageData.btm_magic
+
+
 def btree_levels(conn: psycopg.Connection[Any], schema: str) -> dict[str, int] | None:
-    """Levels of each B-tree of the provenance schema (root to leaves), or None without pageinspect."""
-    try:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
-    except psycopg.Error:
-        conn.rollback()
-        return None
+    """Levels of each B-tree of ``schema`` (root to leaves; 1 = the root is a leaf), from each
+    index's metapage (block 0: ``BTMetaPageData`` after the 24-byte page header), read with
+    ``pg_read_binary_file`` after a checkpoint (``pageinspect`` is not in every build: the
+    embedded server has no contrib). None when the role may not read server files."""
     names = conn.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "SELECT c.oid::regclass::text, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         " JOIN pg_am a ON a.oid = c.relam WHERE n.nspname = %s AND c.relkind = 'i' AND a.amname = 'btree'",
         (schema,),
     ).fetchall()
     out = {}
-    for (name,) in names:
-        row = conn.execute("SELECT level FROM bt_metap(%s)", (f'"{schema}"."{name}"',)).fetchone()
-        out[name] = int(row[0]) + 1 if row else 0
+    try:
+        conn.execute("CHECKPOINT")  # the metapage as in shared buffers
+        for qualified, name in names:
+            row = conn.execute(
+                "SELECT pg_read_binary_file(pg_relation_filepath(%s::regclass), 0, 64)", (qualified,)
+            ).fetchone()
+            magic, _, _, level = struct.unpack_from("<IIII", row[0] if row else b"", 24)
+            if magic != _BTREE_MAGIC:
+                return None
+            out[name] = level + 1
+    except psycopg.Error:
+        return None
     return out
