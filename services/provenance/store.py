@@ -4,12 +4,14 @@ filters and sorts on, and where its document is in the run log.
 Indexes: one B-tree per shape of the list (no filter, backend, status, both), each ending in the
 list's order ``(created_at, run_id)``. A page is then one range of one index, read from its
 keyset cursor for ``limit + 1`` entries: its cost does not depend on how many runs the workspace
-has, or on how rare the filtered value is (with only the unfiltered index, a page of a backend
-that has 0.1 % of the runs read the whole workspace: ~1 s at 1,000,000 runs). The keys are
-ascending and read backwards (``ORDER BY ... DESC`` is a backward index scan, as fast): new runs
-arrive in ``created_at`` order, and appending at the right end of a B-tree leaves full pages,
-where a descending index took every new key at its left end and split pages in half (169 instead
-of 96 bytes an entry, measured). ``bench/scale_bench.py`` and docs/scale.md have the figures.
+has, or on how rare the filtered value is (with only the unfiltered index, at 1,000,000 runs a
+page of a backend that has 0.1 % of them read ~100,000 rows, 63 ms of SQL, and a combination
+with fewer matches than a page read the whole workspace, 271 ms). The keys are
+ascending and read backwards (``ORDER BY ... DESC`` is a backward index scan, as fast): a B-tree
+whose new keys reach its right end keeps full pages (96 bytes an entry measured, one workspace),
+where a descending index takes time-ordered keys at its left end and splits pages in half (169);
+with several workspaces both split in half, so ascending is never worse. docs/scale.md has the
+figures (``bench/scale_bench.py``).
 
 The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
 ``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
