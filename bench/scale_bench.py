@@ -223,6 +223,8 @@ def run(results_dir: Path) -> dict[str, Any]:
     n = _env_int("QL_BENCH_SCALE_RUNS", 1_000_000)
     per_http = _env_int("QL_BENCH_SCALE_HTTP_RUNS", 2000)
     replays = (_env_int("QL_BENCH_SCALE_REPLAYS", 3), _env_int("QL_BENCH_SCALE_REPLAYS_FULL", 1))
+    if n // 10 <= per_http:
+        raise ValueError("QL_BENCH_SCALE_RUNS must be more than 10 x QL_BENCH_SCALE_HTTP_RUNS (the first fill)")
     small = SmallRuns()
     small.check(range(0, 400, 13))
     points: list[dict[str, Any]] = []
