@@ -54,8 +54,9 @@ __all__ = [
 ]
 
 Source = Path | bytes | str | Mapping[str, Any]
-Evidence = Path | bytes | Sequence[Mapping[str, Any]]
-"""The evidence bundle as a file (read a block at a time) or bytes, or the items themselves."""
+Evidence = Path | str | bytes | Sequence[Mapping[str, Any]]
+"""The evidence bundle as a file (a ``Path`` or a path as ``str``, read a block at a time) or
+its bytes, or the items themselves."""
 BLOCK = 256 * 1024  # bytes read at a time from a bundle file
 
 
@@ -129,8 +130,8 @@ def verify_attestation(
     """Verify an attestation here; returns what it found (``valid``, ``errors``, ...).
 
     ``envelope``: the envelope, what ``issue``/``get`` answered, or the file ``ql attest issue
-    -o`` saved. ``jwks``: the published keys. ``evidence``: the evidence bundle (a ``Path`` to
-    the file ``download_evidence`` wrote, read a block at a time; or its bytes), or the items;
+    -o`` saved. ``jwks``: the published keys. ``evidence``: the evidence bundle (the file
+    ``download_evidence`` wrote, as a path, read a block at a time; or its bytes), or the items;
     without it the signature and statement are checked, not the evidence. ``revocations``: a
     signed revocation list (verified with the same keys; raises :class:`VerificationError` if
     it does not verify). A bad attestation is not raised: ``valid`` is false and ``errors``
@@ -139,8 +140,8 @@ def verify_attestation(
     env, carried = load_attestation(envelope)
     keys = load_jwks(jwks)
     revoked = _revocations(revocations, keys) if revocations is not None else None
-    if isinstance(evidence, Path):
-        found = _verify(env, keys, bundle=read_blocks(evidence), revocations=revoked)
+    if isinstance(evidence, str | Path):
+        found = _verify(env, keys, bundle=read_blocks(Path(evidence)), revocations=revoked)
     elif isinstance(evidence, bytes | bytearray):
         found = _verify(env, keys, bundle=bytes(evidence), revocations=revoked)
     else:

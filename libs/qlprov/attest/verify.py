@@ -167,6 +167,8 @@ def verify_attestation(
     memory stays bounded whatever its size). Neither is read when the signature fails.
     ``revocations``: ``att_id → Revocation``, e.g. from a verified revocation list.
     """
+    if evidence is not None and bundle is not None:
+        raise ValueError("give the evidence as items or as the bundle, not both")
     verification, statement = verify_signed(envelope, keys, revocations=revocations)
     if statement is None:
         return verification
