@@ -17,7 +17,7 @@ import functools
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
 from urllib.parse import quote
 
 import httpx
@@ -36,6 +36,7 @@ __all__ = [
     "Page",
     "Paginated",
     "Resource",
+    "Sink",
     "StreamCall",
     "Streamed",
     "Sync",
@@ -73,6 +74,20 @@ class Follow:
     timeout: float
 
 
+class Sink(Protocol):
+    """Where a streamed answer's body goes, as it arrives (a file, a running check), instead of
+    memory: ``start`` (again when a retry starts the body over), ``write`` each piece, then
+    ``finish`` once the answer was read (``parse`` ran), or ``discard`` if it failed."""
+
+    def start(self) -> None: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Call(Generic[T]):
     """One request and how to read its answer.
@@ -81,6 +96,10 @@ class Call(Generic[T]):
     lost connection) cannot do it twice. Safe methods are; a POST only when the API says so
     (ingest by ``run_hash``, publishing unchanged metadata...). 429s and connections refused
     are retried for every call: the server did nothing.
+
+    ``sink``: a download (the evidence bundle: 38 MB for a large workspace) is written to it as
+    it arrives, never held. ``then``: an operation of two requests (verify with the published
+    keys, then stream the evidence into the check) is still declared once, for both clients.
     """
 
     method: str
@@ -94,6 +113,8 @@ class Call(Generic[T]):
     follow: Follow | None = None
     ok_statuses: frozenset[int] = frozenset()  # answers >= 400 that are results, not errors
     retries: bool = True  # False: never retried (a throttled login is reported at once, not waited out)
+    sink: Sink | None = None  # the body is streamed into it; ``parse`` then reads the status and headers
+    then: Callable[[T], Call[T] | None] | None = None  # a next request from this result (``None``: done)
 
     @property
     def retry_safe(self) -> bool:

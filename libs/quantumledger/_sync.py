@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from quantumledger._calls import Call, Page, StreamCall, decoded, empty
+from quantumledger._calls import Call, Page, Sink, StreamCall, decoded, empty
 from quantumledger._transport import (
     ME,
     NDJSON,
@@ -67,10 +67,49 @@ class SyncTransport:
 
     def execute(self, call: Call[T]) -> T:
         call = self._identity(call)
-        r = self.send(call)
-        if call.follow is not None and r.status_code in (200, 202) and not call.follow.done(r.json()):
-            r = self._follow(call, r)
-        return call.parse(r)
+        if call.sink is not None:
+            result = self._download(call, call.sink)
+        else:
+            r = self.send(call)
+            if call.follow is not None and r.status_code in (200, 202) and not call.follow.done(r.json()):
+                r = self._follow(call, r)
+            result = call.parse(r)
+        following = call.then(result) if call.then is not None else None
+        return result if following is None else self.execute(following)
+
+    def _download(self, call: Call[T], sink: Sink) -> T:
+        """The answer's body streamed into ``sink``, with the retries of :meth:`send` (a retry
+        starts the body over); ``sink`` is discarded unless the answer was read to its end."""
+        attempt, done = 0, False
+        try:
+            while True:
+                try:
+                    r = self.http.send(to_request(self.http, call), stream=True)
+                    try:
+                        if r.status_code < 400 or r.status_code in call.ok_statuses:
+                            sink.start()
+                            for data in r.iter_bytes():
+                                sink.write(data)
+                            result = call.parse(r)
+                            sink.finish()
+                            done = True
+                            return result
+                        r.read()
+                    finally:
+                        r.close()
+                    err = problem_error(r)
+                    delay = self.retry.after_status(call, r.status_code, err.retry_after, attempt)
+                    if delay is None:
+                        raise err
+                except httpx.TransportError as exc:
+                    delay = self.retry.after_error(call, exc, attempt)
+                    if delay is None:
+                        raise ConnectionFailedError(f"{call.method} {self.http.base_url}{call.path}: {exc!r}") from exc
+                _sleep(delay)
+                attempt += 1
+        finally:
+            if not done:
+                sink.discard()
 
     def _follow(self, call: Call[Any], r: httpx.Response) -> httpx.Response:
         assert call.follow is not None

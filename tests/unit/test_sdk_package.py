@@ -134,11 +134,13 @@ assert verify(doc).run_hash == run_hash(doc)
 assert runner.invoke(cli, ["verify", "run.json"]).exit_code == 0
 
 # offline verification of an attestation, by the SDK and by ql
-v = verify_attestation(__import__("pathlib").Path("att.json"), __import__("pathlib").Path("jwks.json"))
+from pathlib import Path
+v = verify_attestation(Path("att.json"), Path("jwks.json"), evidence=Path("evidence.json"))
 assert v.valid and v.evidence_checked, v
-assert runner.invoke(cli, ["attest", "verify", "att.json", "--jwks", "jwks.json"]).exit_code == 0
-bad = runner.invoke(cli, ["attest", "verify", "tampered.json", "--jwks", "jwks.json"])
-assert bad.exit_code == 3, bad.output
+ok = runner.invoke(cli, ["attest", "verify", "att.json", "--jwks", "jwks.json", "--evidence", "evidence.json"])
+assert ok.exit_code == 0, ok.output
+bad = runner.invoke(cli, ["attest", "verify", "att.json", "--jwks", "jwks.json", "--evidence", "tampered.json"])
+assert bad.exit_code == 3 and "does not match its digest" in bad.output, bad.output
 
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
 assert not loaded, loaded
@@ -147,18 +149,21 @@ print("ok")
 
 
 def _files(tmp: Path) -> None:
-    """A run document, an attestation the server's own code signed (and a tampered copy), the JWKS."""
+    """A run document, an attestation the server's own code signed, its evidence bundle (and a tampered
+    copy), the JWKS."""
     import json
 
     import msgspec
+    from qlprov.attest import bundle_parts
     from qlprov.hashing import run_hash
 
+    from services.attestation.adapters.framework_files import load_catalog
     from services.attestation.domain import (
         Keyring,
         WorkspaceSnapshot,
         evaluate_framework,
         issue_attestation,
-        load_catalog,
+        paginate,
         run_facts_from_document,
     )
     from tests.integration.attestation.helpers import run_document
@@ -174,10 +179,12 @@ def _files(tmp: Path) -> None:
     result = evaluate_framework(snapshot, framework)
     ring = Keyring.from_private_key(bytes(range(32)))
     att = issue_attestation(result, ring, attestation_id="01JATT", evaluated_at="2025-03-01T12:00:05Z", issuer="x")
-    record = {"envelope": msgspec.to_builtins(att.envelope), "evidence": msgspec.to_builtins(result.evidence)}
-    (tmp / "att.json").write_text(json.dumps(record))
-    record["evidence"][0]["outcome"] = "pass" if record["evidence"][0]["outcome"] == "fail" else "fail"
-    (tmp / "tampered.json").write_text(json.dumps(record))
+    (tmp / "att.json").write_text(
+        json.dumps({"attestation_id": "01JATT", "envelope": msgspec.to_builtins(att.envelope)})
+    )
+    bundle = b"".join(bundle_parts(paginate(result.evidence).pages))
+    (tmp / "evidence.json").write_bytes(bundle)
+    (tmp / "tampered.json").write_bytes(bundle.replace(b'"outcome":"fail"', b'"outcome":"pass"', 1))
     (tmp / "jwks.json").write_bytes(msgspec.json.encode(ring.jwks()))
 
 

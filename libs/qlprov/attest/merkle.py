@@ -12,6 +12,14 @@ The distinct leaf and node prefixes stop a node being passed off as a leaf (seco
 The split at a power of two (not the midpoint) is RFC 6962's, so any CT library and the
 published CT test vectors agree with this module. Inclusion proofs and their verification are
 RFC 9162 sections 2.1.3.1 and 2.1.3.2.
+
+Large trees are kept in pages of ``2^p`` leaves (the evidence set, C2SP tlog-tiles' idea). Every
+full page is then a complete subtree, the last (partial) page is a node of the right spine, and
+the levels above the pages are the same construction over the page roots: with ``k`` the split
+of ``n`` leaves (``k >= 2^p`` when ``n > 2^p``), ``k / 2^p`` is the largest power of two below the
+page count. So the root is :func:`root_of_subtrees` over the page roots, and an inclusion proof
+is the path inside the leaf's page followed by the page's path among the pages
+(:func:`paged_inclusion_proof`), without reading the other pages.
 """
 
 from __future__ import annotations
@@ -29,7 +37,9 @@ __all__ = [
     "leaf_hash",
     "merkle_root",
     "node_hash",
+    "paged_inclusion_proof",
     "root_from_inclusion_proof",
+    "root_of_subtrees",
     "verify_inclusion",
 ]
 
@@ -91,6 +101,42 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> InclusionProof:
         raise MerkleError(f"leaf index {index} outside a tree of {len(leaves)}")
     hashes = [leaf_hash(data) for data in leaves]
     return InclusionProof(leaf_index=index, tree_size=len(leaves), path=[h.hex() for h in _path(index, hashes)])
+
+
+def root_of_subtrees(roots: Sequence[bytes]) -> bytes:
+    """The tree's root from the roots of its pages (all full but the last; see the module docstring)."""
+    if not roots:
+        return hashlib.sha256(b"").digest()
+    return _mth(roots)
+
+
+def paged_inclusion_proof(
+    page_leaves: Sequence[bytes],
+    index_in_page: int,
+    page_roots: Sequence[bytes],
+    page_index: int,
+    *,
+    page_size: int,
+    tree_size: int,
+) -> InclusionProof:
+    """The RFC 9162 proof of one leaf from its page's leaves and every page's root: the same proof as
+    :func:`inclusion_proof` over all ``tree_size`` leaves, kept in pages of ``page_size`` (a power
+    of two) leaves."""
+    if page_size < 1 or page_size & (page_size - 1):
+        raise MerkleError(f"a page size must be a power of two, not {page_size}")
+    pages = -(-tree_size // page_size)
+    if len(page_roots) != pages or not 0 <= page_index < pages:
+        raise MerkleError(f"page {page_index} of {len(page_roots)}, for a tree of {tree_size} in {pages} pages")
+    expected = page_size if page_index < pages - 1 else tree_size - (pages - 1) * page_size
+    if len(page_leaves) != expected or not 0 <= index_in_page < expected:
+        raise MerkleError(f"page {page_index} must hold {expected} leaves, not {len(page_leaves)}")
+    inner = _path(index_in_page, [leaf_hash(d) for d in page_leaves])
+    outer = _path(page_index, page_roots)
+    return InclusionProof(
+        leaf_index=page_index * page_size + index_in_page,
+        tree_size=tree_size,
+        path=[h.hex() for h in (*inner, *outer)],
+    )
 
 
 def root_from_inclusion_proof(leaf_data: bytes, proof: InclusionProof) -> bytes:

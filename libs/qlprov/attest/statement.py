@@ -1,4 +1,4 @@
-"""The compliance statement (an in-toto Statement v1) and its evidence, as a verifier reads them.
+"""The compliance statement (an in-toto Statement v1): what the server signs and a verifier reads.
 
 Statement (the DSSE payload, RFC 8785 canonical JSON)::
 
@@ -11,23 +11,18 @@ Statement (the DSSE payload, RFC 8785 canonical JSON)::
                    "evidence_tree": {"construction": "rfc9162", "hash": "sha256", "size", "leaf_order"},
                    "result_digest", "evaluated_at"}}
 
-The subject is the evidence bundle: the canonical JSON array of the evidence items in leaf
-order (evidence id ascending, as UTF-8 bytes). An item's ``digest`` is the sha256 of its own
-canonical JSON without ``digest``; ``evidence_root`` is the RFC 9162 Merkle root over those
-digests. Evidence is handled as JSON objects, never re-encoded through a type: a member added
-to items later is hashed as it came, so an older verifier still recomputes the right digests.
-Status members are plain strings for the same reason.
+The subject is the evidence bundle (``evidence``): the canonical JSON array of the evidence
+items in leaf order; ``evidence_root`` is the RFC 9162 Merkle root over the items' digests
+(``merkle``). The server builds its statements with these types and the verifier reads them
+with the same ones; members are plain strings (a status the verifier does not know yet still
+decodes), and members added later are ignored by older readers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
-
-from qlprov.attest.encoding import canonical_json, sha256_hex
-from qlprov.attest.merkle import merkle_root
 
 __all__ = [
     "LEAF_ORDER",
@@ -41,10 +36,6 @@ __all__ = [
     "ResourceDescriptor",
     "Statement",
     "WorkspaceRef",
-    "evidence_bundle",
-    "evidence_digest",
-    "evidence_objects",
-    "evidence_root",
     "subject_name",
 ]
 
@@ -110,26 +101,3 @@ class Statement(_Part, frozen=True, kw_only=True):
 
 def subject_name(workspace_id: str, framework_id: str, version: str) -> str:
     return f"evidence/{workspace_id}/{framework_id}@{version}"
-
-
-def evidence_objects(items: Iterable[Mapping[str, Any] | msgspec.Struct]) -> list[dict[str, Any]]:
-    """Evidence items as JSON objects (a Struct is converted, a mapping copied), in leaf order."""
-    objects = [msgspec.to_builtins(item) if isinstance(item, msgspec.Struct) else dict(item) for item in items]
-    return sorted(objects, key=lambda item: str(item.get("id", "")).encode())
-
-
-def evidence_digest(item: Mapping[str, Any] | msgspec.Struct) -> str:
-    """sha256 (hex) of the item's canonical JSON without its ``digest`` member."""
-    body = msgspec.to_builtins(item) if isinstance(item, msgspec.Struct) else dict(item)
-    body.pop("digest", None)
-    return sha256_hex(canonical_json(body))
-
-
-def evidence_root(items: Iterable[Mapping[str, Any] | msgspec.Struct]) -> str:
-    """Merkle root (hex) over the items' digests, leaves in evidence id order."""
-    return merkle_root([bytes.fromhex(str(item["digest"])) for item in evidence_objects(items)]).hex()
-
-
-def evidence_bundle(items: Iterable[Mapping[str, Any] | msgspec.Struct]) -> bytes:
-    """The canonical JSON array of evidence items in leaf order: the statement's subject."""
-    return canonical_json(evidence_objects(items))

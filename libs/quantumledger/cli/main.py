@@ -34,7 +34,8 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
     Start:   ql login (or QL_TOKEN=ql_live_...), then ql ingest runs/, ql runs ls
     Share:   ql cards publish RUN --author NAME, ql cards cite SLUG
     Check:   ql verify FILE (offline), ql reproduce RUN --wait, ql report RUN
-    Comply:  ql attest issue FRAMEWORK -o att.json, ql attest verify att.json (offline)
+    Comply:  ql attest issue FRAMEWORK -o att.json --evidence ev.json,
+             ql attest verify att.json --evidence ev.json (offline)
     """
     ctx.obj = {"url": url, "token": token}
 

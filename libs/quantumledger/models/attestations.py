@@ -1,6 +1,9 @@
-"""Attestations: issued, listed, read, verified, revoked.
+"""Attestations: issued, listed, read, their evidence, verified, revoked.
 
 The envelope is :class:`qlprov.attest.Envelope` (DSSE), the same type the offline verifier takes.
+The evidence is not in these answers (100,000 items for a large workspace): they say how much
+there is, its digests (the signed statement's subject) and where to download it
+(``ql.attestations.download_evidence``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ __all__ = [
     "AttestationRecord",
     "AttestationSummary",
     "EvidenceDisclosure",
+    "EvidenceDownload",
+    "EvidenceSummary",
     "IssuedAttestation",
     "Revoked",
     "Verification",
@@ -23,12 +28,24 @@ __all__ = [
 
 class _Links(Model, frozen=True, kw_only=True):
     verify_url: str | None = None
+    evidence_url: str | None = None
     jwks_url: str | None = None
     revocations_url: str | None = None
 
 
+class EvidenceSummary(Model, frozen=True, kw_only=True):
+    """An attestation's evidence: how many items, the bundle's size and digests (``sha256``,
+    ``blake3``: what the statement signs) and the URL it is streamed from."""
+
+    count: int = 0
+    bytes: int = 0
+    digest: dict[str, str] = {}
+    url: str | None = None
+
+
 class IssuedAttestation(_Links, frozen=True, kw_only=True):
-    """A new attestation: keep ``envelope`` (and the evidence, from ``get``) to verify it offline."""
+    """A new attestation: keep it (``ql attest issue -o``) and its evidence
+    (``download_evidence``) to verify both offline."""
 
     attestation_id: str
     envelope: Envelope
@@ -39,6 +56,7 @@ class IssuedAttestation(_Links, frozen=True, kw_only=True):
     counts: dict[str, int] = {}
     evidence_root: str | None = None
     evidence_count: int = 0
+    evidence: EvidenceSummary | None = None
     result_digest: str | None = None
     keyid: str | None = None
     issued_at: str | None = None
@@ -61,10 +79,10 @@ class AttestationSummary(_Links, frozen=True, kw_only=True):
 
 
 class AttestationRecord(AttestationSummary, frozen=True, kw_only=True):
-    """The owner's full view: the envelope and every evidence item (JSON objects, as signed)."""
+    """The owner's view: the envelope and where its evidence is."""
 
     envelope: Envelope
-    evidence: list[dict[str, Any]] = []
+    evidence: EvidenceSummary | None = None
 
 
 class EvidenceDisclosure(_Links, frozen=True, kw_only=True):
@@ -76,14 +94,28 @@ class EvidenceDisclosure(_Links, frozen=True, kw_only=True):
     proof: InclusionProof
 
 
+class EvidenceDownload(Model, frozen=True, kw_only=True):
+    """An evidence bundle (or one page of it) saved: where, its size and sha256 (checked against
+    what the ledger announced), the number of items and of pages it has."""
+
+    attestation_id: str
+    path: str | None = None  # None when written to a file object
+    bytes: int = 0
+    sha256: str = ""
+    count: int | None = None
+    pages: int | None = None
+    page: int | None = None
+
+
 class Verification(Model, frozen=True, kw_only=True):
     """What verifying an attestation found.
 
     ``valid``: the signature verifies with a published key, the payload is a compliance
-    statement and (when ``evidence_checked``) the evidence matches the signed digests and root.
-    ``revoked`` is beside it, never inside: online it is the ledger's current answer; offline
-    it is only what the signed revocation list you passed says (``revocation_checked``), since
-    a revocation made after that list cannot be known without asking the ledger.
+    statement and (when ``evidence_checked``) every evidence item, the Merkle root and the
+    bundle's digests match what was signed. ``revoked`` is beside it, never inside: online it
+    is the ledger's current answer; offline it is only what the signed revocation list you
+    passed says (``revocation_checked``), since a revocation made after that list cannot be
+    known without asking the ledger.
     """
 
     valid: bool

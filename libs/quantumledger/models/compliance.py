@@ -124,6 +124,9 @@ class FailingSubject(Model, frozen=True, kw_only=True):
 
 
 class Gap(Model, frozen=True, kw_only=True):
+    """A failing control and a page of the subjects failing it: ``failing_count`` in all,
+    ``failing_next_offset`` where the next page starts (``None``: this is the last)."""
+
     framework_id: str
     control_id: str
     framework_version: str | None = None
@@ -131,11 +134,15 @@ class Gap(Model, frozen=True, kw_only=True):
     description: str | None = None
     remediation: str | None = None
     failing: list[FailingSubject] = []
+    failing_count: int = 0
+    failing_offset: int = 0
+    failing_next_offset: int | None = None
     evaluated_at: str | None = None
 
 
 class Gaps(Model, frozen=True, kw_only=True):
     workspace_id: str
     gaps: list[Gap] = []
+    limit: int | None = None  # subjects per control in this answer
     evaluated: list[str] = []
     not_evaluated: list[str] = []

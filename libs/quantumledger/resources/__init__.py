@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quantumledger.resources.account import Auth, Keys
-from quantumledger.resources.attestations import Attestations, EnvelopeLike
+from quantumledger.resources.attestations import AttestationLike, Attestations, EnvelopeLike
 from quantumledger.resources.cards import BadgeType, Cards, CitationFormat
 from quantumledger.resources.compliance import Compliance, Frameworks
 from quantumledger.resources.leaderboard import LeaderboardResource
@@ -11,6 +11,7 @@ from quantumledger.resources.runs import Bundle, Reproductions, Runs
 from quantumledger.resources.system import System
 
 __all__ = [
+    "AttestationLike",
     "Attestations",
     "Auth",
     "BadgeType",

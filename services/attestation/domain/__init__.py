@@ -1,33 +1,17 @@
-"""The attestation service's pure domain: frameworks, evaluation, evidence, signing, keys.
+"""The attestation service's pure domain: frameworks, evaluation, issuing, evidence storage, keys.
 
 Nothing here does I/O (no NATS, PostgreSQL, HTTP or files: framework and key files are read by
 ``services.attestation.adapters``); the service wires it (see docs/attestations.md for the
-formats). The names below are the public surface; modules starting with ``_`` are not.
+formats). The formats themselves and their verification (DSSE, JWKS, the statement, the
+evidence tree and bundle, the revocation list, ``verify_attestation``) are ``qlprov.attest``:
+one implementation, which the SDK verifies with offline. Only what is the ledger's own is here.
 """
 
 from __future__ import annotations
 
 from services.attestation.domain.checks import CHECKS, Check, Observation, Subject
-from services.attestation.domain.dsse import (
-    Envelope,
-    Signature,
-    Signer,
-    VerifiedEnvelope,
-    decode_envelope,
-    encode_envelope,
-    pae,
-    sign_envelope,
-    verify_envelope,
-)
-from services.attestation.domain.errors import (
-    AttestationError,
-    FrameworkError,
-    KeyringError,
-    MerkleError,
-    VerificationError,
-)
+from services.attestation.domain.errors import AttestationError, FrameworkError, KeyringError
 from services.attestation.domain.evaluation import (
-    EVIDENCE_PAGE_SIZE,
     ControlResult,
     ControlStatus,
     Evaluation,
@@ -37,20 +21,16 @@ from services.attestation.domain.evaluation import (
     evaluate,
     evaluate_framework,
     evaluate_with_evidence,
-    evidence_digest,
     evidence_inclusion_proof,
-    evidence_root,
     result_digest,
 )
 from services.attestation.domain.evidence_set import (
     EVIDENCE_SET_TYPE,
-    PAGE_SIZE,
     BundleDigests,
-    EvidenceCheck,
     EvidenceManifest,
     EvidencePage,
     EvidenceSet,
-    bundle_parts,
+    StoredEvidenceCheck,
     decode_manifest,
     decode_page,
     item_proof,
@@ -66,26 +46,7 @@ from services.attestation.domain.frameworks import (
     framework_digest,
     parse_framework,
 )
-from services.attestation.domain.jwk import (
-    JWKS_PATH,
-    Jwk,
-    Jwks,
-    decode_jwks,
-    jwk_thumbprint,
-    public_jwk,
-    verify_key_from_jwk,
-    verify_keys,
-)
 from services.attestation.domain.keys import KeyRecord, Keyring, KeyringManifest, SigningKey
-from services.attestation.domain.merkle import (
-    InclusionProof,
-    inclusion_proof,
-    merkle_root,
-    paged_inclusion_proof,
-    root_from_inclusion_proof,
-    root_of_subtrees,
-    verify_inclusion,
-)
 from services.attestation.domain.result_record import (
     GAPS_TYPE,
     ControlGaps,
@@ -93,13 +54,6 @@ from services.attestation.domain.result_record import (
     decode_gaps,
     gaps_record,
     result_record,
-)
-from services.attestation.domain.revocation import (
-    REVOCATIONS_PAYLOAD_TYPE,
-    Revocation,
-    RevocationList,
-    sign_revocation_list,
-    verify_revocation_list,
 )
 from services.attestation.domain.snapshot import (
     ApiKeyFacts,
@@ -111,18 +65,7 @@ from services.attestation.domain.snapshot import (
     WorkspaceSnapshot,
     run_facts_from_document,
 )
-from services.attestation.domain.statement import (
-    PAYLOAD_TYPE,
-    PREDICATE_TYPE,
-    STATEMENT_TYPE,
-    Attestation,
-    CompliancePredicate,
-    Statement,
-    build_statement,
-    bundle_digest,
-    evidence_bundle,
-    issue_attestation,
-)
+from services.attestation.domain.statement import Attestation, build_statement, issue_attestation
 from services.attestation.domain.trust_center import (
     AttestationView,
     CardView,
@@ -131,46 +74,26 @@ from services.attestation.domain.trust_center import (
     TrustCenterView,
     render_trust_center,
 )
-from services.attestation.domain.verify import (
-    AttestationVerification,
-    decode_statement,
-    stored_statement,
-    verify_attestation,
-    verify_evidence_item,
-    verify_signed,
-    with_evidence_errors,
-)
 
 __all__ = [
     "CHECKS",
-    "EVIDENCE_PAGE_SIZE",
     "EVIDENCE_SET_TYPE",
     "GAPS_TYPE",
-    "JWKS_PATH",
-    "PAGE_SIZE",
-    "PAYLOAD_TYPE",
-    "PREDICATE_TYPE",
-    "REVOCATIONS_PAYLOAD_TYPE",
-    "STATEMENT_TYPE",
     "ApiKeyFacts",
     "Attestation",
     "AttestationError",
-    "AttestationVerification",
     "AttestationView",
     "Author",
     "BundleDigests",
     "CardFacts",
     "CardView",
     "Check",
-    "CompliancePredicate",
     "Control",
     "ControlGaps",
     "ControlResult",
     "ControlStatus",
-    "Envelope",
     "EnvironmentFacts",
     "Evaluation",
-    "EvidenceCheck",
     "EvidenceItem",
     "EvidenceManifest",
     "EvidencePage",
@@ -182,77 +105,38 @@ __all__ = [
     "FrameworkResult",
     "FrameworkStatusView",
     "GapsRecord",
-    "InclusionProof",
-    "Jwk",
-    "Jwks",
     "KeyRecord",
     "Keyring",
     "KeyringError",
     "KeyringManifest",
-    "MerkleError",
     "Observation",
     "OrgView",
     "ReproductionFacts",
-    "Revocation",
-    "RevocationList",
     "Rule",
     "RunFacts",
-    "Signature",
-    "Signer",
     "SigningKey",
-    "Statement",
+    "StoredEvidenceCheck",
     "Subject",
     "TrustCenterView",
-    "VerificationError",
-    "VerifiedEnvelope",
     "WorkspaceSnapshot",
     "build_statement",
-    "bundle_digest",
-    "bundle_parts",
-    "decode_envelope",
     "decode_gaps",
-    "decode_jwks",
     "decode_manifest",
     "decode_page",
-    "decode_statement",
-    "encode_envelope",
     "evaluate",
     "evaluate_framework",
     "evaluate_with_evidence",
-    "evidence_bundle",
-    "evidence_digest",
     "evidence_inclusion_proof",
-    "evidence_root",
     "framework_digest",
     "gaps_record",
-    "inclusion_proof",
     "issue_attestation",
     "item_proof",
-    "jwk_thumbprint",
-    "merkle_root",
-    "pae",
     "page_of",
-    "paged_inclusion_proof",
     "paginate",
     "paginate_evaluation",
     "parse_framework",
-    "public_jwk",
     "render_trust_center",
     "result_digest",
     "result_record",
-    "root_from_inclusion_proof",
-    "root_of_subtrees",
     "run_facts_from_document",
-    "sign_envelope",
-    "sign_revocation_list",
-    "stored_statement",
-    "verify_attestation",
-    "verify_envelope",
-    "verify_evidence_item",
-    "verify_inclusion",
-    "verify_key_from_jwk",
-    "verify_keys",
-    "verify_revocation_list",
-    "verify_signed",
-    "with_evidence_errors",
 ]

@@ -1,14 +1,8 @@
-"""Typed errors of the attestation domain."""
+"""Typed errors of the attestation domain (what verification raises is ``qlprov.attest``'s)."""
 
 from __future__ import annotations
 
-__all__ = [
-    "AttestationError",
-    "FrameworkError",
-    "KeyringError",
-    "MerkleError",
-    "VerificationError",
-]
+__all__ = ["AttestationError", "FrameworkError", "KeyringError"]
 
 
 class AttestationError(Exception):
@@ -17,14 +11,6 @@ class AttestationError(Exception):
 
 class FrameworkError(AttestationError):
     """A framework file is malformed or refers to an unknown check or bad parameters."""
-
-
-class MerkleError(AttestationError):
-    """A Merkle tree or proof request is out of range or malformed."""
-
-
-class VerificationError(AttestationError):
-    """A signature, envelope, statement or evidence did not verify."""
 
 
 class KeyringError(AttestationError):

@@ -16,7 +16,7 @@ the result.
 A workspace of 20,000 runs gives 100,000 items, so the encoding is done once: each item's
 canonical JSON is made for its digest, the digest is spliced into it (its key sorts right after
 ``control_id``), and those bytes serve the result digest, the bundle and the stored pages
-(:class:`Evaluation`). The root is computed over pages of :data:`EVIDENCE_PAGE_SIZE` leaves, the
+(:class:`Evaluation`). The root is computed over pages of ``qlprov.attest.PAGE_SIZE`` leaves, the
 pages the evidence is stored in (``merkle``: the same root as over all leaves at once).
 """
 
@@ -28,17 +28,23 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
+from qlprov.attest import (
+    PAGE_SIZE,
+    InclusionProof,
+    canonical_json,
+    inclusion_proof,
+    merkle_root,
+    root_of_subtrees,
+    sha256_hex,
+)
 from qlprov.canonical import canonicalize
 
-from services.attestation.domain._encoding import canonical_json, sha256_hex
 from services.attestation.domain.checks import CHECKS, Observation, Subject
 from services.attestation.domain.errors import AttestationError
 from services.attestation.domain.frameworks import Control, Framework, framework_digest
-from services.attestation.domain.merkle import InclusionProof, inclusion_proof, merkle_root, root_of_subtrees
 from services.attestation.domain.snapshot import WorkspaceSnapshot
 
 __all__ = [
-    "EVIDENCE_PAGE_SIZE",
     "ControlResult",
     "ControlStatus",
     "Evaluation",
@@ -48,14 +54,11 @@ __all__ = [
     "evaluate",
     "evaluate_framework",
     "evaluate_with_evidence",
-    "evidence_digest",
     "evidence_inclusion_proof",
-    "evidence_root",
     "result_digest",
 ]
 
 ControlStatus = Literal["passing", "failing", "not_applicable"]
-EVIDENCE_PAGE_SIZE = 1024  # leaves per stored page (``evidence_set``); a power of two
 
 
 class EvidenceItem(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,24 +105,11 @@ class FrameworkResult(msgspec.Struct, frozen=True, kw_only=True):
 class Evaluation:
     """A result and what storing its evidence needs, computed once: each item's canonical JSON
     (``digest`` included), in leaf order, and the Merkle root of each page of
-    :data:`EVIDENCE_PAGE_SIZE` items."""
+    :data:`PAGE_SIZE` items."""
 
     result: FrameworkResult
     item_json: list[bytes]
     page_roots: list[bytes]
-
-
-def evidence_digest(item: EvidenceItem) -> str:
-    """sha256 (hex) of the item's canonical JSON without its ``digest`` member."""
-    body = msgspec.to_builtins(item)
-    body.pop("digest", None)
-    return sha256_hex(canonical_json(body))
-
-
-def evidence_root(items: Iterable[EvidenceItem]) -> str:
-    """Merkle root (hex) over the items' digests, leaves ordered by evidence id (see merkle)."""
-    ordered = sorted(items, key=lambda item: item.id.encode())
-    return merkle_root([bytes.fromhex(item.digest) for item in ordered]).hex()
 
 
 def evidence_inclusion_proof(result: FrameworkResult, evidence_id: str) -> InclusionProof:
@@ -236,7 +226,7 @@ def evaluate_with_evidence(snapshot: WorkspaceSnapshot, framework: Framework) ->
     evidence = [item for item, _ in pairs]
     item_json = [body for _, body in pairs]
     leaves = [bytes.fromhex(item.digest) for item in evidence]
-    page_roots = [merkle_root(leaves[i : i + EVIDENCE_PAGE_SIZE]) for i in range(0, len(leaves), EVIDENCE_PAGE_SIZE)]
+    page_roots = [merkle_root(leaves[i : i + PAGE_SIZE]) for i in range(0, len(leaves), PAGE_SIZE)]
     counts = {status: sum(c.status == status for c in controls) for status in ("passing", "failing", "not_applicable")}
     result = FrameworkResult(
         framework_id=framework.id,

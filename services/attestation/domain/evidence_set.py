@@ -17,42 +17,44 @@ the manifest:
   the evidence tree (``merkle``): the root is computed from the page roots, and one item's
   inclusion proof needs only its page and the manifest.
 
-Nothing in a manifest is trusted by :class:`EvidenceCheck`: it recomputes every item digest, the
-page roots, the root and the bundle digests from the pages and compares them with the *signed*
-statement.
+The formats (item digests, the bundle and :func:`bundle_parts`, the tree) and the check of
+evidence against a signed statement are ``qlprov.attest``'s, shared with the SDK; this module is
+the ledger's storage layout. Nothing in a manifest is trusted by :class:`StoredEvidenceCheck`:
+the pages are checked by ``qlprov.attest.PagesCheck`` against the *signed* statement, and the
+manifest only against the pages.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 import blake3
 import msgspec
-
-from services.attestation.domain._encoding import canonical_json
-from services.attestation.domain.errors import AttestationError
-from services.attestation.domain.evaluation import EVIDENCE_PAGE_SIZE, Evaluation, EvidenceItem, evidence_digest
-from services.attestation.domain.merkle import (
+from qlprov.attest import (
+    PAGE_SIZE,
     InclusionProof,
+    PagesCheck,
+    Statement,
+    bundle_parts,
+    canonical_json,
     merkle_root,
     paged_inclusion_proof,
     root_of_subtrees,
 )
-from services.attestation.domain.statement import Statement
+
+from services.attestation.domain.errors import AttestationError
+from services.attestation.domain.evaluation import Evaluation, EvidenceItem
 
 __all__ = [
     "EVIDENCE_SET_TYPE",
-    "MAX_PROBLEMS",
-    "PAGE_SIZE",
     "BundleDigests",
-    "EvidenceCheck",
     "EvidenceManifest",
     "EvidencePage",
     "EvidenceSet",
-    "bundle_parts",
+    "StoredEvidenceCheck",
     "decode_manifest",
     "decode_page",
     "item_proof",
@@ -62,8 +64,6 @@ __all__ = [
 ]
 
 EVIDENCE_SET_TYPE = "https://quantumledger.dev/attestation/evidence-set/v1"
-MAX_PROBLEMS = 20  # listed by a check; the rest counted (a verify reply stays small)
-PAGE_SIZE = EVIDENCE_PAGE_SIZE  # 1024: ~400 KB of items a page; a power of two (see the module docstring)
 
 
 class EvidencePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,16 +118,6 @@ def decode_page(body: bytes) -> list[EvidenceItem]:
         return _items.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise AttestationError(f"not a page of evidence items: {exc}") from exc
-
-
-def bundle_parts(pages: Iterable[bytes]) -> Iterator[bytes]:
-    """The bundle's bytes, piece by piece, from its pages (canonical JSON arrays)."""
-    yield b"["
-    for i, page in enumerate(pages):
-        if i:
-            yield b","
-        yield page[1:-1]
-    yield b"]"
 
 
 def paginate(
@@ -222,82 +212,42 @@ def item_proof(
     return page[index], proof
 
 
-class EvidenceCheck:
+class StoredEvidenceCheck:
     """Checks stored evidence, page by page in order, against a signed statement.
 
-    The manifest only says where the pages are and how many there should be: every digest, root
-    and count is recomputed from the pages and compared with the statement. ``add`` each page in
-    order, then ``finish`` gives the errors (none: the evidence is what was signed). The first
-    :data:`MAX_PROBLEMS` problems are listed and the others counted: 100,000 changed items make
-    one short answer, not a 6 MB one.
+    ``add`` each page in order, then ``finish`` gives the problems (none: the evidence is what was
+    signed). The pages go to ``qlprov.attest.PagesCheck``, which recomputes every digest, the root
+    and the bundle's digests and compares them with the statement, listing the first problems and
+    counting the rest (100,000 changed items make one short answer). The manifest is checked
+    against the pages: each page is the one it names, with the number of items the layout gives.
     """
 
     def __init__(self, statement: Statement, manifest: EvidenceManifest) -> None:
-        self._statement = statement
         self._manifest = manifest
-        self.errors: list[str] = []
-        self._unlisted = 0
-        self._sha, self._b3 = hashlib.sha256(b"["), blake3.blake3(b"[")
-        self._roots: list[bytes] = []
-        self._count = 0
-        self._last_id = b""
+        self._pages = PagesCheck(statement)
         size = manifest.page_size
         if size < 1 or size & (size - 1) or len(manifest.pages) != -(-manifest.size // size):
             self.problem("the evidence manifest's pages do not fit its size")
 
+    @property
+    def errors(self) -> list[str]:
+        return self._pages.check.errors
+
     def problem(self, text: str) -> None:
         """Record a problem found (listed while there are few, counted after)."""
-        if len(self.errors) < MAX_PROBLEMS:
-            self.errors.append(text)
-        else:
-            self._unlisted += 1
+        self._pages.check.problem(text)
 
     def add(self, index: int, body: bytes) -> None:
         ref = self._manifest.pages[index]
         if hashlib.sha256(body).hexdigest() != ref.sha256:
             self.problem(f"evidence page {index} is not the page the manifest names")
-        try:
-            items = decode_page(body)
-        except AttestationError as exc:
-            self.problem(f"evidence page {index}: {exc}")
+        items = self._pages.add_page(index, body)
+        if items is None:
             return
         last_page = index == len(self._manifest.pages) - 1
-        if (
-            not items
-            or len(items) > self._manifest.page_size
-            or (len(items) < self._manifest.page_size and not last_page)
-        ):
+        size = self._manifest.page_size
+        if not items or len(items) > size or (len(items) < size and not last_page):
             self.problem(f"evidence page {index} holds {len(items)} items")
-        for item in items:
-            key = item.id.encode()
-            if key <= self._last_id:
-                self.problem(f"evidence {item.id}: out of leaf order")
-            self._last_id = key
-            if evidence_digest(item) != item.digest:
-                self.problem(f"evidence {item.id}: content does not match its digest")
-        try:
-            self._roots.append(merkle_root([bytes.fromhex(item.digest) for item in items]))
-        except ValueError:
-            self.problem(f"evidence page {index}: a digest is not hex")
-        if self._count:
-            self._sha.update(b",")
-            self._b3.update(b",")
-        self._sha.update(body[1:-1])
-        self._b3.update(body[1:-1])
-        self._count += len(items)
 
     def finish(self) -> list[str]:
-        predicate = self._statement.predicate
-        self._sha.update(b"]")
-        self._b3.update(b"]")
-        errors = list(self.errors)
-        if self._unlisted:
-            errors.append(f"and {self._unlisted} more problems with the evidence")
-        if self._count != predicate.evidence_tree.size:
-            errors.append(f"{self._count} evidence items, the statement has {predicate.evidence_tree.size}")
-        if not errors and root_of_subtrees(self._roots).hex() != predicate.evidence_root:
-            errors.append("evidence root does not match the signed root")
-        digest = self._statement.subject[0].digest
-        if digest.get("sha256") != self._sha.hexdigest() or digest.get("blake3") != self._b3.hexdigest():
-            errors.append("evidence bundle does not match the subject digests")
-        return errors
+        return self._pages.finish()

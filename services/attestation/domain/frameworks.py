@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 import msgspec
+from qlprov.attest import canonical_json, sha256_hex
 
-from services.attestation.domain._encoding import canonical_json, sha256_hex
 from services.attestation.domain.checks import CHECKS
 from services.attestation.domain.errors import FrameworkError
 

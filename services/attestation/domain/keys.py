@@ -21,10 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.signing import SigningKey as NaclSigningKey
 from nacl.signing import VerifyKey
+from qlprov.attest import Jwk, Jwks, b64decode, public_jwk, verify_key_from_jwk
 
-from services.attestation.domain._encoding import b64decode
 from services.attestation.domain.errors import KeyringError
-from services.attestation.domain.jwk import Jwk, Jwks, public_jwk, verify_key_from_jwk
 
 __all__ = ["KeyRecord", "Keyring", "KeyringManifest", "SigningKey", "private_pem", "seed_from"]
 

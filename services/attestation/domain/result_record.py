@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from qlprov.attest import canonical_json
 
-from services.attestation.domain._encoding import canonical_json
 from services.attestation.domain.errors import AttestationError
 from services.attestation.domain.evaluation import FailingSubject, FrameworkResult
 

@@ -16,9 +16,9 @@ from typing import Literal
 from urllib.parse import quote
 
 import msgspec
+from qlprov.attest import JWKS_PATH
 
 from services.attestation.domain.evaluation import ControlStatus
-from services.attestation.domain.jwk import JWKS_PATH
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",

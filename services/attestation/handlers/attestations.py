@@ -18,16 +18,11 @@ from qlcore.errors import Conflict, NotFound, Unprocessable
 from qlcore.events import new_event_id, utcnow
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
+from qlprov.attest import JWKS_PATH, REVOCATIONS_PATH, Statement, encode_envelope, read_statement, sign_revocation_list
 from ulid import ULID
 
 from services.attestation import store
-from services.attestation.domain import (
-    Statement,
-    encode_envelope,
-    issue_attestation,
-    sign_revocation_list,
-    stored_statement,
-)
+from services.attestation.domain import issue_attestation
 from services.attestation.handlers.compliance import framework_for, record_evaluation, workspace_lock
 from services.attestation.handlers.evidence import owned_attestation, prove, store_evidence
 from services.attestation.handlers.requests import (
@@ -42,10 +37,8 @@ from services.attestation.handlers.requests import (
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps
 
-__all__ = ["JWKS_PATH", "REVOCATIONS_PATH", "get", "issue", "links", "list_attestations", "revocation_list", "revoke"]
+__all__ = ["get", "issue", "links", "list_attestations", "revocation_list", "revoke"]
 
-JWKS_PATH = "/.well-known/quantumledger-jwks.json"
-REVOCATIONS_PATH = "/.well-known/quantumledger-revocations.json"
 MAX_REASON = 500
 
 
@@ -143,7 +136,7 @@ async def get(deps: Deps, req: RpcRequest) -> RpcReply:
     row = await owned_attestation(deps, workspace_id, ref.attestation_id)
     urls = links(deps, ref.attestation_id)
     if ref.evidence_id is None:
-        statement = stored_statement(row.envelope)
+        statement = read_statement(row.envelope)
         summary = _evidence_summary(statement, row.evidence_count, row.evidence_bytes, urls)
         return json_reply({**row.summary(), "envelope": row.envelope, "evidence": summary, **urls})
     item, proof = await prove(deps, row, ref.evidence_id)

@@ -16,17 +16,16 @@ from typing import TYPE_CHECKING
 from qlcore.errors import NotFound
 from qlcore.objects import ObjectMissing, ObjectRef, digest_name
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
+from qlprov.attest import InclusionProof, Statement
 
 from services.attestation import store
 from services.attestation.domain import (
     AttestationError,
     Evaluation,
-    EvidenceCheck,
     EvidenceItem,
     EvidenceManifest,
     EvidenceSet,
-    InclusionProof,
-    Statement,
+    StoredEvidenceCheck,
     decode_manifest,
     decode_page,
     item_proof,
@@ -107,7 +106,7 @@ async def evidence_errors(deps: Deps, statement: Statement, manifest_name: str) 
         manifest = decode_manifest(await deps.objects.get(manifest_name))
     except (ObjectMissing, AttestationError) as exc:
         return [f"evidence manifest: {exc}"]
-    check = EvidenceCheck(statement, manifest)
+    check = StoredEvidenceCheck(statement, manifest)
     if check.errors:
         return check.finish()
 

@@ -16,9 +16,10 @@ from qlcore.errors import Conflict
 from qlcore.events import utcnow
 from qlcore.events.attestation import SigningKeyPublished
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
+from qlprov.attest import Jwks
 
 from services.attestation import store
-from services.attestation.domain import Jwks, KeyringError
+from services.attestation.domain import KeyringError
 
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps

@@ -12,8 +12,7 @@ from typing import Annotated
 import msgspec
 from qlcore.errors import NotFound, Unauthorized
 from qlcore.rpc import RpcRequest
-
-from services.attestation.domain import Envelope
+from qlprov.attest import Envelope
 
 __all__ = [
     "PUBLIC_CACHE",

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from qlcore.errors import NotFound
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
-
-from services.attestation import store
-from services.attestation.domain import (
+from qlprov.attest import (
     AttestationVerification,
     Envelope,
     Revocation,
@@ -22,6 +20,8 @@ from services.attestation.domain import (
     verify_signed,
     with_evidence_errors,
 )
+
+from services.attestation import store
 from services.attestation.handlers.attestations import links
 from services.attestation.handlers.evidence import evidence_errors
 from services.attestation.handlers.keys import merged_jwks

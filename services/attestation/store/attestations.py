@@ -8,9 +8,7 @@ from typing import Any
 import msgspec
 import psycopg
 from psycopg import AsyncConnection
-
-from services.attestation.domain import Jwk, Revocation
-from services.attestation.domain.dsse import Envelope
+from qlprov.attest import Envelope, Jwk, Revocation
 
 __all__ = [
     "AttestationRow",

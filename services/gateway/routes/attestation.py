@@ -99,7 +99,7 @@ class AttestationsController(Controller):
     @get(
         "/attestations/{att_id:str}",
         operation_id="getAttestation",
-        summary="One of your workspace's attestations with its envelope and evidence items"
+        summary="One of your workspace's attestations: its envelope and its evidence's size, digests and URL"
         " (?evidence_id=: one item and its inclusion proof)",
     )
     async def get_attestation(

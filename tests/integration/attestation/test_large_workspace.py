@@ -17,7 +17,6 @@ evaluating 100,000 evidence items twice (evaluate, then issue) and checking them
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import random
@@ -30,16 +29,12 @@ from pathlib import Path
 from typing import Any
 
 import blake3
-import msgspec
 import pytest
 import rfc8785
-from qlcore.bus import HDR_RUN_ID, HDR_TYPE, HDR_VERSION, HDR_WORKSPACE, connect
 from qlcore.embedded import free_port, nats_server_binary
-from qlcore.events import RunIngested
-from qlcore.events.registry import encode_event
-from qlprov.hashing import canonical_body, digest_hex
 
 from tests.fixtures import Infra, Stack, stack_context
+from tests.integration.attestation.bulk import append_runs
 from tests.integration.attestation.helpers import BASELINE, independent_inclusion, run_document
 
 pytestmark = pytest.mark.integration
@@ -94,42 +89,6 @@ def _document(i: int) -> dict[str, Any]:
     return doc
 
 
-async def _append_runs(stack: Stack, workspace_id: str, n: int) -> None:
-    """Each run as ingest appends it: its document, then ``run.ingested`` pointing at it (with the
-    headers ``Bus.append`` sets); published a thousand at a time without waiting for each ack."""
-    bus = await connect(stack.settings, "bulk-test")
-    js, stream = bus.js, stack.settings.stream
-    try:
-        for start in range(0, n, 1000):
-            bodies = [canonical_body(_document(i)) for i in range(start, min(n, start + 1000))]
-            pending = [await js.publish_async(stack.settings.document_subject, b, stream=stream) for b in bodies]
-            acks = await asyncio.gather(*pending)
-            pending = []
-            for j, (body, ack) in enumerate(zip(bodies, acks, strict=True)):
-                event = RunIngested.new(
-                    actor="test:bulk",
-                    workspace_id=workspace_id,
-                    run_id=f"01R{start + j:023d}",
-                    run_hash=digest_hex(body),
-                    head=msgspec.Raw(body),
-                    received_at="2025-02-26T10:02:00Z",
-                    document_seq=ack.seq,
-                )
-                headers = {
-                    HDR_TYPE: event.type,
-                    HDR_VERSION: str(event.schema_version),
-                    HDR_WORKSPACE: workspace_id,
-                    HDR_RUN_ID: event.run_id,
-                    "Ql-Event-Id": event.event_id,
-                    "Ql-Correlation-Id": event.correlation_id,
-                }
-                data = encode_event(event)
-                pending.append(await js.publish_async(bus.subject_for(event), data, stream=stream, headers=headers))
-            await asyncio.gather(*pending)
-    finally:
-        await bus.close()
-
-
 async def _last_event(stack: Stack, event_type: str) -> bytes:
     js = stack.nc.jetstream()
     msg = await js.get_msg(stack.settings.stream, subject=f"{stack.settings.log_subject_prefix}.{event_type}")
@@ -152,7 +111,7 @@ async def test_twenty_thousand_runs_under_a_one_megabyte_max_payload(big_stack: 
     t = await stack.tenant()
     ws = f"/api/v1/workspaces/{t.workspace_id}"
     started = time.monotonic()
-    await _append_runs(stack, t.workspace_id, RUNS)
+    await append_runs(stack, t.workspace_id, RUNS, _document)
     appended = time.monotonic()
     await stack.wait_caught_up("attestation", timeout=180)
     print(f"\n{RUNS} runs appended in {appended - started:.1f} s, projected {time.monotonic() - appended:.1f} s later")

@@ -150,13 +150,28 @@ async def test_attest_issue_verify_offline_revoke(stack: Stack, tmp_path: Path) 
             c.compliance.enable(BASELINE)
 
     await blocking(prepare)
-    saved = tmp_path / "att.json"
-    issued = await blocking(ql, stack, t, "attest", "issue", BASELINE, "-o", str(saved), home=tmp_path)
-    assert issued.exit_code == 0 and f"ql attest verify {saved}" in issued.stdout
+    saved, evidence = tmp_path / "att.json", tmp_path / "evidence.json"
+    issued = await blocking(
+        ql, stack, t, "attest", "issue", BASELINE, "-o", str(saved), "--evidence", str(evidence), home=tmp_path
+    )
+    assert issued.exit_code == 0 and f"ql attest verify {saved} --evidence {evidence}" in issued.stdout
+    assert f"evidence saved to {evidence}" in issued.stderr
     att_id = issued.stdout.split()[0]
-    offline = await blocking(ql, stack, None, "attest", "verify", str(saved), home=tmp_path)
+    signed = await blocking(ql, stack, None, "attest", "verify", str(saved), home=tmp_path)
+    assert signed.exit_code == 0 and signed.stdout.startswith("VALID") and "evidence not checked" in signed.stdout
+    offline = await blocking(
+        ql, stack, None, "attest", "verify", str(saved), "--evidence", str(evidence), home=tmp_path
+    )
     assert offline.exit_code == 0 and offline.stdout.startswith("VALID") and "evidence checked" in offline.stdout
     assert "revocation not checked" in offline.stdout
+    fetched = await blocking(ql, stack, t, "attest", "verify", str(saved), "--fetch-evidence", "--json", home=tmp_path)
+    assert fetched.exit_code == 0 and json.loads(fetched.stdout)["evidence_checked"] is True
+    again = tmp_path / "again.json"
+    page = await blocking(ql, stack, t, "attest", "evidence", att_id, "-o", str(again), "--page", "0", home=tmp_path)
+    assert page.exit_code == 0 and again.read_bytes() == evidence.read_bytes()  # one page holds it all
+    shown = await blocking(ql, stack, t, "attest", "show", att_id, "-o", str(tmp_path / "shown.json"), home=tmp_path)
+    assert shown.exit_code == 0 and "evidence:" in shown.stdout
+    assert json.loads((tmp_path / "shown.json").read_text())["envelope"] == json.loads(saved.read_text())["envelope"]
     jwks = tmp_path / "jwks.json"
     with sdk(stack, None) as public:
         jwks.write_bytes(
@@ -173,15 +188,21 @@ async def test_attest_issue_verify_offline_revoke(stack: Stack, tmp_path: Path) 
         str(saved),
         "--jwks",
         str(jwks),
+        "--evidence",
+        str(evidence),
         "--json",
         home=tmp_path,
     )
     assert nowhere.exit_code == 0 and json.loads(nowhere.stdout)["valid"] is True
-    record = json.loads(saved.read_text())
-    record["evidence"][0]["facts"] = {}
-    tampered = _write(tmp_path / "tampered.json", record)
-    bad = await blocking(ql, stack, None, "attest", "verify", str(tampered), "--jwks", str(jwks), home=tmp_path)
-    assert bad.exit_code == 3 and bad.stdout.startswith("INVALID") and "does not match its digest" in bad.stdout
+    items = json.loads(evidence.read_bytes())
+    items[0]["facts"] = {}
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(items, separators=(",", ":")))
+    bad = await blocking(
+        ql, stack, None, "attest", "verify", str(saved), "--jwks", str(jwks), "--evidence", str(tampered), home=tmp_path
+    )
+    assert bad.exit_code == 3 and bad.stdout.startswith("INVALID")
+    assert f"evidence {items[0]['id']}: content does not match its digest" in bad.stdout
     online = await blocking(ql, stack, None, "attest", "verify", "--online", att_id, home=tmp_path)
     assert online.exit_code == 0 and "checked by the ledger" in online.stdout
     listed = await blocking(ql, stack, t, "attest", "ls", home=tmp_path)

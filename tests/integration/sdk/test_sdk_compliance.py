@@ -4,6 +4,8 @@ online and offline, honest and tampered (offline verification uses only the JWKS
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -52,7 +54,7 @@ def _flip_payload(envelope: dict[str, Any]) -> dict[str, Any]:
     return {**envelope, "payload": base64.b64encode(bytes(raw)).decode()}
 
 
-async def test_compliance_and_attestations_online_and_offline(stack: Stack) -> None:
+async def test_compliance_and_attestations_online_and_offline(stack: Stack, tmp_path: Path) -> None:
     t = await stack.tenant()
 
     def use() -> None:
@@ -81,64 +83,87 @@ async def test_compliance_and_attestations_online_and_offline(stack: Stack) -> N
 
             issued = ql.attestations.issue(BASELINE)
             assert issued.status == "failing" and issued.envelope.payloadType == "application/vnd.in-toto+json"
+            assert issued.evidence is not None and issued.evidence.count == issued.evidence_count > 0
             other = ql.attestations.issue(BASELINE)
             assert [a.attestation_id for a in ql.attestations.list()][:2] == [
                 other.attestation_id,
                 issued.attestation_id,
             ]
+            assert [a.attestation_id for a in ql.attestations.iter(limit=1)] == [
+                other.attestation_id,
+                issued.attestation_id,
+            ]
             record = ql.attestations.get(issued.attestation_id)
-            assert len(record.evidence) == issued.evidence_count and record.envelope == issued.envelope
+            assert record.envelope == issued.envelope and record.evidence == issued.evidence
 
             # online: the ledger checks signature, evidence and revocation
             online = ql.attestations.verify(issued.attestation_id)
             assert online.valid and online.evidence_checked and not online.revoked and online.known
             assert ql.attestations.verify_envelope(issued.envelope).valid
 
-            # offline: the JWKS fetched once, then nothing but the envelope and the evidence
+            # the evidence, downloaded once: the bytes the statement signs
+            bundle = tmp_path / "evidence.json"
+            got = ql.attestations.download_evidence(issued.attestation_id, bundle)
+            assert got.count == issued.evidence_count and got.bytes == bundle.stat().st_size == record.evidence.bytes
+            assert got.sha256 == record.evidence.digest["sha256"]
+            items = json.loads(bundle.read_bytes())
+
+            # offline: the JWKS fetched once, then nothing but the attestation and its evidence
             jwks = ql.attestations.jwks()
-            here = verify_attestation(record.envelope, jwks, evidence=record.evidence)
+            here = verify_attestation(record, jwks, evidence=bundle)
             assert here.valid and here.evidence_checked and here.offline and not here.revocation_checked
             assert (here.attestation_id, here.evidence_root, here.workspace_id) == (
                 issued.attestation_id,
                 issued.evidence_root,
                 t.workspace_id,
             )
-            assert ql.attestations.verify_offline(record.envelope, evidence=record.evidence).valid
+            assert verify_attestation(record.envelope, jwks, evidence=items).valid  # the items themselves
+            assert ql.attestations.verify_offline(record, evidence=bundle).valid
+            fetched = ql.attestations.verify_offline(issued, fetch_evidence=True)  # streamed into the check
+            assert fetched.valid and fetched.evidence_checked
 
             # tampering, offline
             env = msgspec.to_builtins(record.envelope)
-            flipped = verify_attestation(_flip_payload(env), jwks)
-            assert not flipped.valid and not flipped.signature_valid
+            flipped = verify_attestation(_flip_payload(env), jwks, evidence=bundle)
+            assert not flipped.valid and not flipped.signature_valid and not flipped.evidence_checked
             swapped = {**env, "signatures": msgspec.to_builtins(other.envelope)["signatures"]}
             assert not verify_attestation(swapped, jwks).valid
             stranger = Jwks(keys=[public_jwk(bytes(SigningKey.generate().verify_key))])
             unknown = verify_attestation(env, stranger)
             assert not unknown.valid and "no published key has the kid" in unknown.errors[0]
-            forged = [dict(record.evidence[0], outcome="pass" if record.evidence[0]["outcome"] == "fail" else "fail")]
-            forged += record.evidence[1:]
-            changed = verify_attestation(env, jwks, evidence=forged)
-            assert changed.signature_valid and not changed.valid and "does not match its digest" in changed.errors[0]
+            forged = [dict(items[0], outcome="pass" if items[0]["outcome"] == "fail" else "fail"), *items[1:]]
+            changed = verify_attestation(env, jwks, evidence=msgspec.json.encode(forged))
+            assert changed.signature_valid and not changed.valid
+            assert changed.errors[0] == f"evidence {items[0]['id']}: content does not match its digest"
             assert not ql.attestations.verify_envelope(_flip_payload(env)).valid  # and online
 
             # one item disclosed with its proof
-            item_id = record.evidence[1]["id"]
-            disclosed = ql.attestations.evidence(issued.attestation_id, item_id)
+            disclosed = ql.attestations.evidence(issued.attestation_id, items[1]["id"])
+            assert disclosed.item == items[1]
             assert verify_evidence_item(disclosed.item, disclosed.proof, disclosed.evidence_root)
             assert not verify_evidence_item({**disclosed.item, "facts": {}}, disclosed.proof, disclosed.evidence_root)
+
+            # the gaps, a page of subjects at a time
+            gaps = ql.compliance.gaps(framework_id=BASELINE)
+            gap = next(g for g in gaps.gaps if g.failing)
+            assert gap.failing_count == len(gap.failing) and gap.failing_next_offset is None
+            every = list(ql.compliance.failing(BASELINE, gap.control_id, page_size=1))
+            assert [f.id for f in every] == [f.id for f in gap.failing]
+            assert list(ql.compliance.failing(BASELINE, "RB-0")) == []
 
             # revocation is the ledger's fact: offline it shows only through a signed list fetched after it
             revoked = ql.attestations.revoke(issued.attestation_id, "key rotation drill")
             assert revoked.revoked and not revoked.already_revoked
             assert ql.attestations.revoke(issued.attestation_id, "again").already_revoked
             assert ql.attestations.verify(issued.attestation_id).revoked
-            blind = verify_attestation(record.envelope, jwks, evidence=record.evidence)
+            blind = verify_attestation(record.envelope, jwks, evidence=bundle)
             assert blind.valid and not blind.revoked and not blind.revocation_checked
             listed = ql.attestations.verify_offline(record.envelope, revocations=ql.attestations.revocation_list())
             assert listed.valid and listed.revoked and listed.revocation_reason == "key rotation drill"
             assert listed.revocation_checked
 
-            trust = ql.attestations.trust_center(ql.me().org.slug or "")
-            assert trust["org"] and "attestations" in trust
+            trust = ql.attestations.trust_center(ql.me().org.slug or "", attestations_offset=1)
+            assert trust["org"] and [a["att_id"] for a in trust["attestations"]] == [issued.attestation_id]
 
     await blocking(use)
 

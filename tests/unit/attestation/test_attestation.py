@@ -12,23 +12,25 @@ import msgspec
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
-from services.attestation.domain import (
+from qlprov.attest import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
+    Revocation,
+    canonical_json,
+    encode_envelope,
+    sign_envelope,
+    verify_attestation,
+)
+
+from services.attestation.domain import (
     Attestation,
     FrameworkCatalog,
     FrameworkResult,
     Keyring,
-    Revocation,
-    encode_envelope,
     evaluate_framework,
     evidence_inclusion_proof,
     issue_attestation,
-    sign_envelope,
-    verify_attestation,
 )
-from services.attestation.domain._encoding import canonical_json
 
 EVALUATED_AT = "2025-03-01T12:00:05Z"
 

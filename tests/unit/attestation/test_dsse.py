@@ -5,11 +5,9 @@ import base64
 import msgspec
 import pytest
 from nacl.signing import SigningKey as NaclKey
-
-from services.attestation.domain import (
+from qlprov.attest import (
     Envelope,
     Signature,
-    SigningKey,
     VerificationError,
     decode_envelope,
     encode_envelope,
@@ -17,6 +15,8 @@ from services.attestation.domain import (
     sign_envelope,
     verify_envelope,
 )
+
+from services.attestation.domain import SigningKey
 
 SEED = bytes(range(32))
 TYPE = "application/vnd.in-toto+json"

@@ -3,21 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from qlprov.attest import canonical_json, evidence_digest, evidence_root, merkle_root, verify_evidence_item
 
 from services.attestation.domain import (
     FrameworkCatalog,
     FrameworkResult,
     evaluate,
     evaluate_framework,
-    evidence_digest,
     evidence_inclusion_proof,
-    evidence_root,
-    merkle_root,
     result_digest,
     run_facts_from_document,
-    verify_evidence_item,
 )
-from services.attestation.domain._encoding import canonical_json
 
 
 def _baseline(catalog: FrameworkCatalog):  # type: ignore[no-untyped-def]

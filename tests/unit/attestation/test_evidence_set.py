@@ -14,25 +14,31 @@ from typing import Any
 
 import msgspec
 import pytest
+from qlprov.attest import (
+    MAX_PROBLEMS,
+    b64decode,
+    bundle_digest,
+    bundle_parts,
+    canonical_json,
+    decode_statement,
+    evidence_bundle,
+    evidence_root,
+    inclusion_proof,
+    verify_evidence_item,
+)
 
 from services.attestation.domain import (
     AttestationError,
-    EvidenceCheck,
     FrameworkCatalog,
     FrameworkResult,
     Keyring,
-    bundle_digest,
-    bundle_parts,
+    StoredEvidenceCheck,
     decode_gaps,
     decode_manifest,
     decode_page,
-    decode_statement,
     evaluate_framework,
     evaluate_with_evidence,
-    evidence_bundle,
-    evidence_root,
     gaps_record,
-    inclusion_proof,
     issue_attestation,
     item_proof,
     page_of,
@@ -40,10 +46,7 @@ from services.attestation.domain import (
     paginate_evaluation,
     result_digest,
     result_record,
-    verify_evidence_item,
 )
-from services.attestation.domain._encoding import b64decode, canonical_json
-from services.attestation.domain.evidence_set import MAX_PROBLEMS
 from tests.integration.attestation.helpers import independent_inclusion, independent_merkle_root
 
 
@@ -105,7 +108,7 @@ def _check(result: FrameworkResult, pages: list[bytes], page_size: int = 64) -> 
     )
     statement = decode_statement(b64decode(signed.envelope.payload))
     manifest = paginate(result.evidence, page_size=page_size).manifest
-    check = EvidenceCheck(statement, manifest)
+    check = StoredEvidenceCheck(statement, manifest)
     for i, page in enumerate(pages):
         check.add(i, page)
     return check.finish()

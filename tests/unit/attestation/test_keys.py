@@ -11,15 +11,12 @@ import msgspec
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from services.attestation.adapters.keyring_files import KeyringDirectory
-from services.attestation.domain import (
+from qlprov.attest import (
     Jwk,
     Jwks,
-    Keyring,
-    KeyringError,
-    SigningKey,
     VerificationError,
+    b64url_decode,
+    b64url_encode,
     decode_jwks,
     jwk_thumbprint,
     sign_envelope,
@@ -27,7 +24,9 @@ from services.attestation.domain import (
     verify_key_from_jwk,
     verify_keys,
 )
-from services.attestation.domain._encoding import b64url_decode, b64url_encode
+
+from services.attestation.adapters.keyring_files import KeyringDirectory
+from services.attestation.domain import Keyring, KeyringError, SigningKey
 
 # RFC 8037 appendix A: the Ed25519 key, its thumbprint (A.3) and a JWS signature (A.4).
 RFC_D = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"

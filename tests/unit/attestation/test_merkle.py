@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pytest
-
-from services.attestation.domain import (
+from qlprov.attest import (
     InclusionProof,
     MerkleError,
     inclusion_proof,
+    leaf_hash,
     merkle_root,
+    node_hash,
     paged_inclusion_proof,
     root_from_inclusion_proof,
     root_of_subtrees,
     verify_inclusion,
 )
-from services.attestation.domain.merkle import leaf_hash, node_hash
 
 # Leaves and roots of the CT reference tests (certificate-transparency-go merkle tests).
 LEAVES = [

@@ -5,16 +5,16 @@ import json
 
 import msgspec
 import pytest
-
-from services.attestation.domain import (
+from qlprov.attest import (
     REVOCATIONS_PAYLOAD_TYPE,
-    Keyring,
     Revocation,
     VerificationError,
     sign_envelope,
     sign_revocation_list,
     verify_revocation_list,
 )
+
+from services.attestation.domain import Keyring
 
 A = Revocation(att_id="01JB", reason="superseded", revoked_at="2025-03-02T00:00:00Z")
 B = Revocation(att_id="01JA", reason="evidence <disputed>", revoked_at="2025-03-03T00:00:00Z")

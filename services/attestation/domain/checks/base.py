@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import msgspec
@@ -24,6 +25,7 @@ __all__ = [
     "ScopedParams",
     "Subject",
     "SubjectKind",
+    "parse_time",
     "public_cards",
     "scoped_runs",
 ]
@@ -82,3 +84,11 @@ def scoped_runs(snapshot: WorkspaceSnapshot, scope: RunScope) -> list[RunFacts]:
         return list(snapshot.runs)
     published = {card.run_id for card in public_cards(snapshot)}
     return [run for run in snapshot.runs if run.run_id in published]
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 date-time; a time without an offset is rejected, not guessed."""
+    value = datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+    if value.tzinfo is None:
+        raise ValueError(f"date-time without a UTC offset: {text!r}")
+    return value

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from services.attestation.domain._encoding import parse_time
-from services.attestation.domain.checks.base import Check, CheckParams, Observation, Subject
+from services.attestation.domain.checks.base import Check, CheckParams, Observation, Subject, parse_time
 from services.attestation.domain.snapshot import ApiKeyFacts, WorkspaceSnapshot
 
 __all__ = ["KEY_CHECKS", "active_keys"]

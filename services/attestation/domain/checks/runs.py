@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Literal
 
-from services.attestation.domain._encoding import parse_time
-from services.attestation.domain.checks.base import Check, Observation, ScopedParams, Subject, scoped_runs
+from services.attestation.domain.checks.base import Check, Observation, ScopedParams, Subject, parse_time, scoped_runs
 from services.attestation.domain.snapshot import RunFacts, WorkspaceSnapshot
 
 __all__ = ["RUN_CHECKS", "is_pinned"]
