@@ -15,13 +15,13 @@ from pathlib import Path
 
 import msgspec
 
-from qlcore.corpus.adapters.wheels import ensure_wheels
+from qlcore.corpus.adapters.wheels import CORPUS_WHEELS, ensure_wheels
 from qlcore.corpus.model import Observation, SourceRef
 from qlcore.corpus.vendors.ibm import PACKAGE, PROPS_PATH_RE, observation_from_props
 
 __all__ = ["HISTORY_VERSIONS", "history_wheels", "load_ibm_history", "observations_from_wheel"]
 
-HISTORY_VERSIONS: tuple[str, ...] = ("0.23.0", "0.24.0", "0.35.0", "0.36.0")
+HISTORY_VERSIONS: tuple[str, ...] = tuple(v for d, v in CORPUS_WHEELS if d == "qiskit-ibm-runtime")
 
 
 def history_wheels(cache: Path | None = None) -> list[Path]:
