@@ -8,6 +8,7 @@ from importlib.metadata import entry_points
 import click
 
 from quantumledger.cli.runs import ingest, runs, verify
+from quantumledger.cli.witness import witness
 
 __all__ = ["cli", "main"]
 
@@ -25,6 +26,7 @@ def cli() -> None:
 cli.add_command(ingest)
 cli.add_command(runs)
 cli.add_command(verify)
+cli.add_command(witness)
 
 PLUGIN_GROUP = "quantumledger.cli"
 
