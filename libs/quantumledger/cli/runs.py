@@ -6,9 +6,11 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
+from quantumledger.cli import verify_log
 from quantumledger.client import APIError, Client
 
 __all__ = ["ingest", "runs", "verify"]
@@ -104,8 +106,15 @@ def runs_show(run_id: str) -> None:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify(files: tuple[Path, ...]) -> None:
-    """Verify run documents offline: recompute run_hash (RFC 8785 + BLAKE3) and check the schema."""
+@verify_log.options
+def verify(files: tuple[Path, ...], **log: Any) -> None:
+    """Verify run documents offline: recompute run_hash (RFC 8785 + BLAKE3) and check the schema.
+
+    With --log-key: cards, attestations, proof bundles, checkpoints and fork evidence against the
+    transparency log's key (see `quantumledger.cli.verify_log`).
+    """
+    if verify_log.applies(files, **log):
+        sys.exit(verify_log.run(files, **log))
     from quantumledger.errors import VerificationError
     from quantumledger.verify import verify as _verify
 
