@@ -137,7 +137,7 @@ def _checkpoints(paths: list[Path], logs: Any, url: str | None) -> int:
     status = 0
     client = LogClient(url) if url else None
     try:
-        for (pa, a), (pb, b) in itertools.pairwise(signed):
+        for (pa, a), (pb, b) in itertools.combinations(signed, 2):
             if a.checkpoint.origin != b.checkpoint.origin:
                 continue
             check = compare_checkpoints(a.encoded, b.encoded, logs, client=client)

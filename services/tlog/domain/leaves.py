@@ -12,10 +12,12 @@ event                              entry kind and subject      document (``qlpro
   from another workspace           reproduction id
 ``attestation.issued``             ``attestation_issued``, id  the DSSE envelope
 ``attestation.revoked``            ``attestation_revoked``, id the same envelope
-``run.ingested`` (opted in)        ``run_committed``, run id   the run's canonical document
+``run.ingested`` (opted in)        ``run_committed``,          the run's canonical document
+                                   its ``run_hash``
 =================================  ==========================  ===============================
 
-The entry's time is the event's ``occurred_at``. ``ref`` says what makes the fact unique (a card
+The entry's time is the event's ``occurred_at``. A committed run is named by its ``run_hash``, not
+its id: the commitment says that this content existed then, and nothing about who holds it. ``ref`` says what makes the fact unique (a card
 version id, an attestation id...): a fact already logged (a card restored without a change
 appends ``card.published`` again with the same version) is not logged twice.
 """
@@ -133,4 +135,4 @@ def run_leaf(e: RunIngested, document: bytes) -> Leaf:
     """A run's commitment; ``document`` is its canonical JSON as the run log holds it."""
     if blake3.blake3(document).hexdigest() != e.run_hash:
         raise LeafError(f"the document of run {e.run_id} does not hash to its run_hash")
-    return _leaf(EntryKind.RUN_COMMITTED, e.run_id, e.run_id, e.occurred_at, document)
+    return _leaf(EntryKind.RUN_COMMITTED, e.run_hash, e.run_id, e.occurred_at, document)

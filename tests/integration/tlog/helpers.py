@@ -68,3 +68,52 @@ def reader_root(base_url: str, cp: SignedCheckpoint) -> bytes:
 
     with LogClient(base_url) as client:
         return tree_hash(cp.checkpoint.size, client.reader(cp))
+
+
+async def run_ql(*args: str, timeout: float = 120) -> tuple[int, str, str]:
+    """Run ``ql`` in a child process (the event loop, and so the stack, keeps serving meanwhile)."""
+    import sys
+    from pathlib import Path
+
+    proc = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("ql")), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+class WitnessProcess:
+    """``ql witness serve`` in a child process, on a port of its own."""
+
+    def __init__(self, key: Any, state: Any, vkey: str, port: int, refusals: Any) -> None:
+        self.key, self.state, self.vkey, self.port, self.refusals = key, state, vkey, port, refusals
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        import sys
+        from pathlib import Path
+
+        args = ["witness", "serve", "--key", str(self.key), "--state", str(self.state), "--log", self.vkey]
+        args += ["--listen", f"127.0.0.1:{self.port}", "--refusals", str(self.refusals)]
+        self.proc = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("ql")), *args, stderr=asyncio.subprocess.PIPE
+        )
+
+        async def up() -> bool:
+            try:
+                async with httpx.AsyncClient() as c:
+                    return (await c.get(self.url + "/")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(up, what="the witness server listening")
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            await asyncio.wait_for(self.proc.wait(), 10)
+        self.proc = None

@@ -46,7 +46,10 @@ async def test_a_new_version_is_a_new_entry_and_the_first_proof_stays(stack: Sta
         run_id = await ingest(c, run_document())
         slug = (await publish(c, run_id, title="First"))["slug"]
         first = await with_proof(anon, f"/api/v1/cards/{slug}")
-        again = await anon.get(f"/api/v1/cards/{slug}", headers={"If-None-Match": (await anon.get(f"/api/v1/cards/{slug}")).headers["ETag"]})
+        again = await anon.get(
+            f"/api/v1/cards/{slug}",
+            headers={"If-None-Match": (await anon.get(f"/api/v1/cards/{slug}")).headers["ETag"]},
+        )
         assert again.status_code == 304
         await publish(c, run_id, title="Second")
         await publish(c, run_id, title="Second")  # unchanged: no new version, no new entry
@@ -87,7 +90,9 @@ async def test_only_independent_reproductions_are_logged(stack: Stack) -> None:
         from tests.integration.tlog.helpers import eventually
 
         found = await eventually(logged, what="the independent reproduction's entry")
-        mine = await anon.get("/api/v1/log/bundle", params={"kind": "reproduction", "subject": own.json()["reproduction_id"]})
+        mine = await anon.get(
+            "/api/v1/log/bundle", params={"kind": "reproduction", "subject": own.json()["reproduction_id"]}
+        )
         card = (await anon.get(f"/api/v1/cards/{slug}")).json()
         _, logs = await logs_of(anon)
     assert mine.status_code == 404  # the owner's own reproduction is not independent
@@ -141,21 +146,23 @@ async def test_runs_of_an_opted_in_workspace_are_committed(stack: Stack) -> None
         doc = (await c.get(f"/api/v1/runs/{after}")).json()
 
         async def committed() -> Any:
-            r = await anon.get("/api/v1/log/bundle", params={"kind": "run", "subject": after})
+            r = await anon.get("/api/v1/log/bundle", params={"kind": "run", "subject": doc["run_hash"]})
             return r.json() if r.status_code == 200 else None
 
         from tests.integration.tlog.helpers import eventually
 
         found = await eventually(committed, what="the run's commitment")
-        earlier = await anon.get("/api/v1/log/bundle", params={"kind": "run", "subject": before})
+        earlier_hash = (await c.get(f"/api/v1/runs/{before}")).json()["run_hash"]
+        earlier = await anon.get("/api/v1/log/bundle", params={"kind": "run", "subject": earlier_hash})
         _, logs = await logs_of(anon)
         assert (await c.post(ws, json={"run_commitments": False})).json()["run_commitments"] is False
     assert earlier.status_code == 404  # ingested before the opt-in
-    result = verify_bundle(found["bundle"], logs, document=canonical_body(doc), subject=after)
+    result = verify_bundle(found["bundle"], logs, document=canonical_body(doc), subject=doc["run_hash"])
     assert result.ok, result.steps
     entry = result.entry
     assert entry is not None and entry.kind is EntryKind.RUN_COMMITTED and entry.blake3 == doc["run_hash"]
-    assert t.workspace_id not in found["bundle"] and t.workspace_id not in base64.b64decode(found["bundle"].split("\n")[1][6:]).decode()
+    entry_text = base64.b64decode(found["bundle"].split("\n")[1][6:]).decode()
+    assert after not in entry_text and t.workspace_id not in entry_text and t.org_id not in entry_text
 
 
 async def test_tiles_over_http_give_the_signed_root_and_every_entry(stack: Stack) -> None:
