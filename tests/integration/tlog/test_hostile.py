@@ -25,7 +25,7 @@ NUMBERS = [
     "1.0",
     "\x00",
     "1\x00",
-    "١٢",  # Arabic-Indic digits: int() would take them
+    "\u0661\u0662",  # Arabic-Indic digits: int() would take them
     "1_000",
     "9223372036854775808",  # 2^63
     "18446744073709551616",  # 2^64
