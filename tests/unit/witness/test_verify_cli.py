@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from qlprov.hashing import run_hash
 from qlprov.tlog.bundle import ProofBundle
 from qlprov.tlog.checkpoint import Checkpoint, sign_checkpoint
 from qlprov.tlog.cosignature import CosignatureSigner
@@ -19,7 +20,6 @@ from qlprov.tlog.keys import Ed25519Signer
 from qlprov.tlog.memory import MemoryTree
 from qlprov.tlog.merkle import inclusion_proof, tree_hash
 from qlprov.tlog.note import sign_note
-from qlprov.hashing import run_hash
 from quantumledger.cli.main import cli
 from quantumledger.examples import bell_bundle
 
