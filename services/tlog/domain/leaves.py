@@ -4,22 +4,22 @@ One leaf is one public fact (``qlog/entry/1``, :mod:`qlprov.tlog.entry`), made f
 and nothing but the event (and, for a revocation, the entry of what it revokes), so a replay
 makes the same leaves in the same order:
 
-=================================  ==========================  ===============================
-event                              entry kind and subject      document (``qlprov.tlog.documents``)
-=================================  ==========================  ===============================
-``card.published`` (new version)   ``card_published``, slug    the card version record
-``card.reproduction_submitted``    ``reproduction_independent``  the reproduction record
-  from another workspace           reproduction id
-``attestation.issued``             ``attestation_issued``, id  the DSSE envelope
-``attestation.revoked``            ``attestation_revoked``, id the same envelope
-``run.ingested`` (opted in)        ``run_committed``,          the run's canonical document
-                                   its ``run_hash``
-=================================  ==========================  ===============================
+========================================  ===============================  =========================
+event                                     entry kind, subject              document
+========================================  ===============================  =========================
+``card.published`` (a new version)        ``card_published``, slug         the card version record
+``card.reproduction_submitted``           ``reproduction_independent``,    the reproduction record
+(from another workspace than the card's)  reproduction id
+``attestation.issued``                    ``attestation_issued``, id       the DSSE envelope
+``attestation.revoked``                   ``attestation_revoked``, id      the same envelope
+``run.ingested`` (workspace opted in)     ``run_committed``, ``run_hash``  the run's canonical JSON
+========================================  ===============================  =========================
 
-The entry's time is the event's ``occurred_at``. A committed run is named by its ``run_hash``, not
-its id: the commitment says that this content existed then, and nothing about who holds it. ``ref`` says what makes the fact unique (a card
-version id, an attestation id...): a fact already logged (a card restored without a change
-appends ``card.published`` again with the same version) is not logged twice.
+Documents are built by ``qlprov.tlog.documents``. The entry's time is the event's
+``occurred_at``. A committed run is named by its ``run_hash``, not its id: the commitment says
+that this content existed then, and nothing about who holds it. ``ref`` says what makes the
+fact unique (a card version id, an attestation id...): a fact already logged (a card restored
+without a change appends ``card.published`` again with the same version) is not logged twice.
 """
 
 from __future__ import annotations
