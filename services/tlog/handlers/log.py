@@ -8,6 +8,7 @@ gateway serves these as C2SP files (``/log/checkpoint``, ``/log/tile/...``) and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -39,6 +40,13 @@ async def _latest(deps: Deps) -> StoredCheckpoint:
     return cp
 
 
+async def _latest_size(deps: Deps) -> int:
+    size = await store.checkpoints.latest_size(deps.rt.statements, deps.config.origin)
+    if size is None:
+        raise NotFound("the log has not signed a checkpoint yet")
+    return size
+
+
 async def _generate(deps: Deps, generate: Callable[[HashReader], T]) -> T:
     try:
         return await store.tree.generate(deps.rt.statements, generate)
@@ -59,26 +67,27 @@ async def tile(deps: Deps, req: RpcRequest) -> RpcReply:
         t = Tile(q.level, q.index, q.width)
     except MerkleError as exc:
         raise BadRequest(str(exc)) from None
-    size = (await _latest(deps)).size
-    level = max(t.level, 0)
-    available = min(TILE_WIDTH, (size >> (TILE_HEIGHT * level)) - t.index * TILE_WIDTH)
-    if t.width > available:
-        raise NotFound(f"{t.path()} is not in the log's latest checkpoint (size {size})")
-    first = t.index * TILE_WIDTH
+    first, pool, origin = t.index * TILE_WIDTH, deps.rt.statements, deps.config.origin
+    if first + t.width > 2**62 >> (TILE_HEIGHT * max(t.level, 0)):
+        raise NotFound(f"{t.path()} is beyond any tree")
     if t.level == ENTRIES:
-        items = await store.entries.entries_range(deps.rt.statements, first, t.width)
+        items = await store.entries.entries_range(pool, first, t.width, origin)
         body = encode_entry_bundle(items) if len(items) == t.width else b""
     else:
-        hashes = await store.tree.tile_hashes(deps.rt.statements, t.level * TILE_HEIGHT, first, t.width)
+        hashes = await store.tree.tile_hashes(pool, t.level * TILE_HEIGHT, first, t.width, origin)
         body = b"".join(hashes) if len(hashes) == t.width else b""
-    if not body:
+    if not body:  # beyond the latest checkpoint (or, rarely, its rows are being rebuilt by a replay)
+        size = await _latest_size(deps)
+        level = max(t.level, 0)
+        if t.width > min(TILE_WIDTH, (size >> (TILE_HEIGHT * level)) - first):
+            raise NotFound(f"{t.path()} is not in the log's latest checkpoint (size {size})")
         raise Unavailable("the log's tree is being rebuilt; retry", retry_after=2)
     return RpcReply(200, body, "application/octet-stream", {"ETag": strong_etag(body)})
 
 
 async def entry(deps: Deps, req: RpcRequest) -> RpcReply:
     index = queries.number(req.json(queries.EntryQuery).index, "index")
-    size = (await _latest(deps)).size
+    size = await _latest_size(deps)
     data = await store.entries.entry_at(deps.rt.statements, index) if index < size else None
     if data is None:
         raise NotFound(f"no entry {index} in the log's latest checkpoint (size {size})")
@@ -97,26 +106,29 @@ async def entry(deps: Deps, req: RpcRequest) -> RpcReply:
     )
 
 
-async def _signed_size(deps: Deps, text: str | None, what: str) -> tuple[int, StoredCheckpoint]:
+async def _signed_size(deps: Deps, text: str | None, what: str) -> int:
     """A tree size a query names (default: the latest checkpoint's), at most the latest checkpoint's."""
-    latest = await _latest(deps)
     size = queries.optional_number(text, what)
+    latest = await _latest_size(deps)
     if size is None:
-        return latest.size, latest
-    if size > latest.size:
-        raise NotFound(f"{what} {size} is beyond the log's latest checkpoint (size {latest.size})")
-    return size, latest
+        return latest
+    if size > latest:
+        raise NotFound(f"{what} {size} is beyond the log's latest checkpoint (size {latest})")
+    return size
 
 
 async def inclusion(deps: Deps, req: RpcRequest) -> RpcReply:
     q = req.json(queries.InclusionQuery)
     index = queries.number(q.index, "index")
-    size, latest = await _signed_size(deps, q.size, "size")
+    size = await _signed_size(deps, q.size, "size")
     if index >= size:
         raise NotFound(f"no entry {index} in a tree of size {size}")
-    data = await store.entries.entry_at(deps.rt.statements, index)
-    proof = await _generate(deps, lambda r: inclusion_proof(size, index, r))
-    at = latest if size == latest.size else await store.checkpoints.at_size(deps.rt.statements, latest.origin, size)
+    pool = deps.rt.statements
+    data, proof, at = await asyncio.gather(  # three reads at once: one round trip of latency
+        store.entries.entry_at(pool, index),
+        _generate(deps, lambda r: inclusion_proof(size, index, r)),
+        store.checkpoints.at_size(pool, deps.config.origin, size),
+    )
     return json_reply(
         {
             "index": index,
@@ -131,7 +143,7 @@ async def inclusion(deps: Deps, req: RpcRequest) -> RpcReply:
 async def consistency(deps: Deps, req: RpcRequest) -> RpcReply:
     q = req.json(queries.ConsistencyQuery)
     old = queries.number(q.old, "from")
-    new, _ = await _signed_size(deps, q.new, "to")
+    new = await _signed_size(deps, q.new, "to")
     if old > new:
         raise BadRequest(f"from ({old}) is above to ({new})")
     proof = await _generate(deps, lambda r: consistency_proof(old, new, r))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from psycopg_pool import AsyncConnectionPool
 from qlprov.tlog.note import Signature
 
-__all__ = ["StoredCheckpoint", "at_size", "first_covering", "insert", "latest", "witness_sizes"]
+__all__ = ["StoredCheckpoint", "at_size", "first_covering", "insert", "latest", "latest_size", "witness_sizes"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ async def _one(pool: AsyncConnectionPool, origin: str, where: str, args: Sequenc
 
 async def latest(pool: AsyncConnectionPool, origin: str) -> StoredCheckpoint | None:
     return await _one(pool, origin, "AND c.size = (SELECT max(size) FROM checkpoints WHERE origin = %s)", (origin,))
+
+
+async def latest_size(pool: AsyncConnectionPool, origin: str) -> int | None:
+    """The size of the latest checkpoint (one index lookup: what most queries check against)."""
+    async with pool.connection() as conn:
+        row = await (await conn.execute("SELECT max(size) FROM checkpoints WHERE origin = %s", (origin,))).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 async def at_size(pool: AsyncConnectionPool, origin: str, size: int) -> StoredCheckpoint | None:

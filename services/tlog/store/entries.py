@@ -52,11 +52,14 @@ async def entry_at(pool: AsyncConnectionPool, index: int) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
-async def entries_range(pool: AsyncConnectionPool, first: int, count: int) -> list[bytes]:
+async def entries_range(pool: AsyncConnectionPool, first: int, count: int, origin: str) -> list[bytes]:
+    """Up to ``count`` entries from index ``first``, only those under the latest checkpoint of ``origin``."""
     async with pool.connection() as conn:
         rows = await (
             await conn.execute(
-                "SELECT data FROM entries WHERE idx >= %s AND idx < %s ORDER BY idx", (first, first + count)
+                "SELECT data FROM entries WHERE idx >= %s AND idx < %s"
+                " AND idx < (SELECT max(size) FROM checkpoints WHERE origin = %s) ORDER BY idx",
+                (first, first + count, origin),
             )
         ).fetchall()
     return [bytes(r[0]) for r in rows]

@@ -72,13 +72,15 @@ async def append_hashes(cur: psycopg.AsyncCursor[Any], hashes: Sequence[StoredHa
             await copy.write_row(row)
 
 
-async def tile_hashes(pool: AsyncConnectionPool, level: int, first: int, count: int) -> list[bytes]:
-    """``count`` consecutive stored hashes at tree ``level`` from ``n = first`` (a tile's contents)."""
+async def tile_hashes(pool: AsyncConnectionPool, level: int, first: int, count: int, origin: str) -> list[bytes]:
+    """Up to ``count`` consecutive stored hashes at tree ``level`` from ``n = first`` (a tile's
+    contents), only those under the latest checkpoint of ``origin``: one statement."""
     async with pool.connection() as conn:
         rows = await (
             await conn.execute(
-                "SELECT hash FROM hashes WHERE level = %s AND n >= %s AND n < %s ORDER BY n",
-                (level, first, first + count),
+                "SELECT hash FROM hashes WHERE level = %s AND n >= %s AND n < %s"
+                " AND n < (SELECT max(size) FROM checkpoints WHERE origin = %s) >> %s::int ORDER BY n",
+                (level, first, first + count, origin, level),
             )
         ).fetchall()
     return [bytes(r[0]) for r in rows]

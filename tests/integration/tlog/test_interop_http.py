@@ -82,3 +82,37 @@ async def test_go_verifies_checkpoint_tiles_entries_and_proofs_over_http(stack: 
     assert info["vkey"].split("+")[0] + "+" + info["vkey"].split("+")[1] in result["verified"]
     entries = dict(zip(indexes, (base64.b64decode(e) for e in result["entries"]), strict=True))
     assert entries[index] == ProofBundle.parse(card["transparency"]["bundle"]).extra
+
+
+async def test_tiles_and_checkpoints_are_cached_as_c2sp_says(stack: Stack) -> None:
+    from services.gateway.routes.tlog.files import FULL_TILE_CACHE, PARTIAL_TILE_CACHE
+
+    async with stack.client() as anon:
+        _, logs = await logs_of(anon)
+        cp = await signed_checkpoint(anon, logs)
+        size = cp.checkpoint.size
+        if size < 256:  # this module's first test made the tree large enough; alone, make it so
+            t = await stack.tenant()
+            async with stack.client(t) as c:
+                ws = f"/api/v1/workspaces/{t.workspace_id}/transparency"
+                assert (await c.post(ws, json={"run_commitments": True})).status_code == 200
+                lines = b"\n".join(orjson.dumps(run_document()) for _ in range(256 - size + 1)) + b"\n"
+                assert (await c.post("/api/v1/ingest/runs:stream", content=lines)).status_code == 200
+            cp = await within_checkpoint(anon, logs, 257)
+            size = cp.checkpoint.size
+        for path in ("/log/tile/0/000", "/log/tile/entries/000"):
+            full = await anon.get(path)
+            assert full.status_code == 200 and full.headers["cache-control"] == FULL_TILE_CACHE, full.text
+            assert full.headers["content-type"] == "application/octet-stream" and full.headers["etag"]
+            assert full.headers["access-control-allow-origin"] == "*"
+            again = await anon.get(path, headers={"If-None-Match": full.headers["etag"]})
+            assert again.status_code == 304 and again.content == b""
+        assert len((await anon.get("/log/tile/0/000")).content) == 8192
+        width = size % 256 or 256
+        partial = await anon.get(f"/log/tile/0/{size // 256 - (width == 256):03d}" + (f".p/{width}" if width < 256 else ""))
+        assert partial.status_code == 200 and len(partial.content) == 32 * width
+        assert partial.headers["cache-control"] == (PARTIAL_TILE_CACHE if width < 256 else FULL_TILE_CACHE)
+        checkpoint = await anon.get("/log/checkpoint")
+        assert checkpoint.headers["cache-control"] == "no-cache"
+        if (await anon.get("/log/checkpoint", headers={"If-None-Match": checkpoint.headers["etag"]})).status_code != 304:
+            assert (await anon.get("/log/checkpoint")).content != checkpoint.content  # it moved on meanwhile

@@ -5,12 +5,13 @@ logs (Go's ``sumdb/tlog``, witnesses, monitors) read ours:
 
 * ``/log/checkpoint``: the latest signed checkpoint with its cosignatures, ``text/plain;
   charset=utf-8``, ``Cache-Control: no-cache`` (mutable: revalidated every time, 304 when
-  unchanged);
+  unchanged). This process reuses an answer for :data:`CHECKPOINT_TTL` (a quarter of a second,
+  well within the "few seconds" the specification allows; checkpoints come once a second);
 * ``/log/tile/<L>/<N>[.p/<W>]`` and ``/log/tile/entries/<N>[.p/<W>]``: hash tiles and entry
   bundles, ``application/octet-stream``. A full tile never changes: ``Cache-Control: public,
-  max-age=31536000, immutable``, and this process keeps it (:class:`TileCache`) so it is
-  answered without a hop to NATS. A partial tile is short-lived (the specification lets a log
-  drop it once the full tile exists).
+  max-age=31536000, immutable``. A partial tile is short-lived for HTTP caches (the specification
+  lets a log drop it once the full tile exists), but its bytes never change either: this process
+  keeps both kinds (:class:`TileCache`), so they are answered without a hop to NATS.
 
 Served by a raw ASGI handler (no litestar request parsing), like badges: these are the hot
 path of every client that verifies. Public and anonymous: ``Access-Control-Allow-Origin: *``
@@ -20,6 +21,7 @@ beyond the latest checkpoint a 404, both problem+json; never a 500.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,7 @@ SERVICE = "tlog"
 FULL_TILE_CACHE = "public, max-age=31536000, immutable"
 PARTIAL_TILE_CACHE = "public, max-age=60"
 CHECKPOINT_CACHE = "no-cache"
+CHECKPOINT_TTL = 0.25
 MAX_PATH = 200
 CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
 NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -47,10 +50,12 @@ NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 @dataclass
 class TileCache:
-    """Full tiles and entry bundles by path (immutable), at most ``limit`` of them (8 KiB each)."""
+    """Tiles and entry bundles by path (immutable), at most ``limit`` of them (8 KiB at most each),
+    and the checkpoint for :data:`CHECKPOINT_TTL` seconds."""
 
     limit: int = 4096
     entries: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    checkpoint: tuple[float, bytes, str] | None = None
 
     def get(self, path: str) -> tuple[bytes, str] | None:
         return self.entries.get(path)
@@ -107,22 +112,24 @@ async def fetch(gw: Gateway, op: str, body: dict[str, Any], timeout: float = 5.0
 
 async def _file(scope: Scope, gw: Gateway, rel: str) -> tuple[bytes, str, str, str]:
     """(body, etag, content type, cache control) of the file at ``rel`` under the log's prefix."""
+    cache = tile_cache(scope["litestar_app"].state)  # type: ignore[typeddict-item]
     if rel == "checkpoint":
-        reply = await fetch(gw, "log.checkpoint", {})
-        return reply.body, reply.headers.get("ETag", ""), "text/plain; charset=utf-8", CHECKPOINT_CACHE
+        now, kept_cp = time.monotonic(), cache.checkpoint
+        if kept_cp is None or kept_cp[0] < now:
+            reply = await fetch(gw, "log.checkpoint", {})
+            kept_cp = cache.checkpoint = (now + CHECKPOINT_TTL, reply.body, reply.headers.get("ETag", ""))
+        return kept_cp[1], kept_cp[2], "text/plain; charset=utf-8", CHECKPOINT_CACHE
     if not rel.startswith("tile/"):
         raise NotFound("the log serves checkpoint, tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]")
     try:
         tile: Tile = parse_tile_path(rel)
     except MerkleError as exc:
         raise BadRequest(str(exc)) from None
-    cache = tile_cache(scope["litestar_app"].state)  # type: ignore[typeddict-item]
-    kept = cache.get(rel) if tile.full else None
+    kept = cache.get(rel)
     if kept is None:
         reply = await fetch(gw, "log.tile", {"level": tile.level, "index": tile.index, "width": tile.width})
         kept = (reply.body, reply.headers.get("ETag", ""))
-        if tile.full:
-            cache.put(rel, *kept)
+        cache.put(rel, *kept)
     return kept[0], kept[1], "application/octet-stream", FULL_TILE_CACHE if tile.full else PARTIAL_TILE_CACHE
 
 
