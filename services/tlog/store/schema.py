@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS hashes (
     hash bytea NOT NULL,
     PRIMARY KEY (level, n)
 );
-ALTER TABLE hashes ALTER COLUMN hash SET STORAGE PLAIN;
 CREATE TABLE IF NOT EXISTS entries (
     idx bigint PRIMARY KEY,
     kind text NOT NULL,
