@@ -12,6 +12,9 @@ Measures, medians of ``RUNS`` rounds:
 * **proof latency** over HTTP, one client: an inclusion proof of a random entry
   (``/api/v1/log/proof/inclusion``), a consistency proof from a random size, and an offline
   bundle (``/api/v1/log/bundle``), p50/p99;
+* **rebuilding the tree**: ``ops.replay`` of the tlog read model, every leaf appended again from
+  the run log (documents read back, hashed, stored hashes written): leaves/s, the ceiling of
+  the append rate with nothing else running;
 * **tile serving**, req/s with 64 connections (``wrk`` when installed): a full tile (immutable,
   kept by the gateway) and a partial one (read from PostgreSQL through the tlog service), each
   as 200 and as 304 on ``If-None-Match``, and the checkpoint.
@@ -28,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
+from qlcore import rpc
 from qlprov.tlog.tiles import Tile
 
 from bench.common import RunningStack, cpu_ms_per_item, running_stack, summarize, write_results
@@ -76,6 +81,17 @@ async def _append_round(s: RunningStack, bundles: list[bytes]) -> dict[str, Any]
         "signed_after_last_entry_ms": round((signed_at - appended_at) * 1000, 1),
         "tlog_cpu_ms_per_entry": cpu_ms_per_item(cpu0, cpu1, len(bundles)).get("tlog"),
     }
+
+
+async def _replay(s: RunningStack) -> dict[str, Any]:
+    with httpx.Client(base_url=s.base_url, timeout=30) as c:
+        size, _ = _log_state(c)
+    nc = await nats.connect(s.settings.nats_url)
+    try:
+        out = (await rpc.call(nc, s.settings, "tlog", "ops.replay", timeout=900)).json()
+    finally:
+        await nc.close()
+    return {"leaves": size, "seconds": round(out["seconds"], 3), "leaves_per_s": round(size / out["seconds"], 1)}
 
 
 def _latency(c: httpx.Client, urls: list[str]) -> list[float]:
@@ -135,6 +151,7 @@ def run(results_dir: Path) -> dict[str, Any]:
         appending = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]} | {"rounds": rounds}
         proofs = _proofs(s)
         tiles = _tiles(s)
+        replay = asyncio.run(_replay(s))
     data = {
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "bundles_per_round": BUNDLES,
@@ -145,6 +162,7 @@ def run(results_dir: Path) -> dict[str, Any]:
         "appending_while_ingesting": appending,
         "proof_latency": proofs,
         "tile_serving": tiles,
+        "replay": replay,
     }
     write_results(results_dir, "tlog_service", data)
     return data

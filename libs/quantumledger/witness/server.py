@@ -47,6 +47,7 @@ def make_server(
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "quantumledger-witness"
+        timeout = 30  # seconds a connection may idle or trickle: a slow client never holds a thread for long
 
         def _reply(self, status: int, body: str, ctype: str = "text/plain; charset=utf-8") -> None:
             data = body.encode()
