@@ -103,17 +103,16 @@ async def publish_once(deps: Deps) -> StoredCheckpoint | None:
     """Sign the tree's head if it grew since the last checkpoint; returns the new checkpoint."""
     pool, origin = deps.rt.statements, deps.config.origin
     size = await store.tree.tree_size(pool)
-    latest = await store.checkpoints.latest(pool, origin)
+    signed = await store.checkpoints.latest_size(pool, origin)
+    if signed is not None and size <= signed:
+        return None  # nothing new (or the tree is behind its signed head: a replay is rebuilding it)
+    latest = await store.checkpoints.latest(pool, origin) if signed is not None else None
     if latest is not None:
-        if size < latest.size:
-            return None  # the tree is behind its signed head: a replay is rebuilding it
         prefix = await store.tree.generate(pool, lambda r: tree_hash(latest.size, r))
         if not hmac.compare_digest(prefix, latest.root):
             _halt(deps, f"the tree's first {latest.size} leaves do not have the root checkpoint {latest.size} signed")
             return None
-        deps.signing.halted = None
-        if size == latest.size:
-            return None
+    deps.signing.halted = None
     root = await store.tree.generate(pool, lambda r: tree_hash(size, r))
     text = Checkpoint(origin, size, root).text()
     note = sign_checkpoint(Checkpoint(origin, size, root), [deps.signer])

@@ -38,7 +38,6 @@ class TlogConfig:
     checkpoint_interval: float = 1.0
     witnesses: tuple[WitnessEndpoint, ...] = ()
     witness_timeout: float = 5.0
-    max_proof_size: int = 2**40  # sanity bound on sizes a query names, far above any real tree
 
 
 def default_origin(settings: Settings) -> str:
