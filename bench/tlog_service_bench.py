@@ -11,7 +11,8 @@ Measures, medians of ``RUNS`` rounds:
   checkpoint covers every entry, and the CPU milliseconds the tlog process spends per entry;
 * **proof latency** over HTTP, one client: an inclusion proof of a random entry
   (``/api/v1/log/proof/inclusion``), a consistency proof from a random size, and an offline
-  bundle (``/api/v1/log/bundle``), p50/p99;
+  bundle (``/api/v1/log/bundle``), p50/p99; beside them, the card JSON (one NATS hop to the card
+  service, then the bundle the gateway adds) as a yardstick for the machine's load;
 * **rebuilding the tree**: ``ops.replay`` of the tlog read model, every leaf appended again from
   the run log (documents read back, hashed, stored hashes written): leaves/s, the ceiling of
   the append rate with nothing else running;
@@ -105,12 +106,25 @@ def _latency(c: httpx.Client, urls: list[str]) -> list[float]:
     return out
 
 
+def _card(s: RunningStack) -> str:
+    from quantumledger.examples import bell_bundle
+
+    with httpx.Client(base_url=s.base_url, headers=s.headers, timeout=60) as c:
+        r = c.post("/api/v1/ingest/runs", json=bell_bundle())
+        r.raise_for_status()
+        card = c.post(f"/api/v1/runs/{r.json()['run_id']}/card/publish", json={"authors": [{"name": "Bench Mark"}]})
+        card.raise_for_status()
+        return str(card.json()["slug"])
+
+
 def _proofs(s: RunningStack) -> dict[str, Any]:
     rng = random.Random(17)
+    slug = _card(s)
     with httpx.Client(base_url=s.base_url, timeout=30) as c:
         _, size = _log_state(c)
         subjects = [c.get(f"/api/v1/log/entries/{rng.randrange(size)}").json()["subject"] for _ in range(50)]
         cases = {
+            "card_json_for_comparison": [f"/api/v1/cards/{slug}"] * PROOFS,
             "inclusion": [f"/api/v1/log/proof/inclusion?index={rng.randrange(size)}" for _ in range(PROOFS)],
             "consistency": [f"/api/v1/log/proof/consistency?from={rng.randrange(1, size)}" for _ in range(PROOFS)],
             "bundle": [f"/api/v1/log/bundle?kind=run&subject={rng.choice(subjects)}" for _ in range(PROOFS)],

@@ -21,6 +21,7 @@ beyond the latest checkpoint a 404, both problem+json; never a 500.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +57,7 @@ class TileCache:
     limit: int = 4096
     entries: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     checkpoint: tuple[float, bytes, str] | None = None
+    refreshing: asyncio.Lock = field(default_factory=asyncio.Lock)  # one fetch when the checkpoint expires
 
     def get(self, path: str) -> tuple[bytes, str] | None:
         return self.entries.get(path)
@@ -114,10 +116,14 @@ async def _file(scope: Scope, gw: Gateway, rel: str) -> tuple[bytes, str, str, s
     """(body, etag, content type, cache control) of the file at ``rel`` under the log's prefix."""
     cache = tile_cache(scope["litestar_app"].state)  # type: ignore[typeddict-item]
     if rel == "checkpoint":
-        now, kept_cp = time.monotonic(), cache.checkpoint
-        if kept_cp is None or kept_cp[0] < now:
-            reply = await fetch(gw, "log.checkpoint", {})
-            kept_cp = cache.checkpoint = (now + CHECKPOINT_TTL, reply.body, reply.headers.get("ETag", ""))
+        kept_cp = cache.checkpoint
+        if kept_cp is None or kept_cp[0] < time.monotonic():
+            async with cache.refreshing:  # concurrent requests share one fetch
+                kept_cp = cache.checkpoint
+                if kept_cp is None or kept_cp[0] < time.monotonic():
+                    reply = await fetch(gw, "log.checkpoint", {})
+                    etag = reply.headers.get("ETag", "")
+                    kept_cp = cache.checkpoint = (time.monotonic() + CHECKPOINT_TTL, reply.body, etag)
         return kept_cp[1], kept_cp[2], "text/plain; charset=utf-8", CHECKPOINT_CACHE
     if not rel.startswith("tile/"):
         raise NotFound("the log serves checkpoint, tile/<L>/<N>[.p/<W>] and tile/entries/<N>[.p/<W>]")
