@@ -6,7 +6,7 @@ CREATE DATABASE quantumledger;
 DO $$
 DECLARE s text;
 BEGIN
-  FOREACH s IN ARRAY ARRAY['ingest', 'provenance', 'card', 'reproduce', 'leaderboard', 'attestation', 'gateway'] LOOP
+  FOREACH s IN ARRAY ARRAY['ingest', 'provenance', 'card', 'reproduce', 'leaderboard', 'attestation', 'tlog', 'gateway'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ql_' || s) THEN
       EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', 'ql_' || s, 'change-me-' || s);
     END IF;

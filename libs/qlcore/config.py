@@ -14,7 +14,7 @@ __all__ = ["ALL_CARDS", "BACKEND_SERVICES", "SERVICES", "Settings", "load_settin
 # The services of the stack, in start order (the gateway last): the supervisor of `make run`, the
 # test fixtures, the gateway's health checks and the operator commands use this one list
 # (``services.registry`` loads each one's bootstrap by name).
-BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card", "reproduce")
+BACKEND_SERVICES: tuple[str, ...] = ("ingest", "provenance", "leaderboard", "attestation", "card", "reproduce", "tlog")
 SERVICES: tuple[str, ...] = (*BACKEND_SERVICES, "gateway")
 ALL_CARDS = "*"  # the payload of a card-changed notice that concerns every card
 

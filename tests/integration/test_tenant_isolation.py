@@ -21,6 +21,7 @@ import orjson
 import pytest
 from litestar.routes import ASGIRoute, HTTPRoute
 from qlcore.config import load_settings
+from qlprov.tlog.tiles import ENTRIES, Tile
 from quantumledger.examples import ghz_bundle
 
 from services.gateway.app import create_app
@@ -184,6 +185,49 @@ async def poll_anothers_reproduction(w: World) -> None:
     await owned("GET", job["location"])(w)
 
 
+async def _logged_card(w: World) -> tuple[str, int]:
+    """``a``'s published card once a signed checkpoint of the public log covers it, and its index."""
+    import asyncio
+
+    slug = await w.resource("published_card")
+    for _ in range(400):
+        r = await w.call(ANON, "GET", f"/api/v1/log/bundle?kind=card&subject={slug}")
+        if r.status_code == 200:
+            return slug, int(r.json()["index"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"card {slug} never reached a signed checkpoint")
+
+
+async def log_files_reveal_nothing_private(w: World) -> None:
+    """The log's files (checkpoint, tiles, every entry) name no workspace, org, account or run id."""
+    _, index = await _logged_card(w)
+    checkpoint = await w.call(ANON, "GET", "/log/checkpoint")
+    size = int(checkpoint.text.split("\n")[1])
+    n = index // 256
+    width = min(256, size - n * 256)
+    paths = ["/log/checkpoint", "/log/" + Tile(ENTRIES, n, width).path(), "/log/" + Tile(0, n, width).path()]
+    private = {w.a.workspace_id, w.a.org_id, w.a2.workspace_id}
+    for who in (ANON, w.b):
+        for path in paths:
+            r = await w.call(who, "GET", path)
+            assert r.status_code == 200, (path, r.status_code, r.text[:200])
+            w.assert_no_leak(r, who)
+            assert not any(p.encode() in r.content for p in private), path
+
+
+def log_json(template: str, expect: tuple[int, ...] = (200,)) -> Check:
+    """A public JSON view of the log, once ``a``'s card is in it: nothing private of ``a``."""
+
+    async def check(w: World) -> None:
+        slug, index = await _logged_card(w)
+        url = template.format(slug=slug, index=index)
+        await public("GET", url, expect=expect)(w)
+        r = await w.call(ANON, "GET", url)
+        assert w.a.workspace_id not in r.text and w.a.org_id not in r.text
+
+    return check
+
+
 WS = "/api/v1/workspaces/{a_ws}"
 TREND = "/backends/ibm/ibm_kyiv/trend"
 
@@ -249,6 +293,15 @@ CASES: dict[str, Check] = {
     "GET /.well-known/quantumledger-jwks.json": static("GET", "/.well-known/quantumledger-jwks.json"),
     "GET /.well-known/quantumledger-revocations.json": static("GET", "/.well-known/quantumledger-revocations.json"),
     "GET /api/v1/trust/{org_slug:str}": public("GET", "/api/v1/trust/{a_org_slug}"),
+    # the transparency log: public, and only what was published
+    "ASGI /log": log_files_reveal_nothing_private,
+    "GET /api/v1/log/entries/{index:str}": log_json("/api/v1/log/entries/{index}"),
+    "GET /api/v1/log/proof/inclusion": log_json("/api/v1/log/proof/inclusion?index={index}"),
+    "GET /api/v1/log/proof/consistency": log_json("/api/v1/log/proof/consistency?from={index}"),
+    "GET /api/v1/log/bundle": log_json("/api/v1/log/bundle?kind=card&subject={slug}"),
+    "GET /.well-known/quantumledger-log.json": static("GET", "/.well-known/quantumledger-log.json"),
+    "GET /api/v1/workspaces/{ws_id:str}/transparency": owned("GET", WS + "/transparency"),
+    "POST /api/v1/workspaces/{ws_id:str}/transparency": owned("POST", WS + "/transparency", {"run_commitments": False}),
     "GET /trust/{org_slug:str}": public("GET", "/trust/{a_org_slug}"),
     # the OpenAPI documents litestar serves: the same for everyone
     **{

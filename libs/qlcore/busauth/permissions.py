@@ -24,6 +24,7 @@ from qlcore.events.identity import IDENTITY_EVENTS
 from qlcore.events.ops import OPS_EVENTS
 from qlcore.events.reproduce import REPRODUCE_EVENTS, ReproductionCompleted, ReproductionFailed
 from qlcore.events.runs import RunIngested
+from qlcore.events.transparency import TRANSPARENCY_EVENTS
 
 __all__ = [
     "APPENDS",
@@ -55,6 +56,7 @@ APPENDS: dict[str, tuple[type[Event], ...]] = {
     "card": CARD_EVENTS,
     "reproduce": REPRODUCE_EVENTS,
     "gateway": IDENTITY_EVENTS,
+    "tlog": TRANSPARENCY_EVENTS,  # a workspace's opt-in to run commitments
 }
 
 # Event types each service appends for itself only, on ``{ns}.log.<type>.<service>``

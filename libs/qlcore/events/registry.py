@@ -19,6 +19,7 @@ from qlcore.events.identity import IDENTITY_EVENTS
 from qlcore.events.ops import OPS_EVENTS
 from qlcore.events.reproduce import REPRODUCE_EVENTS
 from qlcore.events.runs import RunIngested
+from qlcore.events.transparency import TRANSPARENCY_EVENTS
 
 __all__ = ["EVENT_TYPES", "TYPE_NAMES", "UPCASTERS", "UnknownEvent", "decode_event", "encode_event"]
 
@@ -30,6 +31,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     *CORPUS_EVENTS,
     *ATTESTATION_EVENTS,
     *OPS_EVENTS,
+    *TRANSPARENCY_EVENTS,
 )
 TYPE_NAMES: frozenset[str] = frozenset(str(t.__struct_config__.tag) for t in EVENT_TYPES)
 

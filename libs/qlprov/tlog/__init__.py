@@ -16,6 +16,7 @@ no I/O and no dependency beyond the standard library, PyNaCl and blake3, so that
 ``cosignature``    C2SP tlog-cosignature ``cosignature/v1``
 ``witness``        C2SP tlog-witness ``add-checkpoint``: request format and the witness's decision
 ``entry``          the ``qlog/entry/1`` log entry
+``documents``      the exact bytes each kind of entry publishes (rebuilt from the public JSON)
 ``bundle``         offline proof bundles (C2SP tlog-proof) and ``verify_bundle``
 ``fork``           fork detection and verifiable fork evidence
 =================  ===========================================================================

@@ -14,6 +14,7 @@ from quantumledger.cli.cards import cards
 from quantumledger.cli.leaderboard import leaderboard
 from quantumledger.cli.reproduce import report, reproduce
 from quantumledger.cli.runs import ingest, runs, verify
+from quantumledger.cli.witness import witness
 
 __all__ = ["cli", "main"]
 
@@ -40,7 +41,21 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
     ctx.obj = {"url": url, "token": token}
 
 
-for command in (ingest, runs, verify, cards, reproduce, report, leaderboard, attest, login, logout, whoami, keys):
+for command in (
+    ingest,
+    runs,
+    verify,
+    cards,
+    reproduce,
+    report,
+    leaderboard,
+    attest,
+    witness,
+    login,
+    logout,
+    whoami,
+    keys,
+):
     cli.add_command(command)
 
 PLUGIN_GROUP = "quantumledger.cli"

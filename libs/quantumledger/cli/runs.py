@@ -6,9 +6,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
+from quantumledger.cli import verify_log
 from quantumledger.cli._common import EXIT_FAILED, EXIT_VERIFY, client, echo_json, json_option, table
 from quantumledger.client import Client
 from quantumledger.errors import NotFoundError
@@ -152,9 +154,16 @@ def runs_show(run_id: str) -> None:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify(files: tuple[Path, ...]) -> None:
+@verify_log.options
+def verify(files: tuple[Path, ...], **log: Any) -> None:
     """Verify run documents offline: recompute run_hash (RFC 8785 + BLAKE3) and check the schema
-    (exit 3 if any fails). Needs no server and no account."""
+    (exit 3 if any fails). Needs no server and no account.
+
+    With --log-key: cards, attestations, proof bundles, checkpoints and fork evidence against the
+    transparency log's key (see `quantumledger.cli.verify_log`).
+    """
+    if verify_log.applies(files, **log):
+        sys.exit(verify_log.run(files, **log))
     from quantumledger.errors import VerificationError
     from quantumledger.verify import verify as _verify
 

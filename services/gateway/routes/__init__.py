@@ -12,6 +12,7 @@ from services.gateway.routes.leaderboard import LeaderboardController, Leaderboa
 from services.gateway.routes.reproduce import ReproduceController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
+from services.gateway.routes.tlog import LOG_ROUTES, with_transparency
 from services.gateway.routes.verify_page import VerifyEmailPage
 
 __all__ = ["CONTROLLERS"]
@@ -27,11 +28,11 @@ CONTROLLERS: list[Any] = [
     LeaderboardPagesController,
     FrameworksController,
     ComplianceController,
-    AttestationsController,
     WellKnownController,
     TrustController,
-    CardsController,
+    with_transparency(CardsController, AttestationsController),  # their JSON carries the log's proof
     CardPagesController,
     ReproduceController,
     badge_route,
+    *LOG_ROUTES,
 ]

@@ -22,6 +22,7 @@ from qlcore.config import SERVICES
 from qlcore.embedded import free_port
 from qlcore.events import RunIngested
 from qlcore.events.identity import OrgCreated
+from qlcore.events.transparency import WorkspaceLogOptedIn
 from qlprov.hashing import canonical_body, digest_hex
 from quantumledger.cli.main import cli
 
@@ -32,7 +33,9 @@ pytestmark = pytest.mark.integration
 
 
 async def _poison(stack: Stack) -> None:
-    """One run.ingested and one org.created carrying NUL, appended as if the edge had let them in."""
+    """One run.ingested, one org.created and one workspace.log_opted_in carrying NUL, appended as if
+    the edge had let them in (the last for the transparency log, which stores no run of a workspace
+    that did not opt in)."""
     bus = Bus(stack.nc, stack.settings)
     doc = bundle("poison")
     doc["program"]["name"] = "Nul\u0000Name"
@@ -57,6 +60,7 @@ async def _poison(stack: Stack) -> None:
             actor="attacker", workspace_id=None, org_id="org\u0000", slug="nul", name="Nul\u0000Org", plan="free"
         )
     )
+    await bus.append(WorkspaceLogOptedIn.new(actor="attacker", workspace_id="ws\u0000"))
 
 
 async def _dead_letters(stack: Stack) -> dict[str, list[dict[str, Any]]]:

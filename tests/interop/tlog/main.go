@@ -6,6 +6,10 @@
 // (tests/unit/tlog/test_interop_go.py) builds it from source with the Debian package
 // golang-golang-x-mod-dev (GO111MODULE=off, GOPATH=/usr/share/gocode): no network.
 //
+// In HTTP mode ("http" in the request) it reads a running QuantumLedger the way any C2SP client
+// does (tests/integration/tlog/test_interop_http.py): the checkpoint, tiles and entry bundles
+// over net/http, proofs rebuilt with tlog.TileHashReader, and the server's JSON proofs checked.
+//
 // The only code of ours here is the glue: the cosignature/v1 verifier and signer (sumdb/note
 // knows only Ed25519 type 0x01, but it takes any Verifier/Signer), which follows
 // c2sp.org/tlog-cosignature with crypto/ed25519, and the checkpoint's three-line parse.
@@ -19,6 +23,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -77,6 +83,27 @@ type produce struct {
 	Time       uint64   `json:"time"`
 }
 
+// httpCheck reads a log over HTTP: <url>/log/checkpoint, <url>/log/tile/..., and the JSON
+// proofs under <url>/api/v1/log, and checks them with sumdb/note and sumdb/tlog only.
+type httpCheck struct {
+	URL           string     `json:"url"`
+	Vkey          string     `json:"vkey"`
+	Cosigners     []cosigner `json:"cosigners"`
+	Indexes       []int64    `json:"indexes"`
+	OldCheckpoint string     `json:"old_checkpoint"`
+}
+
+type httpOutcome struct {
+	OK        bool      `json:"ok"`
+	Error     string    `json:"error,omitempty"`
+	Verified  []string  `json:"verified"`
+	Size      int64     `json:"size"`
+	Root      tlog.Hash `json:"root"`
+	Entries   [][]byte  `json:"entries"`
+	OldSize   int64     `json:"old_size"`
+	TilesRead int       `json:"tiles_read"`
+}
+
 type request struct {
 	Notes       []noteCheck   `json:"notes"`
 	Records     []recordCheck `json:"records"`
@@ -86,6 +113,7 @@ type request struct {
 	Split       []int64       `json:"split"`
 	TilePaths   [][3]int64    `json:"tile_paths"`
 	Produce     *produce      `json:"produce"`
+	HTTP        *httpCheck    `json:"http"`
 }
 
 type outcome struct {
@@ -124,6 +152,7 @@ type response struct {
 	Split       [][2]int64    `json:"split"`
 	TilePaths   []string      `json:"tile_paths"`
 	Produced    *produced     `json:"produced,omitempty"`
+	HTTP        *httpOutcome  `json:"http,omitempty"`
 }
 
 // cosignatureV1 is a c2sp.org/tlog-cosignature Ed25519 key (signature type 0x04).
@@ -323,6 +352,177 @@ func run(p *produce) (*produced, error) {
 	return out, nil
 }
 
+type httpTiles struct {
+	url  string
+	read int
+}
+
+func (h *httpTiles) Height() int { return height }
+
+func (h *httpTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		// Go's path has the height; C2SP's has not: tile/8/L/N -> tile/L/N.
+		path := "tile/" + strings.TrimPrefix(t.Path(), fmt.Sprintf("tile/%d/", height))
+		d, err := get(h.url + "/log/" + path)
+		if err != nil {
+			return nil, err
+		}
+		h.read++
+		out[i] = d
+	}
+	return out, nil
+}
+
+func (h *httpTiles) SaveTiles([]tlog.Tile, [][]byte) {}
+
+func get(url string) ([]byte, error) {
+	r, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Body.Close()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	if r.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %d %s", url, r.StatusCode, body)
+	}
+	return body, nil
+}
+
+func openCheckpoint(text []byte, c httpCheck) (*note.Note, int64, tlog.Hash, error) {
+	v, err := note.NewVerifier(c.Vkey)
+	if err != nil {
+		return nil, 0, tlog.Hash{}, err
+	}
+	vs := []note.Verifier{v}
+	for _, k := range c.Cosigners {
+		vs = append(vs, &cosignatureV1{name: k.Name, pub: ed25519.PublicKey(k.Pub)})
+	}
+	n, err := note.Open(text, note.VerifierList(vs...))
+	if err != nil {
+		return nil, 0, tlog.Hash{}, err
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 || lines[0] != v.Name() {
+		return nil, 0, tlog.Hash{}, fmt.Errorf("not a checkpoint of %s", v.Name())
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil {
+		return nil, 0, tlog.Hash{}, err
+	}
+	root, err := tlog.ParseHash(lines[2])
+	return n, size, root, err
+}
+
+// entry returns record index from its entry bundle: big-endian uint16 length-prefixed entries.
+func entry(url string, index, size int64) ([]byte, error) {
+	n := index / 256
+	w := size - n*256
+	if w > 256 {
+		w = 256
+	}
+	path := tlog.Tile{H: height, L: -1, N: n, W: 256}.Path()
+	path = "tile/entries/" + strings.TrimPrefix(path, fmt.Sprintf("tile/%d/data/", height))
+	if w < 256 {
+		path = strings.TrimSuffix(path, ".p/256") + fmt.Sprintf(".p/%d", w)
+	}
+	data, err := get(url + "/log/" + path)
+	if err != nil {
+		return nil, err
+	}
+	for i := int64(0); len(data) >= 2; i++ {
+		l := int(binary.BigEndian.Uint16(data[:2]))
+		if len(data) < 2+l {
+			return nil, fmt.Errorf("entry bundle %s ends inside an entry", path)
+		}
+		if i == index%256 {
+			return data[2 : 2+l], nil
+		}
+		data = data[2+l:]
+	}
+	return nil, fmt.Errorf("entry %d not in bundle %s", index, path)
+}
+
+func checkHTTP(c httpCheck) httpOutcome {
+	fail := func(format string, args ...any) httpOutcome {
+		return httpOutcome{Error: fmt.Sprintf(format, args...)}
+	}
+	text, err := get(c.URL + "/log/checkpoint")
+	if err != nil {
+		return fail("checkpoint: %v", err)
+	}
+	n, size, root, err := openCheckpoint(text, c)
+	if err != nil {
+		return fail("checkpoint: %v", err)
+	}
+	out := httpOutcome{OK: true, Size: size, Root: root}
+	for _, s := range n.Sigs {
+		out.Verified = append(out.Verified, fmt.Sprintf("%s+%08x", s.Name, s.Hash))
+	}
+	tiles := &httpTiles{url: c.URL}
+	r := tlog.TileHashReader(tlog.Tree{N: size, Hash: root}, tiles)
+	if h, err := tlog.TreeHash(size, r); err != nil || h != root {
+		return fail("TreeHash(%d) from tiles: %v (%v, root %v)", size, err, h, root)
+	}
+	for _, i := range c.Indexes {
+		rec, err := entry(c.URL, i, size)
+		if err != nil {
+			return fail("entry %d: %v", i, err)
+		}
+		p, err := tlog.ProveRecord(size, i, r)
+		if err != nil {
+			return fail("ProveRecord(%d, %d): %v", size, i, err)
+		}
+		if err := tlog.CheckRecord(p, size, root, i, tlog.RecordHash(rec)); err != nil {
+			return fail("CheckRecord %d (proof from tiles): %v", i, err)
+		}
+		// and the server's own proof, from its JSON API
+		var served struct {
+			Proof []string `json:"proof"`
+		}
+		body, err := get(fmt.Sprintf("%s/api/v1/log/proof/inclusion?index=%d&size=%d", c.URL, i, size))
+		if err != nil {
+			return fail("inclusion proof %d: %v", i, err)
+		}
+		if err := json.Unmarshal(body, &served); err != nil {
+			return fail("inclusion proof %d: %v", i, err)
+		}
+		var sp tlog.RecordProof
+		for _, h := range served.Proof {
+			hh, err := tlog.ParseHash(h)
+			if err != nil {
+				return fail("inclusion proof %d: %v", i, err)
+			}
+			sp = append(sp, hh)
+		}
+		if err := tlog.CheckRecord(sp, size, root, i, tlog.RecordHash(rec)); err != nil {
+			return fail("CheckRecord %d (the server's proof): %v", i, err)
+		}
+		out.Entries = append(out.Entries, rec)
+	}
+	if c.OldCheckpoint != "" {
+		_, oldSize, oldRoot, err := openCheckpoint([]byte(c.OldCheckpoint), c)
+		if err != nil {
+			return fail("old checkpoint: %v", err)
+		}
+		if oldSize > 0 {
+			p, err := tlog.ProveTree(size, oldSize, r)
+			if err != nil {
+				return fail("ProveTree(%d, %d): %v", size, oldSize, err)
+			}
+			if err := tlog.CheckTree(p, size, root, oldSize, oldRoot); err != nil {
+				return fail("CheckTree %d -> %d: %v", oldSize, size, err)
+			}
+		}
+		out.OldSize = oldSize
+	}
+	out.TilesRead = tiles.read
+	return out
+}
+
 func main() {
 	var req request
 	dec := json.NewDecoder(os.Stdin)
@@ -354,6 +554,10 @@ func main() {
 	}
 	for _, t := range req.TilePaths {
 		resp.TilePaths = append(resp.TilePaths, tlog.Tile{H: height, L: int(t[0]), N: t[1], W: int(t[2])}.Path())
+	}
+	if req.HTTP != nil {
+		o := checkHTTP(*req.HTTP)
+		resp.HTTP = &o
 	}
 	if req.Produce != nil {
 		p, err := run(req.Produce)
