@@ -13,8 +13,8 @@ from services.card.domain.model import Author, Card, Reproduction, RunSummary
 __all__ = [
     "CardRow",
     "RunRow",
-    "attested_frameworks",
     "attestation_refs",
+    "attested_frameworks",
     "card_by_run",
     "card_by_slug",
     "reproduction_of",

@@ -8,6 +8,17 @@ import { canonicalBytes } from "./jcs.js";
 
 const utf8 = new TextEncoder();
 
+/** A check that could not be made (no WebCrypto, no Ed25519, a failed fetch): not a failure of
+ * what is checked. */
+export class CannotCheck extends Error {}
+
+function subtle() {
+  if (!globalThis.crypto || !crypto.subtle) {
+    throw new CannotCheck("this browser offers no WebCrypto here (it does only on pages served over HTTPS)");
+  }
+  return crypto.subtle;
+}
+
 export function b64decode(text) {
   // Canonical standard base64 only: one text, one byte string (as the log's own parser).
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
@@ -20,7 +31,9 @@ export function b64decode(text) {
 }
 
 export function b64encode(bytes) {
-  return btoa(String.fromCharCode(...bytes));
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 function b64urlDecode(text) {
@@ -43,7 +56,7 @@ function equalBytes(a, b) {
 }
 
 export async function sha256(bytes) {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return new Uint8Array(await subtle().digest("SHA-256", bytes));
 }
 
 /** Ed25519 signature check with WebCrypto; `false` for a bad signature, throws when the
@@ -51,15 +64,16 @@ export async function sha256(bytes) {
 export async function ed25519Verify(publicKey, signature, message) {
   let key;
   try {
-    key = await crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
+    key = await subtle().importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
   } catch (err) {
+    if (err instanceof CannotCheck) throw err;
     if (err && err.name === "NotSupportedError") {
-      throw new Error("this browser cannot check Ed25519 signatures (WebCrypto lacks Ed25519)");
+      throw new CannotCheck("this browser cannot check Ed25519 signatures (its WebCrypto lacks Ed25519)");
     }
     throw new Error("the public key is not an Ed25519 key");
   }
   if (signature.length !== 64) return false;
-  return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
+  return subtle().verify({ name: "Ed25519" }, key, signature, message);
 }
 
 export const short = (hex) => (hex.length > 20 ? `${hex.slice(0, 8)}…${hex.slice(-8)}` : hex);
@@ -173,9 +187,10 @@ export async function leafHash(entryBytes) {
 
 /** A log vkey `<name>+<8 hex key ID>+<base64(0x01 || public key)>`, its key ID checked. */
 export async function parseVkey(vkey) {
-  const parts = vkey.split("+");
-  if (parts.length !== 3 || !/^[0-9a-f]{8}$/.test(parts[1])) throw new Error("the log's key is not a vkey");
-  const [name, id, b64] = parts;
+  // The name has no "+" (c2sp.org/signed-note); the base64 key may.
+  const parts = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(vkey);
+  if (!parts) throw new Error("the log's key is not a vkey");
+  const [, name, id, b64] = parts;
   const key = b64decode(b64);
   if (key.length !== 33 || key[0] !== 1) throw new Error("the log's key is not an Ed25519 vkey");
   const expected = (await sha256(concat(utf8.encode(`${name}\n`), key))).subarray(0, 4);

@@ -6,6 +6,7 @@
 // the same origin (connect-src 'self'). See docs/transparency-log.md, "What the card page checks".
 
 import {
+  CannotCheck,
   b64decode,
   cardVersionDocument,
   equalBytes,
@@ -31,7 +32,7 @@ const LABELS = {
   unchecked: "Not checked",
 };
 
-class Unchecked extends Error {} // the check could not be made (network, browser): not a failure
+class Unchecked extends CannotCheck {} // the check could not be made (network, browser): not a failure
 class NotApplicable extends Error {}
 
 function show(name, state, detail) {
@@ -63,7 +64,7 @@ async function step(name, run) {
     return true;
   } catch (err) {
     if (err instanceof NotApplicable) show(name, "not-applicable", err.message);
-    else if (err instanceof Unchecked) show(name, "unchecked", `Could not be checked: ${err.message}.`);
+    else if (err instanceof CannotCheck) show(name, "unchecked", `Could not be checked: ${err.message}.`);
     else show(name, "failed", `${err.message}.`);
     return false;
   }
