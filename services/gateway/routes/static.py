@@ -1,4 +1,4 @@
-"""``/static/...``: the gateway's own files, the card page's style and scripts
+"""``/static/...``: the gateway's own files, the card page's style, scripts and icon
 (``services/gateway/static/``), served byte for byte as they are in the source tree.
 
 No CDN and no third-party code: everything a card page runs comes from here, so that it works
@@ -24,7 +24,11 @@ from qlcore.http_cache import if_none_match
 __all__ = ["ASSETS", "STATIC_DIR", "Asset", "load_assets", "static_file"]
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 SUMS = "SHA256SUMS"
 
 
@@ -48,7 +52,7 @@ class Asset:
 
 
 def load_assets(root: Path) -> dict[str, Asset]:
-    """Every ``.js``/``.css`` file under ``root`` by its path relative to it, and ``SHA256SUMS``."""
+    """Every ``.js``/``.css``/``.svg`` file under ``root`` by its path relative to it, and ``SHA256SUMS``."""
     assets = {
         path.relative_to(root).as_posix(): Asset(path.read_bytes(), MEDIA_TYPES[path.suffix])
         for path in sorted(root.rglob("*"))

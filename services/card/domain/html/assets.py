@@ -13,23 +13,23 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["COPY_SCRIPT", "STYLESHEET", "VERIFY_SCRIPT", "content_security_policy"]
+__all__ = ["COPY_SCRIPT", "ICON", "STYLESHEET", "VERIFY_SCRIPT", "content_security_policy"]
 
 STYLESHEET = "/static/card/card.css"
+ICON = "/static/card/icon.svg"
 COPY_SCRIPT = "/static/card/card.js"
 VERIFY_SCRIPT = "/static/card/verify.js"
 
 
 @functools.cache
 def content_security_policy(badge_origin: str = "'self'") -> str:
-    """The ``Content-Security-Policy`` for a card page: its own style, scripts and fetches, badges.
-
-    ``data:`` images only for the page's empty icon. ``connect-src 'self'``: the checks fetch
+    """The ``Content-Security-Policy`` for a card page: its own style, scripts, icon and fetches,
+    badges. ``connect-src 'self'``: the checks fetch
     the provenance document, the keys and the log's proof from the page's own origin.
     ``frame-ancestors *`` because embedding the card anywhere is the point of the embed page.
     """
     images = "'self'" if badge_origin == "'self'" else f"'self' {badge_origin}"
     return (
-        f"default-src 'none'; img-src {images} data:; style-src 'self'; script-src 'self'; "
+        f"default-src 'none'; img-src {images}; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *"
     )

@@ -15,7 +15,7 @@ import msgspec
 from services.card.domain.badges.kinds import BADGE_TYPES, badge_for, format_fidelity
 from services.card.domain.citation import FORMATS, render_citation
 from services.card.domain.citation.common import published_date
-from services.card.domain.html.assets import COPY_SCRIPT, STYLESHEET, VERIFY_SCRIPT
+from services.card.domain.html.assets import COPY_SCRIPT, ICON, STYLESHEET, VERIFY_SCRIPT
 from services.card.domain.html.embed import embed_snippet
 from services.card.domain.licenses import license_url
 from services.card.domain.lifecycle import summarize_reproductions
@@ -33,7 +33,7 @@ def _document(title: str, head: str, body: str, *, embed: bool = False, scripts:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,">'  # no /favicon.ico request (and no 404 in the console)
+        f'<link rel="icon" href="{ICON}">'  # no /favicon.ico request (and no 404 in the console)
         f'<title>{escape(title)}</title>{head}<link rel="stylesheet" href="{STYLESHEET}"></head>'
         f"{body_tag}<main>{body}</main>{scripts}</body></html>\n"
     )
