@@ -84,11 +84,8 @@ function compress(cv, m, counter, blockLen, flags) {
 
 // Up to 64 bytes of `bytes` from `offset` as 16 little-endian words, zero-padded.
 function blockWords(bytes, offset, length) {
-  const block = new Uint8Array(BLOCK_LEN);
-  block.set(bytes.subarray(offset, offset + length));
-  const view = new DataView(block.buffer);
   const words = new Uint32Array(16);
-  for (let i = 0; i < 16; i++) words[i] = view.getUint32(4 * i, true);
+  for (let i = 0; i < length; i++) words[i >> 2] |= bytes[offset + i] << (8 * (i & 3));
   return words;
 }
 
