@@ -3,8 +3,8 @@ catalogue, enabling), ``compliance`` (evaluate, status, gaps), ``attestations`` 
 revoke, the revocation list), ``evidence`` (where an attestation's evidence is, one item's proof),
 ``verification`` (public verify), ``keys`` (JWKS, rotation) and ``trust`` (the trust center).
 
-Public operations (frameworks, verify, an attestation's envelope, JWKS, revocations, trust center) need no caller; every
-other one acts only on the caller's own workspace (``requests.own``).
+Public operations (frameworks, verify, an attestation's envelope, JWKS, revocations, trust
+center) need no caller; every other one acts only on the caller's own workspace (``requests.own``).
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ VERIFY_SCRIPT = "/static/card/verify.js"
 @functools.cache
 def content_security_policy(badge_origin: str = "'self'") -> str:
     """The ``Content-Security-Policy`` for a card page: its own style, scripts, icon and fetches,
-    badges. ``connect-src 'self'``: the checks fetch
-    the provenance document, the keys and the log's proof from the page's own origin.
-    ``frame-ancestors *`` because embedding the card anywhere is the point of the embed page.
+    and the badges. ``connect-src 'self'``: the checks fetch the provenance document, the keys
+    and the log's proof from the page's own origin. ``frame-ancestors *`` because embedding the
+    card anywhere is the point of the embed page.
     """
     images = "'self'" if badge_origin == "'self'" else f"'self' {badge_origin}"
     return (
