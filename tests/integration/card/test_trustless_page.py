@@ -164,3 +164,32 @@ async def test_the_scripts_are_the_source_files_and_the_envelope_is_public(stack
     assert [r.status_code for r in missing] == [404, 404]
     assert envelope.status_code == 200 and set(envelope.json()) == {"payload", "payloadType", "signatures"}
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_embed_iframe_is_styled_from_the_static_files(stack: Stack, cards: dict[str, str]) -> None:
+    """The embed page in its sandboxed iframe (opaque origin, no script) on another site still
+    gets its stylesheet: ``style-src 'self'`` is the page's URL origin, not the sandbox's."""
+    async with stack.client() as anon:
+        snippet = (await anon.get(f"/api/v1/cards/{cards['plain']}/embed")).text
+    assert "<iframe" in snippet and 'sandbox="' in snippet
+
+    async def host(route: Route) -> None:
+        await route.fulfill(body=f"<!doctype html><title>a blog</title>{snippet}", content_type="text/html")
+
+    # the blog is "public", the stack on loopback: Chromium's local network access checks would
+    # refuse the frame (as they would in real life for a stack on loopback), so they are off here
+    args = [*FLAGS, "--disable-features=LocalNetworkAccessChecks"]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=args, headless=True)
+        try:
+            page = await browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            await page.route("http://blog.test/**", host)
+            await page.goto("http://blog.test/post", wait_until="networkidle")
+            [frame] = [f for f in page.frames if f.url.startswith(stack.base_url)]
+            padding = await frame.evaluate("getComputedStyle(document.querySelector('main')).paddingTop")
+        finally:
+            await browser.close()
+    assert padding == "12px"  # `.embed main{padding:12px}` from /static/card/card.css
+    assert errors == [], errors
