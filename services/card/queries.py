@@ -121,8 +121,9 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
         links = links_of(row)
         async with ctx.pool.connection() as conn:
             items = await store.reproductions(conn, row.card.run.run_id)
-            frameworks = await store.attested_frameworks(conn, row.workspace_id)
-        html = render_card_page(row.card, links, items, attestations=frameworks, embed=q.embed)
+            refs = await store.attestation_refs(conn, row.workspace_id)
+        frameworks = sorted({framework for _, framework in refs})
+        html = render_card_page(row.card, links, items, attestations=frameworks, attestation_refs=refs, embed=q.embed)
         headers = {"Content-Security-Policy": content_security_policy(links.origin), "Vary": "Accept"}
         return cacheable(html.encode(), HTML, q.if_none_match, headers=headers)
 

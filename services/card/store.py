@@ -13,6 +13,7 @@ from services.card.domain.model import Author, Card, Reproduction, RunSummary
 __all__ = [
     "CardRow",
     "RunRow",
+    "attestation_refs",
     "attested_frameworks",
     "card_by_run",
     "card_by_slug",
@@ -158,6 +159,17 @@ async def attested_frameworks(conn: psycopg.AsyncConnection, workspace_id: str) 
         (workspace_id,),
     )
     return [r[0] for r in await cur.fetchall()]
+
+
+async def attestation_refs(conn: psycopg.AsyncConnection, workspace_id: str) -> list[tuple[str, str]]:
+    """The workspace's unrevoked attestations as (attestation id, framework), oldest first: the
+    card page lists them for the reader's browser to check their signatures."""
+    cur = await conn.execute(
+        "SELECT attestation_id, framework_id FROM attestations WHERE workspace_id = %s AND NOT revoked"
+        " ORDER BY seq, attestation_id",
+        (workspace_id,),
+    )
+    return [(r[0], r[1]) for r in await cur.fetchall()]
 
 
 async def slugs_like(conn: psycopg.AsyncConnection, base: str) -> set[str]:
