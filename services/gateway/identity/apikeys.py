@@ -1,9 +1,11 @@
 """API key commands: create (shown once), list, revoke.
 
 Who may do what: keys are a person's credentials, so any member may make keys for themselves,
-with at most the scopes their role permits; admins and owners see and revoke every key of the
-org, others only their own. Through an API key (a script minting keys), the key also needs the
-``admin`` scope. Another org's key, or a key a member may not see, is a 404, like a missing one.
+with at most the scopes their session holds (their role's); admins and owners see and revoke
+every key of the org, others only their own. Through an API key (a script minting keys), the key
+also needs the ``admin`` scope, and the new key gets at most the minting key's own scopes, in the
+minting key's workspace (``access.check_grantable``: privileges hold). Another org's key, or a
+key a member may not see, is a 404, like a missing one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from qlcore.errors import NotFound, Unprocessable
 from qlcore.events.identity import ApiKeyRevoked
 
 from services.gateway.identity import store
-from services.gateway.identity.access import Principal, authorize, check_grantable, role_at_least
+from services.gateway.identity.access import (
+    Principal,
+    authorize,
+    check_grantable,
+    check_workspace_grantable,
+    role_at_least,
+)
 from services.gateway.identity.orgs import api_key_event
 from services.gateway.identity.plans import check_limit
 from services.gateway.identity.runtime import IdentityRuntime
@@ -52,7 +60,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
     if not cmd.scopes:
         raise Unprocessable("name at least one scope", field="scopes")
     try:
-        scopes = check_grantable(principal.role, cmd.scopes)  # MissingScope (403) beyond the role
+        scopes = check_grantable(principal, cmd.scopes)  # NotHeld (403) beyond the caller's own
     except ValueError as exc:
         raise Unprocessable(str(exc), field="scopes") from exc
     expires = cmd.expires_at
@@ -69,6 +77,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
             ws = await store.workspace_in_org(conn, principal.org_id, cmd.workspace)
         if ws is None:
             raise NotFound(f"no workspace {cmd.workspace!r} in this org", field="workspace")
+        check_workspace_grantable(principal, ws.workspace_id)
         check_limit(rt.catalog.get(principal.plan), "api_keys", await store.active_key_count(conn, principal.org_id))
     expires_text = expires.astimezone(UTC).isoformat().replace("+00:00", "Z") if expires else None
     key, event = api_key_event(

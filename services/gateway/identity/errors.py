@@ -19,6 +19,7 @@ __all__ = [
     "LoginThrottled",
     "MissingRole",
     "MissingScope",
+    "NotHeld",
     "PasswordPolicyViolation",
     "PlanFeatureMissing",
     "PlanLimitReached",
@@ -38,6 +39,36 @@ class MissingScope(Forbidden):
         super().__init__(f"this credential lacks the scope {scope!r}", scope=scope, granted=sorted(granted))
         self.scope = scope
         self.granted = granted
+
+
+class NotHeld(Forbidden):
+    """A credential tried to grant more than it holds: a scope it lacks, or (an API key) a workspace
+    other than its own. ``scope`` or ``workspace`` names what it asked for."""
+
+    slug, title = "privilege-not-held", "Cannot grant a privilege the credential does not hold"
+
+    def __init__(
+        self,
+        *,
+        scope: str | None = None,
+        held: frozenset[str] | None = None,
+        workspace: str | None = None,
+        held_workspace: str | None = None,
+    ) -> None:
+        if scope is not None:
+            super().__init__(
+                f"this credential does not hold the scope {scope!r}, so it cannot grant it",
+                scope=scope,
+                held=sorted(held or ()),
+            )
+        else:
+            super().__init__(
+                "an API key can only create keys for its own workspace",
+                workspace=workspace,
+                held_workspace=held_workspace,
+            )
+        self.scope = scope
+        self.workspace = workspace
 
 
 class MissingRole(Forbidden):

@@ -13,13 +13,14 @@ from services.gateway.identity.access import (
     Scope,
     authorize,
     check_grantable,
+    check_workspace_grantable,
     effective_scopes,
     load_roles,
     role_at_least,
     roles,
     session_scopes,
 )
-from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope
+from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope, NotHeld
 
 
 def principal(role: Role, scopes: frozenset[Scope] | None = None, via: str = "session") -> Principal:
@@ -83,13 +84,45 @@ def test_effective_scopes_narrow_when_the_creator_is_demoted() -> None:
     assert effective_scopes("viewer", granted) == {"runs:read"}
 
 
-def test_check_grantable() -> None:
-    assert check_grantable("member", ["runs:read", "runs:write"]) == {"runs:read", "runs:write"}
-    with pytest.raises(MissingScope) as info:
-        check_grantable("member", ["runs:read", "admin"])
-    assert info.value.scope == "admin"
+def test_check_grantable_within_the_role() -> None:
+    assert check_grantable(principal("member"), ["runs:read", "runs:write"]) == {"runs:read", "runs:write"}
+    with pytest.raises(NotHeld) as info:
+        check_grantable(principal("member"), ["runs:read", "admin"])
+    assert info.value.scope == "admin" and info.value.status == 403
     with pytest.raises(ValueError, match="unknown scopes"):
-        check_grantable("owner", ["runs:delete"])
+        check_grantable(principal("owner"), ["runs:delete"])
+
+
+def test_a_key_grants_only_the_scopes_it_holds() -> None:
+    """Issue 11: an ``admin``-only key minted a key with runs:write. ``admin`` implies nothing else."""
+    admin_key = principal("owner", scopes=frozenset({"admin"}), via="api_key")
+    assert check_grantable(admin_key, ["admin"]) == {"admin"}
+    for scope in ("runs:read", "runs:write", "attest:write", "cards:publish"):
+        with pytest.raises(NotHeld) as info:
+            check_grantable(admin_key, ["admin", scope])
+        assert info.value.scope == scope
+        problem = info.value.problem()
+        assert problem["type"].endswith("/privilege-not-held") and problem["held"] == ["admin"]
+    narrow = principal("owner", scopes=frozenset({"runs:read", "admin"}), via="api_key")
+    assert check_grantable(narrow, ["runs:read"]) == {"runs:read"}
+    with pytest.raises(NotHeld):
+        check_grantable(narrow, ["runs:write"])
+
+
+def test_a_key_holds_no_more_than_its_members_role() -> None:
+    # a key made when its member was an admin, the member now a viewer: the stored scopes do not count
+    demoted = principal("viewer", scopes=frozenset({"runs:read", "runs:write", "admin"}), via="api_key")
+    with pytest.raises(NotHeld):
+        check_grantable(demoted, ["runs:write"])
+
+
+def test_a_key_grants_only_its_own_workspace() -> None:
+    key = principal("owner", scopes=frozenset(SCOPES), via="api_key")
+    check_workspace_grantable(key, "ws1")
+    with pytest.raises(NotHeld) as info:
+        check_workspace_grantable(key, "ws2")
+    assert info.value.workspace == "ws2" and info.value.problem()["held_workspace"] == "ws1"
+    check_workspace_grantable(principal("member"), "ws2")  # a session is the member, across the org
 
 
 def test_principal_is_frozen_and_round_trips() -> None:
