@@ -8,6 +8,8 @@ key it returns works on the very next request. The actor of an operator's event 
 from __future__ import annotations
 
 import msgspec
+import structlog
+from qlcore.errors import Unprocessable
 from qlcore.rpc import RpcReply, RpcRequest, RpcServer, json_reply
 from qlcore.service import ServiceContext
 
@@ -18,7 +20,9 @@ from services.gateway.identity.runtime import identity_of, wait_applied
 from services.gateway.identity.store import ensure_throttle_table
 from services.gateway.projection import IdentityProjection
 
-__all__ = ["CreateOrg", "CreateWorkspace", "SetPlan", "on_start", "register", "wait_applied"]
+__all__ = ["CreateOrg", "CreateWorkspace", "SetPlan", "Unlock", "on_start", "register", "wait_applied"]
+
+log = structlog.get_logger("gateway.admin")
 
 OPERATOR = "operator:ql"
 DEV_SLUG = "dev"
@@ -34,6 +38,11 @@ class SetPlan(msgspec.Struct, forbid_unknown_fields=True):
 class CreateWorkspace(msgspec.Struct, forbid_unknown_fields=True):
     org: str  # slug or id
     name: str
+    operator: str | None = None
+
+
+class Unlock(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
     operator: str | None = None
 
 
@@ -91,7 +100,18 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
             status=201,
         )
 
+    async def unlock(req: RpcRequest) -> RpcReply:
+        """Forget the failed logins counted against an address (``ql admin unlock EMAIL``)."""
+        cmd: Unlock = req.json(Unlock)
+        email = cmd.email.strip().lower()
+        if not email or len(email) > 254 or "\x00" in email:
+            raise Unprocessable("email must be an address", field="email")
+        cleared = await identity_of(ctx).login_throttle.unlock(email)
+        log.info("login.unlocked", email=email, operator=_actor(cmd.operator), cleared=cleared)
+        return json_reply({"email": email, "cleared": cleared})
+
     rpc.add("admin.create_org", create)
     rpc.add("admin.create_workspace", workspace)
     rpc.add("admin.set_plan", plan)
     rpc.add("admin.dev_key", dev_key)
+    rpc.add("admin.unlock", unlock)

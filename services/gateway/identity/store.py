@@ -203,3 +203,8 @@ class PgThrottleStore:
     async def clear(self, key: str) -> None:
         async with self.pool.connection() as conn:
             await conn.execute("DELETE FROM login_throttle WHERE key = %s", (key,))
+
+    async def clear_prefix(self, prefix: str) -> int:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("DELETE FROM login_throttle WHERE left(key, %s) = %s", (len(prefix), prefix))
+            return cur.rowcount
