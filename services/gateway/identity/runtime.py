@@ -31,6 +31,7 @@ from services.gateway.identity.plans import PlanCatalog, default_catalog
 from services.gateway.identity.ratelimit import LoginThrottle
 from services.gateway.identity.sealing import SealKeys, load_seal_keys, seal_event
 from services.gateway.identity.store import PgThrottleStore
+from services.gateway.identity.timing import EqualTime
 
 __all__ = ["DEFAULT_SENDER", "IdentityRuntime", "identity_of", "mail_transport", "wait_applied"]
 
@@ -80,6 +81,8 @@ class IdentityRuntime:
     # lock (see ``orgs.identity_lock``), so waiters never hold more than one pooled connection:
     # the projection they wait for needs the pool too.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # How long a new account's write took, recently: a known address's registration lasts as long.
+    registration_time: EqualTime = field(default_factory=EqualTime)
 
     def __post_init__(self) -> None:
         if self.throttle is None:
