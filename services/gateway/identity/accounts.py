@@ -31,7 +31,7 @@ from qlcore.events.identity import (
 )
 from ulid import ULID
 
-from services.gateway.identity import store
+from services.gateway import store
 from services.gateway.identity.access import Principal
 from services.gateway.identity.errors import InvalidToken, TokenExpired
 from services.gateway.identity.mail import build_already_registered_mail, build_verification_mail

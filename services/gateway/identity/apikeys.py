@@ -17,7 +17,7 @@ import msgspec
 from qlcore.errors import NotFound, Unprocessable
 from qlcore.events.identity import ApiKeyRevoked
 
-from services.gateway.identity import store
+from services.gateway import store
 from services.gateway.identity.access import (
     Principal,
     authorize,
@@ -28,7 +28,7 @@ from services.gateway.identity.access import (
 from services.gateway.identity.orgs import api_key_event
 from services.gateway.identity.plans import check_limit
 from services.gateway.identity.runtime import IdentityRuntime
-from services.gateway.identity.store import WorkspaceRow
+from services.gateway.store import WorkspaceRow
 
 __all__ = ["CreateKey", "create_key", "list_keys", "revoke_key"]
 
@@ -103,13 +103,6 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
     }
 
 
-_COLUMNS = (
-    "k.key_id, k.name, k.prefix, k.scopes, k.workspace_id, w.slug, k.created_at, k.created_by, k.account_id,"
-    " k.expires_at, k.revoked_at, CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'"
-    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END"
-)
-
-
 def _iso(t: datetime | None) -> str | None:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z") if t else None
 
@@ -117,13 +110,8 @@ def _iso(t: datetime | None) -> str | None:
 async def list_keys(rt: IdentityRuntime, principal: Principal, org_id: str) -> list[dict[str, Any]]:
     """The org's keys (a member: their own), newest first; never a hash, only the visible prefix."""
     _check_org(principal, org_id)
-    sql = f"SELECT {_COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.org_id = %s"
-    args: list[Any] = [principal.org_id]
-    if not _sees_all(principal):
-        sql += " AND k.account_id = %s"
-        args.append(principal.account_id)
     async with rt.pool.connection() as conn:
-        rows = await (await conn.execute(sql + " ORDER BY k.created_at DESC, k.key_id DESC", args)).fetchall()
+        rows = await store.list_keys(conn, principal.org_id, principal.account_id, _sees_all(principal))
     return [
         {
             "key_id": r[0],
@@ -146,12 +134,7 @@ async def revoke_key(rt: IdentityRuntime, principal: Principal, org_id: str, key
     """Revoke at once (the next request with the key is a 401); revoking twice is harmless."""
     _check_org(principal, org_id)
     async with rt.pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT account_id, revoked_at FROM api_keys WHERE key_id = %s AND org_id = %s",
-                (key_id, principal.org_id),
-            )
-        ).fetchone()
+        row = await store.key_owner(conn, principal.org_id, key_id)
     if row is None or (not _sees_all(principal) and row[0] != principal.account_id):
         raise NotFound("no such API key")
     if row[1] is not None:

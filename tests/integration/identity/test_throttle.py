@@ -19,7 +19,7 @@ from services.gateway.identity.ratelimit import (
     ThrottleStore,
     email_key,
 )
-from services.gateway.identity.store import PgThrottleStore, ensure_throttle_table
+from services.gateway.store import PgThrottleStore, ensure_throttle_table
 from tests.fixtures import Stack
 from tests.integration.identity.helpers import signup
 from tests.integration.identity.test_enforcement import ql
