@@ -70,6 +70,7 @@ async def _api_key(pool: AsyncConnectionPool, token_hash: str) -> Principal:
         via="api_key",
         account_id=account_id,
         key_id=key_id,
+        expires_at=expires_at,
     )
 
 
@@ -95,4 +96,5 @@ async def _session(pool: AsyncConnectionPool, token_hash: str) -> Principal:
         via="session",
         account_id=account_id,
         session_id=session_id,
+        expires_at=expires_at,
     )

@@ -11,8 +11,8 @@ Two checks stand between a request and an operation, and both must pass:
 
 Privileges hold (:func:`check_grantable`): a credential grants only what it holds itself. A new
 API key's scopes must be among the scopes of the credential that creates it (a session: its
-role's; a key: its own effective ones), and a key creates keys only for its own workspace, so no
-chain of keys ever ends with more than it started from.
+role's; a key: its own effective ones), and a key creates keys only for its own workspace and
+expiring no later than itself, so no chain of keys ever ends with more than it started from.
 
 The plan (what the org pays for) is a third, separate check in :mod:`.plans`.
 """
@@ -20,6 +20,7 @@ The plan (what the org pays for) is a third, separate check in :mod:`.plans`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -37,6 +38,7 @@ __all__ = [
     "RoleSpec",
     "Scope",
     "authorize",
+    "check_expiry_grantable",
     "check_grantable",
     "check_workspace_grantable",
     "effective_scopes",
@@ -99,6 +101,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str | None = None
     key_id: str | None = None
     session_id: str | None = None
+    expires_at: datetime | None = None  # when the key or session stops working (None: a key without expiry)
 
     @property
     def actor(self) -> str:
@@ -150,6 +153,16 @@ def check_workspace_grantable(principal: Principal, workspace_id: str) -> None:
     """
     if principal.via == "api_key" and workspace_id != principal.workspace_id:
         raise NotHeld(workspace=workspace_id, held_workspace=principal.workspace_id)
+
+
+def check_expiry_grantable(principal: Principal, expires_at: datetime | None) -> None:
+    """A key makes keys that expire no later than itself (:class:`NotHeld`): a key that works until
+    Friday cannot leave behind one that works for ever. A session is the member, whose keys are
+    theirs to keep: its own 14 days do not bound them."""
+    if principal.via != "api_key" or principal.expires_at is None:
+        return
+    if expires_at is None or expires_at > principal.expires_at:
+        raise NotHeld(expires_at=expires_at, held_expires_at=principal.expires_at)
 
 
 def authorize(principal: Principal, *, scope: Scope | None = None, role: Role | None = None) -> None:

@@ -4,7 +4,7 @@ Who may do what: keys are a person's credentials, so any member may make keys fo
 with at most the scopes their session holds (their role's); admins and owners see and revoke
 every key of the org, others only their own. Through an API key (a script minting keys), the key
 also needs the ``admin`` scope, and the new key gets at most the minting key's own scopes, in the
-minting key's workspace (``access.check_grantable``: privileges hold). Another org's key, or a
+minting key's workspace, expiring no later than the minting key (``access``: privileges hold). Another org's key, or a
 key a member may not see, is a 404, like a missing one.
 """
 
@@ -21,6 +21,7 @@ from services.gateway import store
 from services.gateway.identity.access import (
     Principal,
     authorize,
+    check_expiry_grantable,
     check_grantable,
     check_workspace_grantable,
     role_at_least,
@@ -69,6 +70,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
             raise Unprocessable("expires_at needs a time zone (e.g. 2026-01-01T00:00:00Z)", field="expires_at")
         if expires <= datetime.now(UTC):
             raise Unprocessable("expires_at must be in the future", field="expires_at")
+    check_expiry_grantable(principal, expires)
     async with rt.pool.connection() as conn:
         ws: WorkspaceRow | None
         if cmd.workspace is None:

@@ -11,6 +11,8 @@ include this" (402, upgrade), and the problem's ``feature``/``limit`` member say
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from qlcore.errors import Forbidden, QLError, Unauthorized, Unprocessable
 
 __all__ = [
@@ -43,7 +45,8 @@ class MissingScope(Forbidden):
 
 class NotHeld(Forbidden):
     """A credential tried to grant more than it holds: a scope it lacks, or (an API key) a workspace
-    other than its own. ``scope`` or ``workspace`` names what it asked for."""
+    other than its own or a later expiry than its own. ``scope``, ``workspace`` or ``expires_at``
+    names what it asked for."""
 
     slug, title = "privilege-not-held", "Cannot grant a privilege the credential does not hold"
 
@@ -54,8 +57,16 @@ class NotHeld(Forbidden):
         held: frozenset[str] | None = None,
         workspace: str | None = None,
         held_workspace: str | None = None,
+        expires_at: datetime | None = None,
+        held_expires_at: datetime | None = None,
     ) -> None:
-        if scope is not None:
+        if held_expires_at is not None:
+            super().__init__(
+                "an API key can only create keys that expire no later than itself",
+                expires_at=_rfc3339(expires_at),
+                held_expires_at=_rfc3339(held_expires_at),
+            )
+        elif scope is not None:
             super().__init__(
                 f"this credential does not hold the scope {scope!r}, so it cannot grant it",
                 scope=scope,
@@ -69,6 +80,11 @@ class NotHeld(Forbidden):
             )
         self.scope = scope
         self.workspace = workspace
+        self.expires_at = expires_at
+
+
+def _rfc3339(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z") if t else None
 
 
 class MissingRole(Forbidden):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.fixtures import Stack, Tenant
@@ -78,3 +80,18 @@ async def test_a_session_grants_only_its_roles_scopes(stack: Stack) -> None:
         reader = {"Authorization": f"Bearer {r.json()['api_key']}"}
         r = await c.post(url, headers=reader, json={"name": "more", "scopes": ["runs:write"]})
         assert r.status_code == 403 and r.json()["type"].endswith("/privilege-not-held")
+
+
+async def test_a_key_mints_keys_that_expire_no_later_than_itself(stack: Stack) -> None:
+    t = await stack.tenant()
+    ends = datetime.now(UTC) + timedelta(hours=1)
+    key = await _key(stack, t, ["runs:read", "admin"], expires_at=ends.isoformat())
+    async with stack.client() as c:
+        url = f"/api/v1/orgs/{t.org_id}/api-keys"
+        for later in ({}, {"expires_at": (ends + timedelta(hours=1)).isoformat()}):
+            r = await c.post(url, headers=key, json={"name": "forever", "scopes": ["runs:read"], **later})
+            assert r.status_code == 403, r.text
+            assert r.json()["type"].endswith("/privilege-not-held") and r.json()["held_expires_at"]
+        sooner = (ends - timedelta(minutes=30)).isoformat()
+        r = await c.post(url, headers=key, json={"name": "sooner", "scopes": ["runs:read"], "expires_at": sooner})
+        assert r.status_code == 201, r.text

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -12,6 +13,7 @@ from services.gateway.identity.access import (
     Role,
     Scope,
     authorize,
+    check_expiry_grantable,
     check_grantable,
     check_workspace_grantable,
     effective_scopes,
@@ -150,3 +152,17 @@ def test_roles_file_must_define_every_role(tmp_path: Path) -> None:
 def test_actor_names_the_person_for_a_session_and_the_credential_for_a_key() -> None:
     assert principal("member").actor == "account:acc1"
     assert principal("member", via="api_key").actor == "api_key:key1"
+
+
+def test_a_key_grants_no_later_expiry_than_its_own() -> None:
+    friday = datetime(2030, 1, 4, tzinfo=UTC)
+    key = msgspec.structs.replace(principal("owner", scopes=frozenset(SCOPES), via="api_key"), expires_at=friday)
+    check_expiry_grantable(key, friday)
+    check_expiry_grantable(key, friday - timedelta(days=1))
+    for later in (None, friday + timedelta(seconds=1)):
+        with pytest.raises(NotHeld) as info:
+            check_expiry_grantable(key, later)
+        assert info.value.problem()["held_expires_at"] == "2030-01-04T00:00:00Z"
+    check_expiry_grantable(msgspec.structs.replace(key, expires_at=None), None)  # a key without expiry
+    session = msgspec.structs.replace(principal("owner"), expires_at=friday)
+    check_expiry_grantable(session, None)  # a session is the member: their keys outlive it
