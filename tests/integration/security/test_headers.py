@@ -58,7 +58,10 @@ async def published(stack: Stack) -> dict[str, Any]:
     async with stack.client(t) as c:
         run_id = await ingest(c, ghz(seed=4242))
         card = await publish(c, run_id)
-    return {"tenant": t, "run_id": run_id, "slug": card["slug"]}
+        gone = await ingest(c, ghz(backend="brisbane", seed=4243))
+        withdrawn = await publish(c, gone)
+        assert (await c.post(f"/api/v1/runs/{gone}/card/unpublish", json={"reason": "headers"})).status_code == 200
+    return {"tenant": t, "run_id": run_id, "slug": card["slug"], "withdrawn_slug": withdrawn["slug"]}
 
 
 # Every page route of the gateway, by its path template: the inventory test below fails when a
@@ -100,6 +103,12 @@ async def test_card_pages_and_embeds(stack: Stack, published: dict[str, Any]) ->
             r = await anon.get(f"/badge/{slug}/{kind}.svg")
             assert r.status_code == 200, r.text
             assert_secured(r, SVG)
+        withdrawn = published["withdrawn_slug"]
+        tombstone = await anon.get(f"/cards/{withdrawn}")
+        assert tombstone.status_code == 410
+        assert_secured(tombstone, HTML)
+        # the tombstone has the card's inline script: its own policy (the script's hash), not the default
+        assert "'sha256-" in directives(tombstone.headers["content-security-policy"]).get("script-src", "")
         missing = await anon.get("/cards/no-such-card-anywhere")
         assert missing.headers["x-content-type-options"] == "nosniff"
         r = await anon.get(f"/api/v1/cards/{slug}")  # JSON: nosniff and a referrer policy too
