@@ -81,7 +81,14 @@ PAGES = {
     "/schema/oauth2-redirect.html",
     "/schema/{path:str}",
 }
-NOT_PAGES = {"/badge", "/log", "/schema/openapi.json", "/schema/openapi.yaml", "/schema/openapi.yml"}
+NOT_PAGES = {
+    "/badge",
+    "/log",
+    "/static/{path:path}",
+    "/schema/openapi.json",
+    "/schema/openapi.yaml",
+    "/schema/openapi.yml",
+}
 
 
 def test_every_page_route_is_checked() -> None:
@@ -108,11 +115,15 @@ async def test_card_pages_and_embeds(stack: Stack, published: dict[str, Any]) ->
         assert tombstone.status_code == 410
         assert_secured(tombstone, HTML)
         # the tombstone has the card's inline script: its own policy (the script's hash), not the default
-        assert "'sha256-" in directives(tombstone.headers["content-security-policy"]).get("script-src", "")
+        # the card page's scripts are the gateway's static files: no inline script is allowed
+        assert directives(tombstone.headers["content-security-policy"]).get("script-src") == "'self'"
         missing = await anon.get("/cards/no-such-card-anywhere")
         assert missing.headers["x-content-type-options"] == "nosniff"
         r = await anon.get(f"/api/v1/cards/{slug}")  # JSON: nosniff and a referrer policy too
         assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"]
+        for asset in ("/static/SHA256SUMS", "/static/card/verify.js"):  # the page's scripts: never sniffed
+            r = await anon.get(asset)
+            assert r.status_code == 200 and r.headers["x-content-type-options"] == "nosniff", asset
 
 
 async def test_report_trust_center_leaderboard_and_verify_pages(stack: Stack, published: dict[str, Any]) -> None:
