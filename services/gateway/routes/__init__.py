@@ -13,7 +13,6 @@ from services.gateway.routes.reproduce import ReproduceController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.system import SystemController
 from services.gateway.routes.tlog import LOG_ROUTES, with_transparency
-from services.gateway.routes.verify_page import VerifyEmailPage
 
 __all__ = ["CONTROLLERS"]
 
@@ -23,7 +22,6 @@ CONTROLLERS: list[Any] = [
     ingest_stream,
     AuthController,
     ApiKeysController,
-    VerifyEmailPage,
     LeaderboardController,
     LeaderboardPagesController,
     FrameworksController,
