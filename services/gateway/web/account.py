@@ -56,11 +56,14 @@ class AccountPages(Controller):
         return page(request, "landing.html", title="Provenance for quantum runs", who=await viewer(request))
 
     @get("/signin")
-    async def signin_form(self, request: Request[Any, Any, Any], next: str | None = None) -> Response[Any]:
+    async def signin_form(
+        self, request: Request[Any, Any, Any], next: str | None = None, signedout: str | None = None
+    ) -> Response[Any]:
         who = await viewer(request)
         if who is not None:
             return see_other(safe_next(next))
-        return page(request, "signin.html", title="Sign in", next=safe_next(next), email="", error=None, notice=None)
+        notice = "You are signed out." if signedout else None
+        return page(request, "signin.html", title="Sign in", next=safe_next(next), email="", error=None, notice=notice)
 
     @post("/signin", status_code=200)
     async def signin(self, request: Request[Any, Any, Any]) -> Response[Any]:

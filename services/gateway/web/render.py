@@ -56,7 +56,6 @@ def _num(value: Any, digits: int = 4) -> str:
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     autoescape=True,  # every {{ }} is escaped; markup only through Markup() built here
-    undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )

@@ -185,6 +185,7 @@ class RunPages(Controller):
             top=sorted(counts.items(), key=lambda kv: -kv[1])[:5],
             base_url=gw_of(request).settings.base_url(),
             can_publish="cards:publish" in who.scopes,
+            author=await _account_name(request, who),
             can_write="runs:write" in who.scopes,
         )
 
@@ -316,6 +317,29 @@ def _comparison(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _card_fields(form: Any) -> dict[str, Any]:
+    """The publish form's fields as the card service's request (it validates them: 422 naming
+    the problem, shown on the error page)."""
+    card: dict[str, Any] = {}
+    authors = [line.strip() for line in str(form.get("authors") or "").splitlines() if line.strip()]
+    card["authors"] = [{"name": a[:256]} for a in authors[:50]]
+    for name, limit in (("title", 500), ("abstract", 20_000), ("license", 100)):
+        value = str(form.get(name) or "").strip()
+        if value:
+            card[name] = value[:limit]
+    return card
+
+
+async def _account_name(request: Request[Any, Any, Any], who: Principal) -> str:
+    if who.account_id is None:
+        return ""
+    async with gw_of(request).pool.connection() as conn:
+        row = await (
+            await conn.execute("SELECT name FROM accounts WHERE account_id = %s", (who.account_id,))
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
 async def _card_command(request: Request[Any, Any, Any], run_id: str, op: str) -> Response[Any]:
     who = await require_viewer(request)
     if isinstance(who, Response):
@@ -323,10 +347,10 @@ async def _card_command(request: Request[Any, Any, Any], run_id: str, op: str) -
     back = f"/runs/{run_id}"
     try:
         p = await authorized(request, scope="cards:publish")
+        form = await request.form()
         if op == "cards.publish":
-            body: dict[str, Any] = {"run_id": run_id, "card": {}}
+            body: dict[str, Any] = {"run_id": run_id, "card": _card_fields(form)}
         else:
-            form = await request.form()
             reason = str(form.get("reason") or "").strip()[:500] or None
             body = {"run_id": run_id, "reason": reason}
         reply = await call(request, "card", op, body, p)
