@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
@@ -64,7 +65,10 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
         middleware=[request_context, *web_middleware(gw.settings.public_base_url)],
         before_send=[html_errors],
         openapi_config=OpenAPIConfig(
-            title="QuantumLedger API", version="1.0.0", path="/schema", render_plugins=[DocsRenderPlugin()]
+            title="QuantumLedger API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[DocsRenderPlugin(), YamlRenderPlugin()],  # the UIs litestar ships load CDN assets
         ),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,

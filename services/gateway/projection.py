@@ -131,6 +131,12 @@ CREATE TABLE IF NOT EXISTS monthly_usage (
     n bigint NOT NULL,
     PRIMARY KEY (org_id, month, metric)
 );
+-- when each API key was last used (to the minute); written by the gateway as keys authenticate,
+-- not by events: a rebuild of the read model keeps it (not in TABLES)
+CREATE TABLE IF NOT EXISTS api_key_use (
+    key_id text PRIMARY KEY,
+    last_used_at timestamptz NOT NULL
+);
 """
 
 TABLES: tuple[tuple[str, str], ...] = (

@@ -97,7 +97,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
 _COLUMNS = (
     "k.key_id, k.name, k.prefix, k.scopes, k.workspace_id, w.slug, k.created_at, k.created_by, k.account_id,"
     " k.expires_at, k.revoked_at, CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'"
-    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END"
+    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END, u.last_used_at"
 )
 
 
@@ -108,7 +108,10 @@ def _iso(t: datetime | None) -> str | None:
 async def list_keys(rt: IdentityRuntime, principal: Principal, org_id: str) -> list[dict[str, Any]]:
     """The org's keys (a member: their own), newest first; never a hash, only the visible prefix."""
     _check_org(principal, org_id)
-    sql = f"SELECT {_COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.org_id = %s"
+    sql = (
+        f"SELECT {_COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id"
+        " LEFT JOIN api_key_use u ON u.key_id = k.key_id WHERE k.org_id = %s"
+    )
     args: list[Any] = [principal.org_id]
     if not _sees_all(principal):
         sql += " AND k.account_id = %s"
@@ -128,6 +131,7 @@ async def list_keys(rt: IdentityRuntime, principal: Principal, org_id: str) -> l
             "expires_at": _iso(r[9]),
             "revoked_at": _iso(r[10]),
             "status": r[11],
+            "last_used_at": _iso(r[12]),  # to the minute (services.gateway.principal.note_key_use)
         }
         for r in rows
     ]

@@ -81,7 +81,10 @@ class SettingsPages(Controller):
         who = await require_viewer(request)
         if isinstance(who, Response):
             return who
-        return await _settings(request, who, notice=NOTICES.get(notice or ""))
+        try:
+            return await _settings(request, who, notice=NOTICES.get(notice or ""))
+        except QLError as err:  # e.g. an API key without the admin scope: keys are not its to list
+            return error_page(request, err, who)
 
     @post("/keys", status_code=200)
     async def create(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -91,17 +94,20 @@ class SettingsPages(Controller):
             return who
         form = await request.form()
         name = str(form.get("name") or "")[:200]
-        scopes = [str(s) for s in form.getall("scopes")] if hasattr(form, "getall") else []
+        scopes = [str(s) for s in form.getall("scopes")] if "scopes" in form else []
         try:
             created = await create_key(gw_of(request).ident, who, who.org_id, CreateKey(name=name, scopes=scopes))
         except QLError as err:
-            return await _settings(
-                request,
-                who,
-                error=err.detail or err.title,
-                status=err.status,
-                form={"name": name, "scopes": scopes},
-            )
+            try:
+                return await _settings(
+                    request,
+                    who,
+                    error=err.detail or err.title,
+                    status=err.status,
+                    form={"name": name, "scopes": scopes},
+                )
+            except QLError as again:
+                return error_page(request, again, who)
         return await _settings(request, who, created=created)
 
     @post("/keys/{key_id:str}/revoke", status_code=200)

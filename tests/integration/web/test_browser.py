@@ -196,6 +196,11 @@ async def test_a_new_researchers_whole_path(stack: Stack) -> None:
             hostile["program"]["name"] = HOSTILE
             hostile_id = await _ingest(base, key, hostile)
 
+            # the key's last use shows in its row now
+            await page.goto(f"{base}/settings")
+            row = page.locator("tbody tr", has_text="laptop")
+            assert "never" not in await row.inner_text() and await row.locator("time").count() == 2
+
             # find the run in the table (search by a prefix of its id), then open it
             await stack.wait_caught_up("provenance")  # the list is a read model (a run is found at once)
             await page.goto(f"{base}/runs")
