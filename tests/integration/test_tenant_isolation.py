@@ -373,6 +373,7 @@ CASES: dict[str, Check] = {
     "GET /trust/{org_slug:str}": public("GET", "/trust/{a_org_slug}"),
     # the web app's pages (services/gateway/web)
     "GET /": static("GET", "/"),
+    "GET /attestations/{att_id:str}": public("GET", "/attestations/{attestation}"),
     "GET /docs": static("GET", "/docs"),
     "GET /static/{name:str}": static("GET", "/static/app.css"),
     "GET /register": static("GET", "/register"),

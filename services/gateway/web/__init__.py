@@ -14,13 +14,14 @@ from typing import Any
 from services.gateway.csrf import csrf_protect
 from services.gateway.principal import SESSION_COOKIE
 from services.gateway.web.account import AccountPages
+from services.gateway.web.attestations import AttestationPages
 from services.gateway.web.public import DocsRenderPlugin, PublicPages, html_errors
 from services.gateway.web.runs import RunPages
 from services.gateway.web.settings import SettingsPages
 
 __all__ = ["FORM_PATHS", "PAGES", "DocsRenderPlugin", "html_errors", "middleware"]
 
-PAGES: list[Any] = [AccountPages, PublicPages, RunPages, SettingsPages]
+PAGES: list[Any] = [AccountPages, AttestationPages, PublicPages, RunPages, SettingsPages]
 #: the forms posted without a session (same-origin check only; see services.gateway.csrf)
 FORM_PATHS = ("/signin", "/register", "/verify-email", "/signout")
 

@@ -86,4 +86,8 @@ def error_page(
 
 
 def not_found(request: Request[Any, Any, Any], who: Principal | None, what: str = "page") -> Response[str]:
-    return error_page(request, NotFound(f"There is no such {what}, or it is not yours to see."), who)
+    """The site's one 404 page (as for an unknown address): nothing tells a missing resource
+    from another workspace's."""
+    err = NotFound(f"There is no such {what}, or it is not yours to see.")
+    err.title = "Page not found"
+    return error_page(request, err, who)

@@ -133,7 +133,13 @@ def test_tokens_are_bound_to_the_session() -> None:
 async def test_unknown_pages_are_html_for_browsers(stack: Stack) -> None:
     async with stack.client() as c:
         html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-        for path in ("/cards/no-such-card", "/api/v1/cards/no-such-card", "/no/such/page", "/trust/no-such-org"):
+        for path in (
+            "/cards/no-such-card",
+            "/api/v1/cards/no-such-card",
+            "/no/such/page",
+            "/trust/no-such-org",
+            "/attestations/no-such-attestation",
+        ):
             r = await c.get(path, headers=html)
             assert r.status_code == 404, (path, r.status_code)
             assert r.headers["content-type"] == "text/html; charset=utf-8", (path, r.headers["content-type"])
