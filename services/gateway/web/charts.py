@@ -133,3 +133,143 @@ def histogram_svg(series: Sequence[tuple[str, Mapping[str, int]]], *, title: str
     out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#1d2330"/>')
     out.append("</svg>")
     return "".join(out)
+
+
+VERDICT_COLORS = {"reproduced": "#2e7d32", "not_reproduced": "#b3261e"}
+
+
+def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reproductions") -> str:
+    """Each completed reproduction's Hellinger fidelity (y) by days of drift (x), coloured by
+    verdict, with its noise floor drawn as a dashed tick at the same x: a point above its floor
+    is within shot noise of the original."""
+    done = [
+        p
+        for p in points
+        if isinstance(p.get("hellinger_fidelity"), int | float) and isinstance(p.get("days"), int | float)
+    ]
+    width, height, left, right, top, bottom = 640, 260, 52, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [float(p["hellinger_fidelity"]) for p in done]  # type: ignore[arg-type]
+    values += [float(p["noise_floor"]) for p in done if isinstance(p.get("noise_floor"), int | float)]  # type: ignore[arg-type]
+    lo = min([*values, 0.9])
+    lo = max(0.0, math.floor(lo * 20) / 20 - 0.05)
+    max_days = max([float(p["days"]) for p in done] + [1.0])  # type: ignore[arg-type]
+
+    def x(days: float) -> float:
+        return left + plot_w * days / max_days
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (1 - lo or 1))
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="{escape(title)}" class="fidelity" font-family="system-ui, sans-serif" font-size="13">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i in range(5):
+        v = lo + (1 - lo) * i / 4
+        out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" stroke="#e3e6eb"/>')
+        out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#5b6473">{v:.2f}</text>')
+    out.append(
+        f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" fill="#5b6473">days of drift</text>'
+    )
+    for d in sorted({0.0, max_days / 2, max_days}):
+        out.append(f'<text x="{x(d):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{d:.0f}</text>')
+    for p in done:
+        cx, f = x(float(p["days"])), float(p["hellinger_fidelity"])  # type: ignore[arg-type]
+        floor = p.get("noise_floor")
+        if isinstance(floor, int | float):
+            out.append(
+                f'<line x1="{cx - 10:.1f}" y1="{y(float(floor)):.1f}" x2="{cx + 10:.1f}" y2="{y(float(floor)):.1f}"'
+                ' stroke="#5b6473" stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+        color = VERDICT_COLORS.get(str(p.get("verdict")), "#6a3fa0")
+        label = f"{p.get('days')} days, {p.get('profile')}: fidelity {f:.4f}, {p.get('verdict')}"
+        out.append(
+            f'<circle cx="{cx:.1f}" cy="{y(f):.1f}" r="6" fill="{color}"><title>{escape(label)}</title></circle>'
+        )
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#1d2330"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _path_order(ids: Sequence[int], couplers: Sequence[Mapping[str, object]]) -> list[int] | None:
+    """The qubits in chain order when their couplers form one simple path, else ``None``."""
+    nodes = set(ids)
+    edges = set()
+    for g in couplers:
+        pair = [v for v in g.get("qubits") or [] if isinstance(v, int)]  # type: ignore[attr-defined]
+        if len(pair) == 2 and set(pair) <= nodes and pair[0] != pair[1]:
+            edges.add(frozenset(pair))
+    if len(nodes) < 2 or len(edges) != len(nodes) - 1:
+        return None
+    degree = {q: sum(q in e for e in edges) for q in nodes}
+    ends = [q for q, d in degree.items() if d == 1]
+    if len(ends) != 2 or any(d > 2 for d in degree.values()):
+        return None
+    order, prev = [min(ends)], None
+    while len(order) < len(nodes):
+        here = order[-1]
+        nxt = [next(iter(e - {here})) for e in edges if here in e and next(iter(e - {here})) != prev]
+        if not nxt:
+            return None
+        prev = here
+        order.append(nxt[0])
+    return order
+
+
+def coupling_svg(
+    qubits: Sequence[Mapping[str, object]], couplers: Sequence[Mapping[str, object]], *, title: str
+) -> str:
+    """The qubits a run used as a graph on the device's coupling map: a node per qubit (its
+    readout error written under it, darker red for a larger error), an edge per coupler between
+    them (its two-qubit gate error written on it)."""
+    ids = [int(q["qubit"]) for q in qubits if isinstance(q.get("qubit"), int)]  # type: ignore[call-overload]
+    ids = _path_order(ids, couplers) or ids
+    n = len(ids)
+    line = n <= 2 or _path_order(ids, couplers) is not None
+    width, height = 640, 160 if line else 300
+    cx, cy, r = width / 2, height / 2, min(width, height) / 2 - 50
+    pos: dict[int, tuple[float, float]] = {}
+    for i, q in enumerate(ids):
+        if line:  # a chain (a GHZ on a line of qubits): drawn as one
+            pos[q] = (width * (i + 1) / (n + 1), cy)
+        else:
+            angle = 2 * math.pi * i / n - math.pi / 2
+            pos[q] = (cx + r * math.cos(angle) * 1.6, cy + r * math.sin(angle))
+    readout = {
+        int(q["qubit"]): q.get("readout_error")  # type: ignore[call-overload]
+        for q in qubits
+        if isinstance(q.get("qubit"), int)
+    }
+    worst = max([float(v) for v in readout.values() if isinstance(v, int | float)] + [1e-9])
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
+        f' aria-label="{escape(title)}" class="coupling" font-family="system-ui, sans-serif" font-size="13">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for g in couplers:
+        pair = [int(v) for v in g.get("qubits") or [] if isinstance(v, int)]  # type: ignore[attr-defined]
+        if len(pair) != 2 or pair[0] not in pos or pair[1] not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[pair[0]], pos[pair[1]]
+        err = g.get("error")
+        out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#8a93a3" stroke-width="4"/>')
+        if isinstance(err, int | float):
+            out.append(
+                f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 8:.1f}" text-anchor="middle" fill="#1d2330">'
+                f"{escape(str(g.get('gate') or ''))} {float(err):.2g}</text>"
+            )
+    for q, (x0, y0) in pos.items():
+        err = readout.get(q)
+        share = float(err) / worst if isinstance(err, int | float) else 0.0
+        fill = f"rgb({int(255 - 40 * share)},{int(235 - 150 * share)},{int(235 - 150 * share)})"
+        note = f"readout {float(err):.2g}" if isinstance(err, int | float) else "readout —"
+        out.append(
+            f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="18" fill="{fill}" stroke="#1d2330">'
+            f"<title>qubit {q}: {escape(note)}</title></circle>"
+        )
+        out.append(f'<text x="{x0:.1f}" y="{y0 + 5:.1f}" text-anchor="middle" font-weight="700">{q}</text>')
+        out.append(f'<text x="{x0:.1f}" y="{y0 + 36:.1f}" text-anchor="middle" fill="#5b6473">{escape(note)}</text>')
+    out.append("</svg>")
+    return "".join(out)

@@ -17,7 +17,7 @@ from qlprov.hashing import with_hash
 from services.gateway.deps import authorized, gw_of
 from services.gateway.identity.access import Principal
 from services.gateway.routes.badges import badge_cache
-from services.gateway.web.charts import hellinger_fidelity, histogram_svg
+from services.gateway.web.charts import coupling_svg, fidelity_svg, hellinger_fidelity, histogram_svg
 from services.gateway.web.common import ServiceError, call, error_page, not_found, require_viewer, see_other
 from services.gateway.web.render import page, query_url
 
@@ -162,6 +162,19 @@ class RunPages(Controller):
         )
         lineage = doc.get("lineage") or {}
         card = ((report or {}).get("links") or {}).get("card")
+        qubits = _used_qubits(report)
+        couplers = ((report or {}).get("calibration") or {}).get("couplers") or []
+        done = [j for j in repros if isinstance(j.get("hellinger_fidelity"), int | float)]
+        fidelity_chart = (
+            Markup(fidelity_svg(done, title="Hellinger fidelity of each reproduction against its noise floor"))
+            if done
+            else None
+        )
+        coupling_chart = (
+            Markup(coupling_svg(qubits, couplers, title="The qubits used on the device's coupling map"))
+            if qubits
+            else None
+        )
         return page(
             request,
             "run.html",
@@ -172,8 +185,10 @@ class RunPages(Controller):
             report=report,
             chart=chart,
             compare_chart=compare_chart,
-            qubits=_used_qubits(report),
-            couplers=((report or {}).get("calibration") or {}).get("couplers") or [],
+            qubits=qubits,
+            couplers=couplers,
+            fidelity_chart=fidelity_chart,
+            coupling_chart=coupling_chart,
             physical=((report or {}).get("calibration") or {}).get("physical_qubits"),
             lineage=lineage,
             reproduction_of=(report or {}).get("reproduction_of"),

@@ -241,15 +241,15 @@ async def test_a_new_researchers_whole_path(stack: Stack) -> None:
             await page.get_by_label("Drift profile").select_option("typical")
             await page.get_by_role("button", name="Reproduce").click()
             await page.wait_for_url(re.compile(r"notice=(reproduced|pending)"))
-            for _ in range(60):
-                if await page.locator(
-                    "#h-repro ~ div table tbody tr, section[aria-labelledby=h-repro] tbody tr"
-                ).count():
+            for _ in range(120):  # a pending reproduction: the page says to reload for its verdict
+                if await page.locator("section[aria-labelledby=h-repro] .badge.completed").count():
                     break
                 await page.wait_for_timeout(500)
                 await page.reload()
             repro_rows = page.locator("section[aria-labelledby=h-repro] tbody tr")
             assert await repro_rows.count() == 1
+            assert await page.locator("svg.fidelity circle").count() == 1  # against its noise floor
+            assert await page.locator("svg.coupling circle").count() == 4  # the GHZ-4's qubits
             await v.check("run-reproduced")
 
             # compare: tick the run and the markup run in the table

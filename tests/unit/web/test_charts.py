@@ -89,3 +89,34 @@ def test_same_origin_and_next() -> None:
     assert safe_next("/runs?x=1") == "/runs?x=1"
     for bad in ("//evil.example", "https://evil.example", "/\\evil", None, ""):
         assert safe_next(bad) == "/runs"
+
+
+def test_fidelity_and_coupling_pictures() -> None:
+    from services.gateway.web.charts import coupling_svg, fidelity_svg
+
+    points = [
+        {"days": 0, "profile": "typical", "hellinger_fidelity": 0.995, "noise_floor": 0.99, "verdict": "reproduced"},
+        {
+            "days": 90,
+            "profile": "bad_day",
+            "hellinger_fidelity": 0.93,
+            "noise_floor": 0.99,
+            "verdict": "not_reproduced",
+        },
+        {"days": 30, "status": "pending"},
+    ]
+    root = ElementTree.fromstring(fidelity_svg(points))
+    circles = list(root.iter("{http://www.w3.org/2000/svg}circle"))
+    assert [c.get("fill") for c in circles] == ["#2e7d32", "#b3261e"]  # pending ones are not drawn
+    assert float(circles[0].get("cy") or 0) < float(circles[1].get("cy") or 0)  # higher fidelity is higher up
+    qubits = [{"qubit": q, "readout_error": e} for q, e in ((5, 0.01), (3, 0.02), (4, 0.05))]
+    couplers = [{"gate": "ecr", "qubits": [3, 4], "error": 0.007}, {"gate": "ecr", "qubits": [4, 5], "error": 0.009}]
+    svg = coupling_svg(qubits, couplers, title="<used>")
+    root = ElementTree.fromstring(svg)
+    xs = {
+        c.findtext("{http://www.w3.org/2000/svg}title"): float(c.get("cx") or 0)
+        for c in root.iter("{http://www.w3.org/2000/svg}circle")
+    }
+    order = sorted(xs, key=xs.__getitem__)
+    assert [t.split(":")[0] for t in order] == ["qubit 3", "qubit 4", "qubit 5"]  # a chain, drawn in chain order
+    assert "ecr 0.007" in svg and "&lt;used&gt;" in svg
