@@ -135,13 +135,15 @@ def histogram_svg(series: Sequence[tuple[str, Mapping[str, int]]], *, title: str
     return "".join(out)
 
 
-VERDICT_COLORS = {"reproduced": "#2e7d32", "not_reproduced": "#b3261e"}
+VERDICT_COLORS = {"reproduced": "#2e7d32", "drifted": "#8a5a00", "failed": "#b3261e"}
+FLOOR_MULTIPLE = 3  # "reproduced" while 1 - fidelity <= 3 x the noise floor (services/reproduce/domain/score.py)
 
 
 def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reproductions") -> str:
     """Each completed reproduction's Hellinger fidelity (y) by days of drift (x), coloured by
-    verdict, with its noise floor drawn as a dashed tick at the same x: a point above its floor
-    is within shot noise of the original."""
+    verdict. The noise floor is the ``1 - fidelity`` that shot noise alone gives; the dashed tick
+    at the same x is the fidelity a reproduction needs to count as reproduced (``1 - 3 floor``):
+    a point on or above its tick is within shot noise of the original."""
     done = [
         p
         for p in points
@@ -150,13 +152,17 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
     width, height, left, right, top, bottom = 640, 260, 52, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [float(p["hellinger_fidelity"]) for p in done]  # type: ignore[arg-type]
-    values += [float(p["noise_floor"]) for p in done if isinstance(p.get("noise_floor"), int | float)]  # type: ignore[arg-type]
-    lo = min([*values, 0.9])
-    lo = max(0.0, math.floor(lo * 20) / 20 - 0.05)
+    values += [
+        1 - FLOOR_MULTIPLE * float(p["noise_floor"])  # type: ignore[arg-type]
+        for p in done
+        if isinstance(p.get("noise_floor"), int | float)
+    ]
+    lo = min([*values, 1.0])
+    lo = max(0.0, lo - max(1 - lo, 0.001) * 0.25)
     max_days = max([float(p["days"]) for p in done] + [1.0])  # type: ignore[arg-type]
 
     def x(days: float) -> float:
-        return left + plot_w * days / max_days
+        return left + 14 + (plot_w - 28) * days / max_days
 
     def y(v: float) -> float:
         return top + plot_h * (1 - (v - lo) / (1 - lo or 1))
@@ -169,7 +175,7 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
     for i in range(5):
         v = lo + (1 - lo) * i / 4
         out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" stroke="#e3e6eb"/>')
-        out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#5b6473">{v:.2f}</text>')
+        out.append(f'<text x="{left - 4}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#5b6473">{v:.4g}</text>')
     out.append(
         f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" fill="#5b6473">days of drift</text>'
     )
@@ -179,8 +185,9 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
         cx, f = x(float(p["days"])), float(p["hellinger_fidelity"])  # type: ignore[arg-type]
         floor = p.get("noise_floor")
         if isinstance(floor, int | float):
+            need = y(1 - FLOOR_MULTIPLE * float(floor))
             out.append(
-                f'<line x1="{cx - 10:.1f}" y1="{y(float(floor)):.1f}" x2="{cx + 10:.1f}" y2="{y(float(floor)):.1f}"'
+                f'<line x1="{cx - 12:.1f}" y1="{need:.1f}" x2="{cx + 12:.1f}" y2="{need:.1f}"'
                 ' stroke="#5b6473" stroke-width="2" stroke-dasharray="3 2"/>'
             )
         color = VERDICT_COLORS.get(str(p.get("verdict")), "#6a3fa0")

@@ -95,13 +95,13 @@ def test_fidelity_and_coupling_pictures() -> None:
     from services.gateway.web.charts import coupling_svg, fidelity_svg
 
     points = [
-        {"days": 0, "profile": "typical", "hellinger_fidelity": 0.995, "noise_floor": 0.99, "verdict": "reproduced"},
+        {"days": 0, "profile": "typical", "hellinger_fidelity": 0.998, "noise_floor": 0.001, "verdict": "reproduced"},
         {
             "days": 90,
             "profile": "bad_day",
             "hellinger_fidelity": 0.93,
-            "noise_floor": 0.99,
-            "verdict": "not_reproduced",
+            "noise_floor": 0.001,
+            "verdict": "failed",
         },
         {"days": 30, "status": "pending"},
     ]
