@@ -74,19 +74,19 @@ def histogram_svg(series: Sequence[tuple[str, Mapping[str, int]]], *, title: str
     top = _nice(max((v for row in values for v in row), default=0.0))
     n = max(1, len(series))
     width = 640
-    left, right = 44, 8
+    left, right = 52, 8
     legend_rows = math.ceil(n / 2) if n > 1 else 0
-    plot_top = 26 + 20 * legend_rows
+    plot_top = 30 + 24 * legend_rows
     plot_h = 220
     rotate = len(cols) > 8 or max((len(c) for c in cols), default=0) > 6
-    label_h = 14 + (7.5 * max((len(c) for c in cols), default=1) if rotate else 10)
+    label_h = 18 + (9.5 * max((len(c) for c in cols), default=1) if rotate else 12)
     height = int(plot_top + plot_h + label_h + 10)
     base = plot_top + plot_h
     group = (width - left - right) / max(1, len(cols))
     bar = max(2.0, min(40.0, (group - 4) / n))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(title)}" class="histogram" font-family="system-ui, sans-serif" font-size="13">',
+        f' aria-label="{escape(title)}" class="histogram" font-family="system-ui, sans-serif" font-size="17">',
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):
@@ -95,9 +95,9 @@ def histogram_svg(series: Sequence[tuple[str, Mapping[str, int]]], *, title: str
         out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="#5b6473">{top * i / 4:.2g}</text>')
     if n > 1:
         for j, name in enumerate(names):
-            lx, ly = left + (j % 2) * 300, 16 + 20 * (j // 2)
-            out.append(f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{COLORS[j % len(COLORS)]}"/>')
-            out.append(f'<text x="{lx + 16}" y="{ly}">{escape(name[:40])}</text>')
+            lx, ly = 8 + (j % 2) * 316, 18 + 24 * (j // 2)
+            out.append(f'<rect x="{lx}" y="{ly - 13}" width="14" height="14" fill="{COLORS[j % len(COLORS)]}"/>')
+            out.append(f'<text x="{lx + 18}" y="{ly}">{escape(name[:30])}</text>')
     labelled: set[tuple[int, int]] = set()
     for j, row in enumerate(values):
         best = sorted(range(len(cols)), key=lambda g: -row[g])[:LABELLED]
@@ -149,7 +149,7 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
         for p in points
         if isinstance(p.get("hellinger_fidelity"), int | float) and isinstance(p.get("days"), int | float)
     ]
-    width, height, left, right, top, bottom = 640, 260, 52, 16, 16, 40
+    width, height, left, right, top, bottom = 640, 280, 70, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [float(p["hellinger_fidelity"]) for p in done]  # type: ignore[arg-type]
     values += [
@@ -169,7 +169,7 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(title)}" class="fidelity" font-family="system-ui, sans-serif" font-size="13">',
+        f' aria-label="{escape(title)}" class="fidelity" font-family="system-ui, sans-serif" font-size="17">',
         f"<title>{escape(title)}</title>",
     ]
     for i in range(5):
@@ -180,7 +180,7 @@ def fidelity_svg(points: Sequence[Mapping[str, object]], *, title: str = "Reprod
         f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" text-anchor="middle" fill="#5b6473">days of drift</text>'
     )
     for d in sorted({0.0, max_days / 2, max_days}):
-        out.append(f'<text x="{x(d):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{d:.0f}</text>')
+        out.append(f'<text x="{x(d):.1f}" y="{top + plot_h + 20}" text-anchor="middle">{d:.0f}</text>')
     for p in done:
         cx, f = x(float(p["days"])), float(p["hellinger_fidelity"])  # type: ignore[arg-type]
         floor = p.get("noise_floor")
@@ -235,7 +235,7 @@ def coupling_svg(
     ids = _path_order(ids, couplers) or ids
     n = len(ids)
     line = n <= 2 or _path_order(ids, couplers) is not None
-    width, height = 640, 160 if line else 300
+    width, height = 640, 170 if line else 320
     cx, cy, r = width / 2, height / 2, min(width, height) / 2 - 50
     pos: dict[int, tuple[float, float]] = {}
     for i, q in enumerate(ids):
@@ -252,7 +252,7 @@ def coupling_svg(
     worst = max([float(v) for v in readout.values() if isinstance(v, int | float)] + [1e-9])
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img"'
-        f' aria-label="{escape(title)}" class="coupling" font-family="system-ui, sans-serif" font-size="13">',
+        f' aria-label="{escape(title)}" class="coupling" font-family="system-ui, sans-serif" font-size="16">',
         f"<title>{escape(title)}</title>",
     ]
     for g in couplers:

@@ -67,8 +67,8 @@ A11Y_JS = """() => {
 }"""
 
 
-WIDE_JS = """() => Array.from(document.querySelectorAll('main *')).filter(el => {
-  const r = el.getBoundingClientRect(); return r.right > window.innerWidth + 1 && !el.closest('.table-wrap, pre');
+WIDE_JS = """() => Array.from(document.querySelectorAll('body *')).filter(el => {
+  const r = el.getBoundingClientRect(); return r.right > window.innerWidth + 1 && !el.closest('pre');
 }).slice(0, 5).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))"""
 
 
