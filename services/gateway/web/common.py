@@ -54,7 +54,9 @@ def see_other(url: str) -> Response[Any]:
 
 def safe_next(value: str | None, default: str = "/runs") -> str:
     """A local path to go back to after signing in (never another site: no ``//`` or scheme)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+    if not value or not value.startswith("/") or "\\" in value or any(c.isspace() or ord(c) < 32 for c in value):
+        return default  # browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil"
+    if value.startswith("//") or len(value) > 2000:
         return default
     return value
 

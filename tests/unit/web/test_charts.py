@@ -87,7 +87,7 @@ def test_same_origin_and_next() -> None:
     assert same_origin(scope, {"host": "x", "origin": "https://ql.example"}, "https://ql.example/")  # type: ignore[arg-type]
     assert same_origin(scope, {"host": "lab", "referer": "http://lab/settings"})  # type: ignore[arg-type]
     assert safe_next("/runs?x=1") == "/runs?x=1"
-    for bad in ("//evil.example", "https://evil.example", "/\\evil", None, ""):
+    for bad in ("//evil.example", "https://evil.example", "/\\evil", "/\t/evil.example", "/\n/evil", None, ""):
         assert safe_next(bad) == "/runs"
 
 
