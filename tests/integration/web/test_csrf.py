@@ -60,6 +60,13 @@ async def test_the_issue_11_attack_is_refused(stack: Stack) -> None:
                 headers={**_cookie(u.session), **same, "X-CSRF-Token": token},
             )
             assert ok.status_code == 201, ok.text
+        # the raw ASGI ingest stream is behind the same check
+        r = await c.post(
+            "/api/v1/ingest/runs:stream",
+            content=b"{}\n",
+            headers={**_cookie(u.session), "Origin": "https://evil.example", "Content-Type": "text/plain"},
+        )
+        assert r.status_code == 403, r.text
         # a DELETE is a change too
         key_id = ok.json()["key_id"]
         r = await c.delete(f"{url}/{key_id}", headers={**_cookie(u.session), "Origin": "https://evil.example"})
