@@ -4,6 +4,7 @@ route makes, as the signed-in member (another workspace's run is the HTML 404, n
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -24,6 +25,7 @@ from services.gateway.web.render import page, query_url
 __all__ = ["RunPages"]
 
 PAGE = 50
+CATCH_UP_TRIES, CATCH_UP_PAUSE_S = 40, 0.05  # at most 2 s for the report to show a card command
 MAX_COMPARE = 6
 PROFILES = ("stable", "typical", "bad_day")
 STATUSES = ("completed", "failed", "cancelled")
@@ -147,6 +149,12 @@ class RunPages(Controller):
                 return not_found(request, who, "run")
             return error_page(request, err, who, back="/runs")
         report = await _report(request, who, run_id)
+        for _ in range(CATCH_UP_TRIES):  # right after a card command: its report may lag by a few ms
+            published = bool(((report or {}).get("links") or {}).get("card"))
+            if notice not in ("published", "unpublished") or published == (notice == "published"):
+                break
+            await asyncio.sleep(CATCH_UP_PAUSE_S)
+            report = await _report(request, who, run_id)
         counts = (doc.get("results") or {}).get("counts") or {}
         program = doc.get("program") or {}
         title = f"{program.get('name') or 'Run'} on {doc['backend']['provider']}/{doc['backend']['name']}"

@@ -263,6 +263,17 @@ async def test_a_new_researchers_whole_path(stack: Stack) -> None:
             assert cells[0] == "1" and float(cells[1]) < 0.6  # GHZ-4 vs a Bell pair's counts
             await v.check("compare")
 
+            # unpublish: the card is withdrawn, its public page answers 410
+            card_url = await page.goto(f"{base}/runs/{run_id}") and await page.locator(
+                "dd a[href*='/cards/']"
+            ).get_attribute("href")
+            await page.get_by_label("Reason (optional)").fill("superseded")
+            await page.get_by_role("button", name="Unpublish card").click()
+            await page.get_by_text("The Result Card is withdrawn").wait_for()
+            assert await page.locator("dd .badge", has_text="not published").count() == 1
+            async with httpx.AsyncClient() as anon:
+                assert card_url and (await anon.get(card_url)).status_code == 410
+
             # another workspace's run: the HTML 404 page, never its data
             r = await page.goto(f"{base}/runs/{other_run}")
             assert r is not None and r.status == 404
