@@ -40,6 +40,8 @@ async def list_runs(deps: Deps, req: RpcRequest) -> RpcReply:
             "shots": r.shots,
             "status": r.status,
             "created_at": r.created_at_text,
+            "program": r.program,
+            "reproduction_of": r.reproduction_of,
         }
         for r in rows[: f.limit]
     ]

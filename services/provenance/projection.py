@@ -21,12 +21,22 @@ class _Execution(msgspec.Struct):
     status: str
 
 
+class _Program(msgspec.Struct):
+    name: str = ""
+
+
+class _Lineage(msgspec.Struct):
+    reproduction_of: str | None = None
+
+
 class Summary(msgspec.Struct):
     """The few members the read model projects; msgspec skips the rest of the head fast."""
 
     created_at: str
     backend: _Backend
     execution: _Execution
+    program: _Program | None = None
+    lineage: _Lineage | None = None
 
 
 _summary = msgspec.json.Decoder(Summary)
@@ -60,6 +70,8 @@ class RunsProjection:
                     s.created_at,
                     seq,
                     event.document_seq,
+                    s.program.name if s.program else "",
+                    s.lineage.reproduction_of if s.lineage else None,
                 )
             )
         await store.insert_runs(cur, rows)

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS runs (
     seq bigint NOT NULL,
     document_seq bigint NOT NULL
 );
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS program text NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS reproduction_of text;
 DROP INDEX IF EXISTS runs_ws_recent;
 CREATE INDEX IF NOT EXISTS runs_ws_created ON runs (workspace_id, created_at, run_id);
 CREATE INDEX IF NOT EXISTS runs_ws_backend_created ON runs (workspace_id, provider, backend_name, created_at, run_id);
@@ -57,7 +59,8 @@ TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq, document_seq, program, reproduction_of)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -72,6 +75,8 @@ class RunListRow:
     status: str
     created_at_text: str
     created_at: datetime
+    program: str = ""
+    reproduction_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,14 +101,36 @@ def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]
     if f.status is not None:
         where.append("status = %s")
         args.append(f.status)
+    if f.program is not None:
+        where.append("program = %s")
+        args.append(f.program)
+    if f.since is not None:
+        where.append("created_at >= %s::timestamptz")
+        args.append(f.since)
+    if f.until is not None:
+        where.append("created_at < %s::timestamptz")
+        args.append(f.until)
+    if f.kind == "original":
+        where.append("reproduction_of IS NULL")
+    elif f.kind == "reproduction":
+        where.append("reproduction_of IS NOT NULL")
+    if f.search is not None:  # a prefix of the run id or hash, or of the program name (any case)
+        pattern = _like_prefix(f.search)
+        where.append("(run_id LIKE %s OR run_hash LIKE %s OR lower(program) LIKE %s)")
+        args += [pattern, pattern.lower(), pattern.lower()]
     if f.after is not None:
         where.append("(created_at, run_id) < (%s::timestamptz, %s)")
         args += list(f.after)
     sql = (
-        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
+        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at,"
+        " program, reproduction_of"
         f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
     )
     return sql, (*args, f.limit + 1)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:

@@ -60,14 +60,20 @@ class RunsController(Controller):
         cursor: str | None = None,
         backend: str | None = Parameter(default=None, description="provider/name, e.g. ibm/ibm_kyiv"),
         status: str | None = None,
+        program: str | None = Parameter(default=None, description="the program's name, exactly"),
+        since: str | None = Parameter(default=None, description="created at or after: a date or RFC 3339 time"),
+        until: str | None = Parameter(default=None, description="created before: a date (inclusive) or RFC 3339"),
+        q: str | None = Parameter(default=None, description="prefix of the run id, run hash or program name"),
+        kind: str | None = Parameter(default=None, description="all (default), original or reproduction"),
     ) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:read")
-        q = {"limit": limit, "cursor": cursor, "backend": backend, "status": status}
-        resp = await forward(request, "provenance", "runs.list", {k: v for k, v in q.items() if v is not None}, p)
+        query: dict[str, Any] = {"limit": limit, "cursor": cursor, "backend": backend, "status": status}
+        query |= {"program": program, "since": since, "until": until, "q": q, "kind": kind}
+        resp = await forward(request, "provenance", "runs.list", {k: v for k, v in query.items() if v is not None}, p)
         nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
         if nxt:
-            params = {k: v for k, v in {**q, "cursor": nxt}.items() if v is not None}
+            params = {k: v for k, v in {**query, "cursor": nxt}.items() if v is not None}
             resp.headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
         return resp
 

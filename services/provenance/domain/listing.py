@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import msgspec
 import orjson
@@ -24,6 +24,11 @@ class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: str | None = None
     backend: str | None = None  # provider/name
     status: str | None = None
+    program: str | None = None  # the program's name, exactly
+    since: str | None = None  # created at or after (a date: its 00:00 UTC; or an RFC 3339 time)
+    until: str | None = None  # created before (a date: the whole day is included)
+    q: str | None = None  # a prefix of the run id, the run hash or the program name
+    kind: str | None = None  # all (default) | original | reproduction
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class RunFilter:
     backend_name: str | None = None
     status: str | None = None
     after: tuple[str, str] | None = None  # (created_at, run_id) of the previous page's last row
+    program: str | None = None
+    since: str | None = None  # RFC 3339, inclusive
+    until: str | None = None  # RFC 3339, exclusive
+    search: str | None = None
+    kind: str = "all"
 
 
 def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
@@ -48,7 +58,50 @@ def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
         if not provider or not name:
             raise Unprocessable("backend filter is provider/name, e.g. ibm/ibm_kyiv")
     after = decode_cursor(q.cursor) if q.cursor else None
-    return RunFilter(limit, provider, name, q.status or None, after)
+    kind = q.kind or "all"
+    if kind not in KINDS:
+        raise Unprocessable(f"kind must be one of {', '.join(KINDS)}")
+    search = (q.q or "").strip() or None
+    if search is not None and (len(search) > 200 or "\x00" in search):
+        raise Unprocessable("q must be at most 200 characters, without NUL")
+    program = q.program or None
+    if program is not None and (len(program) > 256 or "\x00" in program):
+        raise Unprocessable("program must be at most 256 characters, without NUL")
+    return RunFilter(
+        limit,
+        provider,
+        name,
+        q.status or None,
+        after,
+        program=program,
+        since=_instant("since", q.since, end_of_day=False),
+        until=_instant("until", q.until, end_of_day=True),
+        search=search,
+        kind=kind,
+    )
+
+
+KINDS = ("all", "original", "reproduction")
+
+
+def _instant(name: str, value: str | None, *, end_of_day: bool) -> str | None:
+    """A date (``YYYY-MM-DD``: its start, or the next day's start for an inclusive end) or an
+    RFC 3339 time with its offset, as an RFC 3339 text; 422 naming ``name`` otherwise."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end_of_day:
+                day += timedelta(days=1)
+            return f"{day.isoformat()}T00:00:00+00:00"
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Unprocessable(f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 time") from None
+    if t.tzinfo is None:
+        raise Unprocessable(f"{name} needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+    return t.isoformat()
 
 
 def encode_cursor(created_at: datetime, run_id: str) -> str:
