@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from services.gateway.deps import Gateway
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
+from services.gateway.validation import StrictRequest, screen_params
 
 __all__ = ["create_app"]
 
@@ -59,7 +60,8 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
     app = Litestar(
         route_handlers=[*CONTROLLERS, *(extra_controllers or [])],
         exception_handlers=exception_handlers,
-        middleware=[request_context],
+        middleware=[request_context, screen_params],
+        request_class=StrictRequest,
         openapi_config=OpenAPIConfig(title="QuantumLedger API", version="1.0.0", path="/schema"),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,

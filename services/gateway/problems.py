@@ -38,12 +38,15 @@ _TITLES = {
     405: "Method not allowed",
     413: "Payload too large",
     415: "Unsupported media type",
+    422: "Unprocessable content",
     429: "Too many requests",
 }
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if isinstance(exc, ValidationException):
+        status = 422  # parsed, but a parameter or the body does not fit (decision XXXX-validation-400-422)
     title = _TITLES.get(status, "Error")
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and exc.extra:
