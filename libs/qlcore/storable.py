@@ -89,7 +89,7 @@ def check_json(raw: bytes | str, decoded: Any = None) -> None:
         pass  # a str may hold the characters themselves: walk
     elif _SUSPECT.search(data) is None:
         return
-    if decoded is None:
+    if not isinstance(decoded, dict | list | str):  # typed values may hold msgspec.Raw: walk the text
         try:
             decoded = json.loads(data)  # keeps lone surrogates, which msgspec and orjson refuse
         except (ValueError, RecursionError):

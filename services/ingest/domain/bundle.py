@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from qlcore.errors import PayloadTooLarge, Unprocessable
 from qlcore.storable import check_json, check_run_document
-from qlcore.validation import parse_json
+from qlcore.validation import invalid_member, parse_json
 from qlprov.document import RunDocument, document_head, validate_document
 from qlprov.hashing import HASH_MEMBER, canonical_body, digest_hex
 
@@ -37,7 +37,9 @@ def prepare(raw: bytes, max_bytes: int) -> Prepared:
     try:
         doc = validate_document(obj)
     except msgspec.ValidationError as exc:
-        raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)]) from exc
+        member = invalid_member(exc).extra.get("member")
+        extra = {"member": member} if member is not None else {}
+        raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)], **extra) from exc
     check_json(raw, obj)  # no text the read models cannot store (NUL), anywhere in the document
     check_run_document(obj)  # integers and times that fit the projections' columns
     try:
