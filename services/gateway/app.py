@@ -9,9 +9,11 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
+from services.gateway.openapi import TypedOpenAPI
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
 from services.gateway.validation import StrictRequest, screen_params
@@ -62,7 +64,12 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
         exception_handlers=exception_handlers,
         middleware=[request_context, screen_params],
         request_class=StrictRequest,
-        openapi_config=OpenAPIConfig(title="QuantumLedger API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="QuantumLedger API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), TypedOpenAPI()],
+        ),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,
         logging_config=None,
