@@ -92,10 +92,11 @@ class _Pairs(list):  # type: ignore[type-arg]
 class _Bad:
     """A number I-JSON refuses, kept in place so the walk can name its member."""
 
-    __slots__ = ("reason",)
+    __slots__ = ("reason", "syntax")
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, syntax: bool = False) -> None:
         self.reason = reason
+        self.syntax = syntax  # NaN and Infinity: not JSON at all
 
 
 def _int(token: str) -> Any:
@@ -115,7 +116,7 @@ def _float(token: str) -> Any:
 
 
 def _constant(name: str) -> Any:
-    return _Bad(f"{name} is not a JSON number")
+    return _Bad(f"{name} is not a JSON number", syntax=True)
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_Pairs, parse_int=_int, parse_float=_float, parse_constant=_constant)
@@ -163,7 +164,7 @@ def _walk(value: Any, path: list[str | int]) -> Any:
         _check_text(value, path, "string")
         return value
     if isinstance(value, _Bad):
-        raise IJsonError(value.reason, pointer(path))
+        raise IJsonError(value.reason, pointer(path), syntax=value.syntax)
     return value
 
 

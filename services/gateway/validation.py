@@ -43,6 +43,9 @@ __all__ = [
 JSON_MEDIA = "application/json"
 NDJSON_MEDIA = "application/x-ndjson"
 _LENIENT = frozenset({"", "application/x-www-form-urlencoded"})  # with a bearer token only
+#: the transparency log's static files parse their own paths (C2SP tile syntax; digits only) and
+#: answer junk with their CORS headers, which readers in any browser page need to see
+_OWN_PATHS = (b"/log/",)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -138,6 +141,8 @@ def screen_params(app: ASGIApp) -> ASGIApp:
 
 def _param_problem(scope: Scope) -> QLError | None:
     raw_path = scope.get("raw_path")
+    if bytes(raw_path or scope.get("path", "").encode()).startswith(_OWN_PATHS):  # raw: a mount strips "/log"
+        return _query_problem(scope)
     path_bytes = unquote_to_bytes(raw_path) if isinstance(raw_path, bytes | bytearray) else None
     path = scope.get("path", "")
     if (path_bytes is not None and _CONTROL.search(path_bytes.decode("latin-1"))) or _CONTROL.search(path):
@@ -147,6 +152,10 @@ def _param_problem(scope: Scope) -> QLError | None:
             path_bytes.decode("utf-8")
         except UnicodeDecodeError:
             return NotFound("no resource has a path that is not UTF-8")
+    return _query_problem(scope)
+
+
+def _query_problem(scope: Scope) -> QLError | None:
     query = scope.get("query_string") or b""
     if not query:
         return None

@@ -59,7 +59,7 @@ def test_overflowing_numbers_are_refused(number: str) -> None:
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_non_finite_constants_are_refused(constant: str) -> None:
     err = _refused(f'{{"a": {constant}}}')
-    assert err.path == "/a" and not err.syntax
+    assert err.path == "/a" and err.syntax  # not JSON (RFC 8259): a 400 like any syntax error
 
 
 def test_lone_surrogates_are_refused_in_values_and_names() -> None:
@@ -71,7 +71,7 @@ def test_lone_surrogates_are_refused_in_values_and_names() -> None:
 def test_text_that_is_not_json_or_not_utf8_is_a_syntax_error() -> None:
     for text in (b'{"a": ', b"{'a': 1}", b'{"a": 1} x', b'{"a": "\xff"}', b'{"a": "\xed\xa0\x80"}', b""):
         err = _refused(text)
-        assert err.syntax and err.path is None
+        assert err.syntax and err.path is None, text
 
 
 @pytest.mark.parametrize(
