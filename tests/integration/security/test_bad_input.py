@@ -254,6 +254,36 @@ async def test_numbers_beyond_i_json_are_422_naming_the_member(world: World, cmd
     assert await _log_end(world) == before
 
 
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("execution", "shots"), 2**31),  # I-JSON, but beyond the read models' integer column
+        (("backend", "num_qubits"), 2**40),
+        (("created_at",), "2024-13-45T00:00:00Z"),  # the pattern admits it; timestamptz does not
+        (("created_at",), "0000-01-01T00:00:00Z"),
+        (("calibration", "taken_at"), "2024-02-30T10:00:00Z"),
+        (("execution", "completed_at"), "2024-01-01T24:61:00+05:00"),
+    ],
+)
+async def test_run_values_the_projections_cannot_store_are_422(
+    world: World, path: tuple[str, ...], value: object
+) -> None:
+    doc = _with(bundle("unstorable"), path, value)
+    member = "/" + "/".join(path)
+    before = await _log_end(world)
+    async with world.stack.client(world.tenant) as c:
+        r = await c.post("/api/v1/ingest/runs", json=doc)
+        _assert_refused(r, f"ingest with {member}={value}", (422,))
+        assert r.json()["member"] == member, r.json()
+        r = await c.post(
+            "/api/v1/ingest/runs:stream",
+            content=orjson.dumps(doc) + b"\n",
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        assert orjson.loads(r.text.splitlines()[0])["error"]["member"] == member
+    assert await _log_end(world) == before
+
+
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: c.name)
 async def test_duplicate_member_names_are_422(world: World, cmd: Command) -> None:
     nested = next((k for k, v in cmd.body.items() if isinstance(v, dict) and v), None)
