@@ -255,6 +255,28 @@ async def test_numbers_beyond_i_json_are_422_naming_the_member(world: World, cmd
 
 
 @pytest.mark.parametrize(
+    ("op", "body"),
+    [
+        ("admin.create_org", {"name": "Org", "slug": "org-x", "workspace": "main", "key_name": "k"}),
+        ("admin.create_workspace", {"name": "Second", "operator": "ada"}),
+        ("admin.set_plan", {"plan": "pro", "operator": "ada", "reason": "upgrade"}),
+    ],
+)
+async def test_operator_org_commands_with_nul_are_422_and_append_nothing(
+    world: World, op: str, body: dict[str, Any]
+) -> None:
+    """The org commands of the operator path (``ql ops orgs ...``), over the bus: the same check."""
+    if op != "admin.create_org":
+        body = {**body, "org": world.tenant.org_id}
+    before = await _log_end(world)
+    for member in body:
+        reply = await world.stack.call("gateway", op, {**body, member: f"a{NUL}b"})
+        assert reply.status == 422, (op, member, reply.body)
+        assert reply.json()["member"] == f"/{member}"
+    assert await _log_end(world) == before
+
+
+@pytest.mark.parametrize(
     ("path", "value"),
     [
         (("execution", "shots"), 2**31),  # I-JSON, but beyond the read models' integer column
