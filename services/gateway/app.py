@@ -9,11 +9,10 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
-from services.gateway.openapi import TypedOpenAPI
+from services.gateway.openapi import render_plugins
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
 from services.gateway.validation import StrictRequest, screen_params
@@ -68,7 +67,7 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
             title="QuantumLedger API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), TypedOpenAPI()],
+            render_plugins=render_plugins(),
         ),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,

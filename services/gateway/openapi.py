@@ -19,14 +19,21 @@ import copy
 from typing import Any
 
 import msgspec
-import orjson
 from litestar import Request
-from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.plugins import (
+    JsonRenderPlugin,
+    OpenAPIRenderPlugin,
+    RapidocRenderPlugin,
+    RedocRenderPlugin,
+    StoplightRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
 
 from services.gateway.contract import PUBLIC, REQUESTS, RESPONSES, STREAM_LINE, OneOf, Problem
 from services.gateway.principal import SESSION_COOKIE
 
-__all__ = ["TypedOpenAPI", "typed"]
+__all__ = ["TypedOpenAPI", "TypedOpenAPIYaml", "render_plugins", "typed"]
 
 PROBLEM = "application/problem+json"
 REF = "#/components/schemas/{name}"
@@ -161,14 +168,50 @@ def _stream_operation(schemas_of: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-class TypedOpenAPI(JsonRenderPlugin):
-    """Serves :func:`typed` at ``/schema/openapi.json`` (built once)."""
+_TYPED: dict[int, dict[str, Any]] = {}
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rendered: bytes | None = None
+
+def _typed_once(openapi_schema: dict[str, Any]) -> dict[str, Any]:
+    """:func:`typed` of litestar's document, computed once (litestar builds its document once)."""
+    key = id(openapi_schema)
+    if key not in _TYPED:
+        _TYPED.clear()
+        _TYPED[key] = typed(openapi_schema)
+    return _TYPED[key]
+
+
+class _Typed(OpenAPIRenderPlugin):
+    """A render plugin that renders the typed document instead of litestar's."""
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        if self._rendered is None:
-            self._rendered = orjson.dumps(typed(openapi_schema))
-        return self._rendered
+        return super().render(request, _typed_once(openapi_schema))  # type: ignore[safe-super]
+
+
+class TypedOpenAPI(_Typed, JsonRenderPlugin):
+    """The typed document at ``/schema/openapi.json``."""
+
+
+class TypedOpenAPIYaml(_Typed, YamlRenderPlugin):
+    """The same document as YAML at ``/schema/openapi.yaml`` (and ``.yml``)."""
+
+
+class _Redoc(_Typed, RedocRenderPlugin):
+    pass
+
+
+class _Swagger(_Typed, SwaggerRenderPlugin):
+    pass
+
+
+class _Rapidoc(_Typed, RapidocRenderPlugin):
+    pass
+
+
+class _Elements(_Typed, StoplightRenderPlugin):
+    pass
+
+
+def render_plugins() -> list[OpenAPIRenderPlugin]:
+    """The pages litestar serves under ``/schema`` (Redoc at the root, Swagger UI, RapiDoc, Stoplight
+    Elements), each showing the typed document, and the document itself as JSON and YAML."""
+    return [_Redoc(), _Swagger(), _Rapidoc(), _Elements(), TypedOpenAPI(), TypedOpenAPIYaml()]

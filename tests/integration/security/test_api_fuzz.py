@@ -105,5 +105,3 @@ async def test_fuzz_every_operation_no_server_error_no_schema_violation(stack: S
     assert not not_fuzzed, f"the budget ran out before: {not_fuzzed}"
     assert fuzzed >= 45 and sum(statuses.values()) >= fuzzed * MAX_EXAMPLES // 2
     assert any(200 <= s < 300 for s in statuses) and all(s < 500 for s in statuses)
-    async with stack.client() as anon:
-        assert (await anon.get("/api/v1/health")).json() == {"status": "up"}
