@@ -29,6 +29,7 @@ from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from qlcore.errors import BadRequest, NotFound, QLError, Unprocessable
 from qlcore.storable import check_json
 from qlcore.validation import parse_json
+from qlprov.ijson import pointer
 
 __all__ = [
     "JSON_MEDIA",
@@ -36,6 +37,7 @@ __all__ = [
     "StrictRequest",
     "UnsupportedMediaType",
     "json_text",
+    "named_in",
     "require_media",
     "screen_params",
 ]
@@ -172,3 +174,25 @@ def _query_problem(scope: Scope) -> QLError | None:
                     parameter=shown,
                 )
     return None
+
+
+_KEY_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def named_in(errors: Any) -> dict[str, str]:
+    """What litestar's validation errors name, as the gateway's problems name it: ``member`` (a JSON
+    Pointer into the body: ``scopes[1]`` is ``/scopes/1``) or ``parameter`` (query, path, header)."""
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return {}
+    first = errors[0]
+    key, source = str(first.get("key") or ""), first.get("source")
+    if source != "body":
+        return {"parameter": key} if key else {}
+    parts = [name or int(index) for name, index in _KEY_PART.findall(key)]
+    if parts[:1] == ["data"]:  # the body as a whole: a missing member is named in the message
+        parts = parts[1:]
+        missing = _MISSING.search(str(first.get("message") or ""))
+        if missing and not parts:
+            parts = [missing.group(1)]
+    return {"member": pointer(parts)}

@@ -457,6 +457,20 @@ async def test_bad_list_queries_are_422(world: World, query: str, status: int) -
     async with world.stack.client(world.tenant) as c:
         r = await c.get(f"/api/v1/runs?{query}")
     _assert_refused(r, query, (status,))
+    assert r.json()["type"].endswith("/unprocessable") or r.json()["type"].endswith("-cursor")
+    if not query.startswith("cursor"):
+        assert r.json()["parameter"] == query.split("=")[0], r.json()
+
+
+async def test_typed_bodies_name_the_member(world: World) -> None:
+    """litestar's own validation (register, login, keys) names the member as every 422 does."""
+    async with world.stack.client(world.tenant) as c:
+        r = await c.post(f"/api/v1/orgs/{world.tenant.org_id}/api-keys", json={"name": "n", "scopes": ["a", 2]})
+        _assert_refused(r, "scopes[1]", (422,))
+        assert r.json()["member"] == "/scopes/1" and r.json()["type"].endswith("/unprocessable")
+        r = await c.post("/api/v1/auth/register", json={"password": "x", "name": "n", "org_name": "o"})
+        _assert_refused(r, "no email", (422,))
+        assert r.json()["member"] == "/email"
 
 
 async def test_a_path_with_nul_names_no_resource(world: World) -> None:
