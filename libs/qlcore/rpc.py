@@ -59,13 +59,17 @@ class RpcRequest:
     body: bytes
 
     def json(self, type_: Any = dict) -> Any:
-        """Decode the body as JSON into ``type_`` (422 problem when it does not fit)."""
+        """Decode the body as JSON into ``type_``: a 422 problem when it does not fit, or when it holds
+        a value the read models cannot store (``qlcore.storable``)."""
         from qlcore.errors import Unprocessable
+        from qlcore.storable import check_json
 
         try:
-            return msgspec.json.decode(self.body or b"{}", type=type_)
+            value = msgspec.json.decode(self.body or b"{}", type=type_)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise Unprocessable(str(exc)) from exc
+        check_json(self.body, value)  # nothing a read model cannot store gets into an event
+        return value
 
 
 @dataclass

@@ -31,7 +31,7 @@ from services.card.domain.lifecycle import summarize_reproductions
 from services.card.domain.links import CardLinks, card_links
 from services.card.domain.slugs import is_valid_slug
 from services.card.domain.views import card_view
-from services.card.replies import BadRequest, NotAcceptable, NotImplementedProblem, cacheable, gone
+from services.card.replies import NotAcceptable, NotImplementedProblem, cacheable, gone
 from services.card.store import CardRow
 
 __all__ = ["CardQuery", "register_queries"]
@@ -88,7 +88,7 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
         try:
             fmt = negotiate_format(q.format, q.accept)
         except UnsupportedFormat as exc:
-            raise BadRequest(str(exc)) from exc
+            raise Unprocessable(str(exc), parameter="format") from exc
         except NoFormat as exc:
             raise NotAcceptable(str(exc), available=[f.media_type for f in _formats()]) from exc
         row = await published(q)
@@ -102,7 +102,7 @@ def register_queries(rpc: RpcServer, ctx: ServiceContext) -> None:
         if fmt == "xml":
             raise NotImplementedProblem("oEmbed is offered as JSON only (format=json)")
         if fmt not in ("html", "json"):
-            raise BadRequest(f"unknown embed format {q.format!r}; use html or json")
+            raise Unprocessable(f"unknown embed format {q.format!r}; use html or json", parameter="format")
         if any(v is not None and v < 1 for v in (q.maxwidth, q.maxheight)):
             raise Unprocessable("maxwidth and maxheight must be positive")
         row = await published(q)

@@ -9,13 +9,14 @@ from typing import Any
 import structlog
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
 from services.gateway.headers import security_headers
+from services.gateway.openapi import render_plugins
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
+from services.gateway.validation import StrictRequest, screen_params
 from services.gateway.web import PAGES, DocsRenderPlugin, html_errors
 from services.gateway.web import middleware as web_middleware
 
@@ -63,13 +64,14 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
     app = Litestar(
         route_handlers=[*CONTROLLERS, *PAGES, *(extra_controllers or [])],
         exception_handlers=exception_handlers,
-        middleware=[request_context, *web_middleware(gw.settings.public_base_url)],
+        middleware=[request_context, screen_params, *web_middleware(gw.settings.public_base_url)],
         before_send=[html_errors, security_headers],  # the HTML 404 first, then every response's headers
+        request_class=StrictRequest,
         openapi_config=OpenAPIConfig(
             title="QuantumLedger API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[DocsRenderPlugin(), YamlRenderPlugin()],  # the UIs litestar ships load CDN assets
+            render_plugins=[DocsRenderPlugin(), *render_plugins()],  # server-rendered docs: no CDN assets
         ),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,

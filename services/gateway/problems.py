@@ -10,6 +10,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from qlcore.errors import Problem, QLError, problem_type
 
+from services.gateway.validation import named_in
+
 __all__ = ["exception_handlers", "problem_response"]
 
 log = structlog.get_logger("gateway")
@@ -38,18 +40,23 @@ _TITLES = {
     405: "Method not allowed",
     413: "Payload too large",
     415: "Unsupported media type",
+    422: "Unprocessable content",
     429: "Too many requests",
 }
 
 
 def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if isinstance(exc, ValidationException):
+        status = 422  # parsed, but a parameter or the body does not fit (decision 0018-validation-400-422)
     title = _TITLES.get(status, "Error")
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationException) and exc.extra:
         extra["errors"] = exc.extra
+        extra.update(named_in(exc.extra))  # "member" (a JSON Pointer) or "parameter"
+    slug = "unprocessable" if status == 422 else title.lower().replace(" ", "-")  # as qlcore.errors names it
     p = Problem(
-        type=problem_type(title.lower().replace(" ", "-")),
+        type=problem_type(slug),
         title=title,
         status=status,
         detail=exc.detail if exc.detail != title else None,

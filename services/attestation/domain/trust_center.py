@@ -117,7 +117,7 @@ code{font-size:.85em;word-break:break-all}
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; "
     f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
-    "img-src data:; base-uri 'none'; form-action 'none'"
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 
 

@@ -20,6 +20,7 @@ from qlprov.hashing import with_hash
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
+from services.gateway.validation import NDJSON_MEDIA, require_media
 
 __all__ = ["RunsController", "ingest_stream"]
 
@@ -50,6 +51,7 @@ class RunsController(Controller):
         if declared and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"bundle of {declared} bytes exceeds the limit of {limit} bytes", limit=limit)
         body = await request.body()
+        require_media(request)  # the ingest service parses the bundle (strict I-JSON, storable)
         return await forward(request, "ingest", "runs.ingest", body, p)
 
     @get("/runs", operation_id="listRuns", summary="List runs in your workspace, most recent first")
@@ -117,6 +119,7 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             raise MethodNotAllowed("use POST")
         p = await principal_of(request)
         require_scope(p, "runs:write")
+        require_media(request, NDJSON_MEDIA)
         used = await require_quota(request, p, "runs_per_month")
     except QLError as err:
         await _send_problem(send, err.problem(instance=scope["path"]), err.status)

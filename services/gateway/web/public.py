@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.types import Message, Scope
 
+from services.gateway.openapi import typed_document
 from services.gateway.web.render import HEADERS, page, render_fragment
 
 __all__ = ["DocsRenderPlugin", "PublicPages", "html_errors"]
@@ -65,7 +66,12 @@ class DocsRenderPlugin(OpenAPIRenderPlugin):
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         return render_fragment(
-            "docs.html", title="API reference", who=None, csrf="", path="/docs", **_docs_context(openapi_schema)
+            "docs.html",
+            title="API reference",
+            who=None,
+            csrf="",
+            path="/docs",
+            **_docs_context(typed_document(openapi_schema)),
         ).encode()
 
 
@@ -77,7 +83,7 @@ class PublicPages(Controller):
     async def docs(self, request: Request[Any, Any, Any]) -> Response[str]:
         from services.gateway.web.render import viewer
 
-        schema = request.app.openapi_schema.to_schema()
+        schema = typed_document(request.app.openapi_schema.to_schema())
         return page(request, "docs.html", title="API reference", who=await viewer(request), **_docs_context(schema))
 
 
