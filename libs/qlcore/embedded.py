@@ -26,9 +26,9 @@ from pathlib import Path
 
 import structlog
 
-from qlcore.busauth.serverconf import embedded_config
+from qlcore.busauth.serverconf import SYNC_INTERVAL, RouteAuth, embedded_config
 
-__all__ = ["EmbeddedNats", "EmbeddedPostgres", "free_port", "nats_server_binary"]
+__all__ = ["EmbeddedNats", "EmbeddedNatsCluster", "EmbeddedPostgres", "free_port", "nats_server_binary"]
 
 log = structlog.get_logger("qlcore.embedded")
 
@@ -72,6 +72,10 @@ class EmbeddedNats:
     authorization: str
     port: int = 0
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    server_name: str | None = None  # a cluster node's name
+    cluster_port: int = 0  # a cluster node's route port (loopback)
+    routes: RouteAuth | None = None  # a cluster node's peers and route secret (EmbeddedNatsCluster)
+    sync_interval: str = SYNC_INTERVAL
 
     @property
     def url(self) -> str:
@@ -85,7 +89,17 @@ class EmbeddedNats:
         tmp = self.config_file.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(embedded_config(self.port, self.data_dir / "jetstream", self.authorization))
+            f.write(
+                embedded_config(
+                    self.port,
+                    self.data_dir / "jetstream",
+                    self.authorization,
+                    server_name=self.server_name,
+                    cluster_port=self.cluster_port,
+                    routes=self.routes,
+                    sync_interval=self.sync_interval,
+                )
+            )
         tmp.replace(self.config_file)
 
     def start(self, timeout: float = 15.0) -> EmbeddedNats:
@@ -145,6 +159,75 @@ class EmbeddedNats:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@dataclass
+class EmbeddedNatsCluster:
+    """Three (``size``) nats-server nodes on loopback, routed to one another: a JetStream cluster whose
+    streams can have 3 replicas. Each node is an :class:`EmbeddedNats` with its own data folder
+    ``data_dir/n<i>``, client port and route port; the routes authenticate with a secret kept in
+    ``data_dir/route-secret`` (0600), and clients are the users of ``authorization`` as in the
+    single server. Ports are chosen once and kept in ``data_dir/ports.json``, so a restarted node
+    (or cluster) comes back where its peers and clients look for it."""
+
+    data_dir: Path
+    authorization: str
+    size: int = 3
+    sync_interval: str = SYNC_INTERVAL
+    nodes: list[EmbeddedNats] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """Every node's URL, comma-separated (``QL_NATS_URL``: clients fail over between them)."""
+        return ",".join(n.url for n in self.nodes)
+
+    def _layout(self) -> tuple[list[tuple[int, int]], str]:
+        import json
+        import secrets
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ports_file, secret_file = self.data_dir / "ports.json", self.data_dir / "route-secret"
+        if ports_file.exists():
+            ports = [tuple(p) for p in json.loads(ports_file.read_text())]
+        else:
+            ports = [(free_port(), free_port()) for _ in range(self.size)]
+            ports_file.write_text(json.dumps(ports))
+        if not secret_file.exists():
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+        return [(int(a), int(b)) for a, b in ports], secret_file.read_text().strip()
+
+    def start(self, timeout: float = 30.0) -> EmbeddedNatsCluster:
+        ports, secret = self._layout()
+        routes = RouteAuth("ql-embedded", tuple(c for _, c in ports), "route", secret)
+        self.nodes = [
+            EmbeddedNats(
+                self.data_dir / f"n{i + 1}",
+                self.authorization,
+                port=client,
+                server_name=f"n{i + 1}",
+                cluster_port=cluster,
+                routes=routes,
+                sync_interval=self.sync_interval,
+            )
+            for i, (client, cluster) in enumerate(ports)
+        ]
+        for node in self.nodes:
+            node.start(timeout)
+        return self
+
+    def reconfigure(self, authorization: str, timeout: float = 10.0) -> None:
+        self.authorization = authorization
+        for node in self.nodes:
+            node.reconfigure(authorization, timeout)
+
+    def violations(self) -> list[str]:
+        return [line for node in self.nodes for line in node.violations()]
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 @dataclass
