@@ -36,12 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import nats.errors
+import nats.js.errors
 
 from qlcore import rpc
 from qlcore.bus import Bus, connect_nats
 from qlcore.busauth import OPERATOR, CredentialStore, nats_env
 from qlcore.config import Settings, load_settings
-from qlcore.embedded import EmbeddedNats, EmbeddedPostgres
+from qlcore.embedded import EmbeddedNats, EmbeddedNatsCluster, EmbeddedPostgres
 
 __all__ = ["GaveUp", "RestartPolicy", "StackSupervisor", "read_stack_file"]
 
@@ -97,14 +99,18 @@ class StackSupervisor:
         services: tuple[str, ...],
         module: str = "{}",
         env: dict[str, str] | None = None,
+        cluster: bool = False,
     ) -> None:
         self.env = dict(os.environ if env is None else env)
+        # `ql dev run --cluster`: a 3-node JetStream cluster on loopback, every stream and consumer at 3
+        # replicas, two processes of each service (the gateways share the HTTP port)
+        self.cluster = cluster
         self.settings = settings or load_settings(self.env)
         self.home = self.settings.home.resolve()
         self.services = services
         self.module = module  # a service's module: module.format(name), run as `python -m` it
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.embedded: list[EmbeddedNats | EmbeddedPostgres] = []
+        self.embedded: list[EmbeddedNats | EmbeddedNatsCluster | EmbeddedPostgres] = []
         self.policy = RestartPolicy.from_env(self.env)
         self.parts: dict[str, _Part] = {}  # in the order they are checked: servers first
         self._child_env: dict[str, str] = {}
@@ -121,11 +127,21 @@ class StackSupervisor:
         if not nats_url:
             store = CredentialStore(self.home / "nats" / "credentials")
             credentials = str(store.ensure(self.settings.namespace))
-            n = EmbeddedNats(self.home / "nats", authorization=store.authorization()).start()
-            self.embedded.append(n)
-            nats_url = n.url
-            self._watch("nats-server", n.alive, n.start, n.get_pid, n.data_dir / "nats-server.log")
-            self._say(f"embedded NATS JetStream at {nats_url} (data in {n.data_dir}, credentials in {credentials})")
+            if self.cluster:
+                c = EmbeddedNatsCluster(self.home / "nats-cluster", authorization=store.authorization()).start()
+                self.embedded.append(c)
+                nats_url = c.url
+                for node in c.nodes:
+                    log = node.data_dir / "nats-server.log"
+                    self._watch(f"nats-{node.server_name}", node.alive, node.start, node.get_pid, log)
+                where = c.data_dir
+            else:
+                n = EmbeddedNats(self.home / "nats", authorization=store.authorization()).start()
+                self.embedded.append(n)
+                nats_url = n.url
+                self._watch("nats-server", n.alive, n.start, n.get_pid, n.data_dir / "nats-server.log")
+                where = n.data_dir
+            self._say(f"embedded NATS JetStream at {nats_url} (data in {where}, credentials in {credentials})")
         elif not credentials:
             self._say(f"NATS at {nats_url} without credentials (set QL_NATS_CREDENTIALS_DIR for a closed bus)")
         if not db_url:
@@ -143,6 +159,7 @@ class StackSupervisor:
             "QL_NAMESPACE": self.settings.namespace,
             "PYTHONUNBUFFERED": "1",
             "QL_OPERATOR_TOKEN_SHA256": self._operator_token_sha256(),
+            **({"QL_STREAM_REPLICAS": "3", "QL_HTTP_REUSE_PORT": "1"} if self.cluster else {}),
         }
         for var in ("QL_NATS_CREDENTIALS", "QL_NATS_CREDENTIALS_DIR"):
             child_env.pop(var, None)  # each child gets its own seed, below
@@ -154,7 +171,7 @@ class StackSupervisor:
         self._child_env = child_env
         logs = self.home / "logs"
         logs.mkdir(exist_ok=True)
-        for name in self.services:
+        for name in self.process_names():
             self._spawn(name)
             self._watch(
                 name,
@@ -182,12 +199,19 @@ class StackSupervisor:
         key_file.chmod(0o600)
         return key
 
+    def process_names(self) -> list[str]:
+        """One process per service (``ingest``), or two in cluster mode (``ingest.1``, ``ingest.2``)."""
+        if not self.cluster:
+            return list(self.services)
+        return [f"{s}.{i}" for s in self.services for i in (1, 2)]
+
     def _spawn(self, name: str) -> None:
+        service = name.split(".", 1)[0]
         out = open(self.home / "logs" / f"{name}.log", "ab")  # the child holds its own copy
         try:
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", self.module.format(name)],
-                env={**self._child_env, **nats_env(self.settings, name)},
+                [sys.executable, "-m", self.module.format(service)],
+                env={**self._child_env, **nats_env(self.settings, service)},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -275,7 +299,16 @@ class StackSupervisor:
             await connect_nats(self.settings, "ql-supervisor", user=OPERATOR, allow_reconnect=False), self.settings
         )
         try:
-            await bus.ensure_stream()
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    await bus.ensure_stream()
+                    return
+                except (nats.errors.TimeoutError, nats.js.errors.ServiceUnavailableError):
+                    # a new cluster elects its JetStream meta leader first (a few seconds)
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)
         finally:
             await bus.close()
 

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Generator
 
 import uvicorn
-from qlcore.service import ServiceContext
+from qlcore.service import ServiceContext, shared_socket
 
 from services.gateway.app import create_app
 from services.gateway.deps import Gateway
@@ -44,7 +44,9 @@ async def serve_http(ctx: ServiceContext) -> None:
         backlog=2048,
     )
     server = _Server(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(
+        server.serve(sockets=[shared_socket(ctx.settings)] if ctx.settings.http_reuse_port else None)
+    )
     stopping = asyncio.create_task(ctx.stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
