@@ -42,6 +42,7 @@ import nats.js.errors
 from qlcore import rpc
 from qlcore.bus import Bus, connect_nats
 from qlcore.busauth import OPERATOR, CredentialStore, nats_env
+from qlcore.busauth.serverconf import SYNC_INTERVAL
 from qlcore.config import Settings, load_settings
 from qlcore.embedded import EmbeddedNats, EmbeddedNatsCluster, EmbeddedPostgres
 
@@ -128,7 +129,9 @@ class StackSupervisor:
             store = CredentialStore(self.home / "nats" / "credentials")
             credentials = str(store.ensure(self.settings.namespace))
             if self.cluster:
-                c = EmbeddedNatsCluster(self.home / "nats-cluster", authorization=store.authorization()).start()
+                c = EmbeddedNatsCluster(
+                    self.home / "nats-cluster", authorization=store.authorization(), sync_interval=self._sync_interval()
+                ).start()
                 self.embedded.append(c)
                 nats_url = c.url
                 for node in c.nodes:
@@ -136,7 +139,9 @@ class StackSupervisor:
                     self._watch(f"nats-{node.server_name}", node.alive, node.start, node.get_pid, log)
                 where = c.data_dir
             else:
-                n = EmbeddedNats(self.home / "nats", authorization=store.authorization()).start()
+                n = EmbeddedNats(
+                    self.home / "nats", authorization=store.authorization(), sync_interval=self._sync_interval()
+                ).start()
                 self.embedded.append(n)
                 nats_url = n.url
                 self._watch("nats-server", n.alive, n.start, n.get_pid, n.data_dir / "nats-server.log")
@@ -198,6 +203,11 @@ class StackSupervisor:
         key_file.write_text(key + "\n")
         key_file.chmod(0o600)
         return key
+
+    def _sync_interval(self) -> str:
+        """JetStream's fsync policy of the embedded servers: the decided one (``SYNC_INTERVAL``), or
+        ``QL_NATS_SYNC_INTERVAL`` (a duration such as ``2m``, or ``always``) for a measurement."""
+        return self.env.get("QL_NATS_SYNC_INTERVAL") or SYNC_INTERVAL
 
     def process_names(self) -> list[str]:
         """One process per service (``ingest``), or two in cluster mode (``ingest.1``, ``ingest.2``)."""
