@@ -112,3 +112,11 @@ def test_every_part_restarts_by_itself_and_has_a_health_check() -> None:
     for node in ("nats-1", "nats-2", "nats-3"):
         assert "/healthz" in " ".join(services[node]["healthcheck"]["test"])
     assert services["ops"]["healthcheck"] == {"disable": True}
+
+
+def test_jetstream_fsync_policy_is_the_decided_one_everywhere(tmp_path: Path) -> None:
+    from qlcore.busauth.serverconf import SYNC_INTERVAL, embedded_config
+
+    for conf in sorted((ROOT / "deploy" / "nats").glob("nats-*.conf")):
+        assert re.search(rf"^\s*sync_interval: {SYNC_INTERVAL}$", conf.read_text(), re.M), conf.name
+    assert f'sync_interval: "{SYNC_INTERVAL}"' in embedded_config(4222, tmp_path, "authorization {}")

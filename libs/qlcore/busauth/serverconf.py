@@ -97,7 +97,7 @@ def deploy_authorization(namespace: str = DEPLOY_NAMESPACE) -> str:
 
 # JetStream's fsync policy (docs/decisions/XXXX-faults-jetstream-sync-interval.md), the same in the
 # embedded servers and deploy/nats/*.conf
-SYNC_INTERVAL = "2m"  # provisional: JetStream's default
+SYNC_INTERVAL = "always"
 
 
 @dataclass(frozen=True)
