@@ -29,7 +29,7 @@ from qlcore import rpc
 from qlcore.bus import connect_nats
 from qlcore.busauth import OPERATOR
 from qlcore.config import BACKEND_SERVICES, SERVICES, load_settings
-from qlcore.embedded import free_port
+from qlcore.embedded import free_port, nats_server_binary
 
 from tests.e2e.test_make_run import BIN, Running
 from tests.integration.platform.bundles import bundle
@@ -192,6 +192,26 @@ def test_every_stream_and_consumer_has_three_replicas(cluster: Running) -> None:
     )
     conf = (cluster.home / "nats-cluster" / "n1" / "nats.conf").read_text()
     assert "authorization {" in conf and "nats-route://route:" in conf and 'listen: "127.0.0.1:' in conf
+
+
+def test_a_route_without_the_clusters_secret_is_refused(cluster: Running, tmp_path: Path) -> None:
+    """The bus stays closed with routes: a server on the machine that routes to a node without the
+    route secret is refused, so it cannot join and read the streams."""
+    ports = json.loads((cluster.home / "nats-cluster" / "ports.json").read_text())
+    conf = tmp_path / "rogue.conf"
+    conf.write_text(
+        f'listen: "127.0.0.1:{free_port()}"\n'
+        f'cluster {{ name: "ql-embedded", listen: "127.0.0.1:{free_port()}", '
+        f'routes: ["nats-route://127.0.0.1:{ports[0][1]}"] }}\n'
+    )
+    log = tmp_path / "rogue.log"
+    rogue = subprocess.Popen([nats_server_binary(), "-c", str(conf), "-l", str(log)])
+    try:
+        _wait(lambda: "Route Error 'Authorization Violation'" in log.read_text(), "the route to be refused", 30)
+    finally:
+        rogue.terminate()
+        rogue.wait(10)
+    assert "Route connection created" in log.read_text()  # it did reach the node, and was refused
 
 
 def test_the_run_logs_stream_leader_killed_during_a_streaming_ingest(cluster: Running) -> None:
