@@ -8,6 +8,7 @@ another service's tables by accident. Two meta tables live beside the read model
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from time import monotonic
 from typing import Any
@@ -42,8 +43,13 @@ CREATE TABLE IF NOT EXISTS _dead_letters (
 class ResilientPool(AsyncConnectionPool):
     """A pool that answers fast while PostgreSQL is down and recovers as soon as it is back.
 
-    * every connection is checked when it is handed out (an empty query, one round trip): one that
-      died with the server (a restart, a failover) is discarded, never given to a request;
+    * a connection idle for ``check_idle`` seconds (1 s) or more is checked when it is handed out (an
+      empty query, one round trip): one that died with the server (a restart, a failover) is
+      discarded, never given to a request. A connection in steady use is not checked: the check
+      would double the cost of a one-statement request (measured 0.18 → 0.34 ms a checkout), and a
+      server restart takes longer than a second, so a connection handed back less than a second ago
+      predates no restart. One that died in between fails its statement, which is a 503 like any
+      outage error (``qlcore.outage``), and the pool discards it;
     * a failed check or a failed connection attempt marks an **outage**: clients waiting for a
       connection fail at once, and while it lasts a request waits at most ``outage_wait`` seconds
       (instead of the pool's ``timeout``) before :class:`PoolTimeout`, which callers answer with
@@ -53,11 +59,12 @@ class ResilientPool(AsyncConnectionPool):
       returns gets a new connection (psycopg_pool's own backoff had the stack unusable for ~100 s).
     """
 
-    def __init__(self, *args: Any, outage_wait: float = 0.5, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, outage_wait: float = 0.5, check_idle: float = 1.0, **kwargs: Any) -> None:
         kwargs.setdefault("reconnect_timeout", 2.0)
         super().__init__(*args, **kwargs)
-        self.outage_wait = outage_wait
+        self.outage_wait, self.check_idle = outage_wait, check_idle
         self.outage: str | None = None  # why PostgreSQL is unreachable, while it is
+        self._returned: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     async def getconn(self, timeout: float | None = None) -> Any:
         deadline = monotonic() + (self.timeout if timeout is None else timeout)
@@ -73,14 +80,20 @@ class ResilientPool(AsyncConnectionPool):
                 if self.outage is not None:
                     raise PoolTimeout(f"PostgreSQL is unreachable ({self.outage})") from None
                 raise
+            if monotonic() - self._returned.get(conn, 0.0) < self.check_idle and self.outage is None:
+                return conn  # in steady use: handed back less than check_idle seconds ago
             try:
                 await self.check_connection(conn)
             except psycopg.Error as exc:
-                await self.putconn(conn)  # broken: the pool discards it and opens another
+                await super().putconn(conn)  # broken: the pool discards it and opens another
                 await self._mark_outage(exc)
                 continue
             self.outage = None
             return conn
+
+    async def putconn(self, conn: Any) -> None:
+        self._returned[conn] = monotonic()
+        await super().putconn(conn)
 
     async def _connect(self, timeout: float | None = None) -> Any:
         try:
