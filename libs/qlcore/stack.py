@@ -337,9 +337,9 @@ class StackSupervisor:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            for name, p in self.procs.items():
-                if p.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {p.returncode}; see {self.home}/logs/{name}.log")
+            # supervised from the start: a process that loses a start-up race (two twins creating the
+            # same table) is restarted; one that cannot start at all fails repeatedly and is named
+            self.supervise()
             try:
                 r = httpx.get(url, timeout=3)
                 if r.status_code == 200:  # up, or degraded: serving, with dead letters to handle
