@@ -10,6 +10,7 @@ meets a stale pooled connection. How fast: ``bench/outage_bench.py``.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -55,6 +56,11 @@ async def _requests(c: httpx.AsyncClient, run_id: str) -> dict[str, httpx.Respon
     }
 
 
+async def _stream(c: httpx.AsyncClient, n: int = 3) -> httpx.Response:
+    lines = b"".join(json.dumps(bundle(f"outage-{uuid.uuid4().hex[:12]}")).encode() + b"\n" for _ in range(n))
+    return await c.post("/api/v1/ingest/runs:stream", content=lines, headers={"Content-Type": "application/x-ndjson"})
+
+
 def _assert_unavailable(name: str, r: httpx.Response) -> None:
     assert r.status_code == 503, (name, r.status_code, r.text[:300])
     assert r.headers["content-type"].startswith("application/problem+json"), name
@@ -96,6 +102,7 @@ async def test_postgresql_down_every_request_is_a_fast_503_and_the_stack_recover
             for _ in range(3):
                 for name, r in (await _requests(c, run_id)).items():
                     _assert_unavailable(name, r)
+            _assert_unavailable("POST /ingest/runs:stream", await _stream(c))  # the caller cannot be resolved
         finally:
             await asyncio.to_thread(own.postgres.restart)
         await _serves_again(c, run_id)
@@ -116,6 +123,11 @@ async def test_nats_down_every_request_needing_it_is_a_fast_503_and_the_stack_re
                 assert got["GET /me"].status_code == 200  # the identity read model needs PostgreSQL only
                 for name in ("GET /runs", "GET /runs/{id}", "POST /ingest/runs"):
                     _assert_unavailable(name, got[name])
+            streamed = await _stream(c)  # the caller is known: every line gets its own 503
+            assert streamed.status_code == 200
+            answers = [json.loads(line) for line in streamed.text.splitlines()]
+            assert sorted(a["line"] for a in answers) == [1, 2, 3]
+            assert all(a["error"]["status"] == 503 for a in answers), answers
         finally:
             await asyncio.to_thread(own.nats.start)
         await _serves_again(c, run_id)
