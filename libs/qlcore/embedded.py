@@ -230,6 +230,16 @@ class EmbeddedNatsCluster:
             node.stop()
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie is not)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 @dataclass
 class EmbeddedPostgres:
     """PostgreSQL from the ``pgserver`` wheel, data under ``data_dir``, database ``dbname``."""
@@ -274,11 +284,26 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Start the server again on the same data after it died or was halted (the same socket, so
-        the same URL); a crashed postmaster's stale pid file is dealt with by ``pg_ctl``."""
+        the same URL).
+
+        A killed postmaster leaves its ``postmaster.pid`` and its socket's lock file; when nobody
+        reaps it (a container whose PID 1 does not), it stays a zombie, which pgserver and
+        PostgreSQL's own lock-file checks both take for a running server. A lock file naming a
+        process that is gone or a zombie is removed first (PostgreSQL still refuses to start while a
+        backend of the old server holds its shared memory: the supervisor then tries again after its
+        backoff)."""
         if self._server is None:
             self.start()
             return
         with self._server._lock:  # type: ignore[attr-defined]  # pgserver's inter-process lock
+            data = self.data_dir.resolve()  # the socket lives here too, with its own lock file
+            for lock in [data / "postmaster.pid", *data.glob(".s.PGSQL.*.lock")]:
+                try:
+                    pid = int(lock.read_text().split()[0])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if not _running(pid):
+                    lock.unlink(missing_ok=True)
             self._server.ensure_postgres_running()  # type: ignore[attr-defined]
 
     def halt(self) -> None:
