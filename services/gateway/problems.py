@@ -9,6 +9,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from qlcore.errors import Problem, QLError, problem_type
+from qlcore.outage import RETRY_AFTER_S, as_unavailable
 
 from services.gateway.validation import named_in
 
@@ -26,8 +27,8 @@ def _ql(request: Request[Any, Any, Any], exc: QLError) -> Response[bytes]:
     headers: dict[str, str] = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="quantumledger"'
-    retry_after = exc.extra.get("retry_after")
-    if isinstance(retry_after, int | float):  # 429 (and 503) tell the client when to come back
+    retry_after = exc.extra.get("retry_after", RETRY_AFTER_S if exc.status == 503 else None)
+    if isinstance(retry_after, int | float):  # 429 and 503 tell the client when to come back
         headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
     return problem_response(exc.problem(instance=request.url.path), headers or None)
 
@@ -66,6 +67,10 @@ def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    unavailable = as_unavailable(exc)  # PostgreSQL or NATS down: 503 with Retry-After, not 500
+    if unavailable is not None:
+        log.warning("http.unavailable", path=request.url.path, error=repr(exc))
+        return _ql(request, unavailable)
     log.exception("http.unhandled", path=request.url.path)
     p = Problem(
         type=problem_type("internal"),

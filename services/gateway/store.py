@@ -385,7 +385,9 @@ async def used_this_month(conn: AsyncConnection, org_id: str, metric: str) -> in
 
 
 async def ensure_throttle_table(pool: AsyncConnectionPool) -> None:
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, conn.transaction():
+        # two gateways starting at once (`ql dev run --cluster`) would race in the catalog
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ql-gateway-throttle-ddl'))")
         await conn.execute(THROTTLE_DDL)
 
 

@@ -6,6 +6,7 @@ from qlcore.service.legacy import LegacySpec, ServiceContext
 from qlcore.service.operations import NO_REPLY
 from qlcore.service.process import main, run_service, tune_gc
 from qlcore.service.runtime import Runtime
+from qlcore.service.sockets import shared_socket
 from qlcore.service.spec import Operation, ServiceSpec
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "ServiceSpec",
     "main",
     "run_service",
+    "shared_socket",
     "tune_gc",
 ]
