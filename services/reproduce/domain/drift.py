@@ -46,14 +46,17 @@ from typing import Any
 import numpy as np
 
 from .calibration import advance_taken_at, check_calibration, gate_kind, max_gate_error
-from .errors import InvalidDays, InvalidSeed, UnknownProfile
+from .errors import InvalidAlpha, InvalidDays, InvalidSeed, UnknownProfile
 
 __all__ = [
+    "DEFAULT_ALPHA",
     "DRIFT_MODEL_VERSION",
     "FAILED_GATE_ERROR",
+    "MAX_ALPHA",
     "MAX_DAYS",
     "MAX_SEED",
     "METRICS",
+    "MIN_ALPHA",
     "PROFILES",
     "DriftParams",
     "DriftProfile",
@@ -63,6 +66,7 @@ __all__ = [
     "horizon",
     "sample_drift",
     "scale_calibration",
+    "validate_alpha",
     "validate_days",
     "validate_seed",
 ]
@@ -163,6 +167,20 @@ def validate_days(days: Any) -> float:
     if not math.isfinite(days) or not 0 <= days <= MAX_DAYS:
         raise InvalidDays(f"days must be between 0 and {MAX_DAYS:g}, got {days}")
     return float(days)
+
+
+#: the verdict's level (false-"drifted" rate of an unchanged device): default and allowed range
+DEFAULT_ALPHA = 0.01
+MIN_ALPHA = 0.001
+MAX_ALPHA = 0.1
+
+
+def validate_alpha(alpha: Any) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
+        raise InvalidAlpha(f"alpha must be a number, got {alpha!r}")
+    if not MIN_ALPHA <= alpha <= MAX_ALPHA:
+        raise InvalidAlpha(f"alpha must be between {MIN_ALPHA:g} and {MAX_ALPHA:g}, got {alpha}")
+    return float(alpha)
 
 
 #: seeds are recorded in hashed JSON: RFC 8785 allows integers up to 2**53 - 1 only
