@@ -291,9 +291,6 @@ def _drift(calibration: Mapping[str, Any], *, days: float, profile: DriftProfile
         t1, t2 = row["t1_us"], row["t2_us"]
         if t1 is not None and t2 is not None and t2 > 2 * t1:
             row["t2_us"] = _sig(2 * t1)
-        for asymmetric in ("prob_meas1_prep0", "prob_meas0_prep1"):
-            if asymmetric in q:
-                row[asymmetric] = moved(q.get(asymmetric), element["readout", i], MAX_READOUT_ERROR)
         qubits_out.append(row)
 
     gates_out = []

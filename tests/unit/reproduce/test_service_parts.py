@@ -255,7 +255,23 @@ def test_validating_a_request_does_not_import_qiskit() -> None:
     code = (
         "import sys\n"
         "from services.reproduce.handlers import _validated\n"
-        'print(_validated(b\'{"days": 3, "profile": "stable", "seed": 1}\'), \'qiskit\' in sys.modules)\n'
+        'body = b\'{"days": 3, "profile": "stable", "seed": 1, "alpha": 0.05}\'\n'
+        "print(_validated(body), 'qiskit' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert re.fullmatch(r"\(3\.0, 'stable', 1\) False\n", out), out
+    assert re.fullmatch(r"\(3\.0, 'stable', 1, 0\.05\) False\n", out), out
+
+
+@pytest.mark.parametrize("alpha", ["0", "0.0005", "0.2", "1", "-0.01", "1e308", "true", '"0.01"', "null"])
+def test_alpha_outside_its_bounds_is_a_422(alpha: str) -> None:
+    from qlcore.errors import Unprocessable
+
+    from services.reproduce.handlers import _validated
+
+    body = ('{"days": 3, "alpha": ' + alpha + "}").encode()
+    if alpha == "null":  # absent or null: the default
+        assert _validated(body)[3] == 0.01
+        return
+    with pytest.raises(Unprocessable) as info:
+        _validated(body)
+    assert info.value.status == 422
