@@ -14,10 +14,12 @@ with sigma_m(d) = a + b·log(1 + d) or sigma30·(d/30)^p, μ and τ = (μ30, τ3
 spread shrinks as √d (an assumption: the data start at two weeks). A qubit's T2 ≤ 2·T1 after
 drift; errors are capped at the physical maximum.
 
-Profiles are named quantiles of the fitted device-wide shift at the requested horizon, in the
-direction that hurts (errors up, coherence down): ``stable`` the 10th percentile, ``typical`` the
-median, ``bad_day`` the 95th. Failed couplers are a *level*: the share of couplers with no working
-2q gate is set to the profile's quantile of the share measured over real snapshots (10th, 50th,
+Profiles are named quantiles of the fitted device-wide shift at the requested horizon:
+``typical`` its median, ``bad_day`` its 95th percentile in the direction that hurts (errors up,
+coherence down), ``stable`` its 10th percentile in that direction, or no shift where that
+percentile is an improvement (a device that improved a lot is as far from the original as one on
+a bad day; stable means it barely moved). Failed couplers are a *level*: the share of couplers
+with no working 2q gate is set to the profile's quantile of the share measured over real snapshots (10th, 50th,
 95th percentile); couplers failed in the recorded snapshot count toward it (none is added when
 they already reach it). :func:`sample_drift` draws the shift and the failed level from their
 fitted distributions instead (the model's full predictive spread, used for its bands).
@@ -64,6 +66,7 @@ __all__ = [
     "drift_params",
     "get_profile",
     "horizon",
+    "profile_shift",
     "sample_drift",
     "scale_calibration",
     "validate_alpha",
@@ -90,11 +93,12 @@ class DriftProfile:
     name: str
     shift_quantile: float  # of the shift in the direction that hurts (errors up, T1/T2 down)
     failed_quantile: str  # key of the measured failed-coupler share: q10, q50, q95
+    at_least_none: bool = False  # a quantile that would be an improvement is no shift instead
 
 
 PROFILES: Mapping[str, DriftProfile] = MappingProxyType(
     {
-        "stable": DriftProfile("stable", 0.10, "q10"),
+        "stable": DriftProfile("stable", 0.10, "q10", at_least_none=True),
         "typical": DriftProfile("typical", 0.50, "q50"),
         "bad_day": DriftProfile("bad_day", 0.95, "q95"),
     }
@@ -153,6 +157,15 @@ def horizon(days: float) -> dict[str, dict[str, float]]:
         g = (d / 30.0) ** sh["r"] if d > 0 else 0.0
         out[m] = {"sigma": max(sigma, 0.0) * ramp, "mu": sh["mu30"] * g * ramp, "tau": sh["tau30"] * g * ramp}
     return out
+
+
+def profile_shift(profile: DriftProfile, metric: str, mu: float, tau: float) -> float:
+    """The device-wide log shift of ``metric`` that ``profile`` names, given the fitted N(mu, tau²)."""
+    sign = -1.0 if metric in _COHERENCE else 1.0  # the direction that hurts
+    hurt = sign * mu + statistics.NormalDist().inv_cdf(profile.shift_quantile) * tau
+    if profile.at_least_none:
+        hurt = max(hurt, 0.0)
+    return sign * hurt
 
 
 def get_profile(profile: str) -> DriftProfile:
@@ -243,8 +256,7 @@ def _drift(calibration: Mapping[str, Any], *, days: float, profile: DriftProfile
         fractions = p.failed["fractions"]
         level = float(fractions[min(int(u_failed * len(fractions)), len(fractions) - 1)])
     else:
-        zq = statistics.NormalDist().inv_cdf(profile.shift_quantile)
-        shift = {m: h[m]["mu"] + (-zq if m in _COHERENCE else zq) * h[m]["tau"] for m in METRICS}
+        shift = {m: profile_shift(profile, m, h[m]["mu"], h[m]["tau"]) for m in METRICS}
         level = float(p.failed[profile.failed_quantile])
 
     t_qubit = np.clip(z_qubit * np.sqrt(nu_q / chi_qubit), -_T_CLIP, _T_CLIP)

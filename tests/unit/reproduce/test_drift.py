@@ -135,29 +135,44 @@ def test_spread_shrinks_to_nothing_below_a_day(kyiv_calibration):
 
 
 def test_profiles_are_quantiles_of_the_fitted_shift(kyiv_calibration):
-    """stable / typical / bad_day put every metric's device-wide shift at its 10th / 50th / 95th
-    percentile in the direction that hurts; the element pattern of one seed is the same."""
+    """typical / bad_day put every metric's device-wide shift at its 50th / 95th percentile in the
+    direction that hurts, stable at its 10th percentile there or no shift where that is an
+    improvement; the element pattern of one seed is the same under every profile."""
     from statistics import NormalDist
 
     days = 90
     h = horizon(days)
-    z = {"stable": NormalDist().inv_cdf(0.10), "typical": 0.0, "bad_day": NormalDist().inv_cdf(0.95)}
+    z95 = NormalDist().inv_cdf(0.95)
     outs = {p: drift_calibration(kyiv_calibration, days=days, profile=p, seed=9) for p in PROFILES}
+
+    z10 = NormalDist().inv_cdf(0.10)
+
+    def stable_shift(m: str) -> float:
+        if m.startswith("t"):  # coherence: down hurts
+            return min(h[m]["mu"] - z10 * h[m]["tau"], 0.0)
+        return max(h[m]["mu"] + z10 * h[m]["tau"], 0.0)
+
+    expected = {
+        "typical": {m: h[m]["mu"] for m in METRICS},
+        "bad_day": {m: h[m]["mu"] + (-z95 if m.startswith("t") else z95) * h[m]["tau"] for m in METRICS},
+        "stable": {m: stable_shift(m) for m in METRICS},
+    }
+    for m in METRICS:  # stable moves no metric further than typical does
+        assert abs(expected["stable"][m]) <= abs(expected["typical"][m]) + 1e-12, m
     for m, key in (("t1", "t1_us"), ("readout", "readout_error")):
-        sign = -1.0 if m == "t1" else 1.0
         for p in ("stable", "bad_day"):
             diffs = [
                 math.log(a[key] / b[key])
                 for a, b in zip(outs[p]["qubits"], outs["typical"]["qubits"], strict=True)
                 if a[key] and b[key] and (m == "t1" or max(a[key], b[key]) < 0.5)
             ]
+            want = expected[p][m] - expected["typical"][m]
             # T2 <= 2 T1 and the readout cap touch a few qubits: the median difference is the shift's
-            assert statistics.median(diffs) == pytest.approx(sign * z[p] * h[m]["tau"], abs=2e-4), (m, p)
+            assert statistics.median(diffs) == pytest.approx(want, abs=2e-3), (m, p)
     # averaged over seeds, the measured device-wide shift is the named quantile
     for p in PROFILES:
         shifts = [x.common_shift for x in _measured(kyiv_calibration, days, p, range(8))["2q"]]
-        expected = h["2q"]["mu"] + z[p] * h["2q"]["tau"]
-        assert statistics.mean(shifts) == pytest.approx(expected, abs=0.06), p
+        assert statistics.mean(shifts) == pytest.approx(expected[p]["2q"], abs=0.06), p
 
 
 def test_failed_couplers_are_a_level_not_added_on_top(kyiv_calibration):
@@ -186,8 +201,8 @@ def test_bad_day_is_worse_than_typical_worse_than_stable(kyiv_calibration):
     outs = {p: drift_calibration(kyiv_calibration, days=90, profile=p, seed=4) for p in PROFILES}
     med_2q = {p: statistics.median(e for e in _errors(o, "2q").values() if e < 0.5) for p, o in outs.items()}
     med_t1 = {p: statistics.median(q["t1_us"] for q in o["qubits"]) for p, o in outs.items()}
-    assert med_2q["stable"] < med_2q["typical"] < med_2q["bad_day"]
-    assert med_t1["stable"] > med_t1["typical"] > med_t1["bad_day"]
+    assert med_2q["stable"] < med_2q["typical"] < med_2q["bad_day"]  # the fitted 2q trend is upward
+    assert med_t1["typical"] > med_t1["bad_day"] and med_t1["stable"] > med_t1["bad_day"]
 
 
 def test_element_draws_are_heavy_tailed_and_joint(kyiv_calibration):
