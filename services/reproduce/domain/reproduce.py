@@ -53,7 +53,7 @@ from .noise import NoiseModelCache, default_cache
 from .rerun import BaselineCache, baseline_counts, default_baselines, normalize_counts, simulate_counts
 from .score import NullTest, Verdict, null_test, verdict_for
 
-__all__ = ["ReproductionOutcome", "check_inputs", "derived_seeds", "mismatch_sentence", "reproduce"]
+__all__ = ["ReproductionOutcome", "check_inputs", "derived_seeds", "judge", "mismatch_sentence", "reproduce"]
 
 
 class ReproductionOutcome(msgspec.Struct, frozen=True):
@@ -201,16 +201,31 @@ def reproduce(
     original = normalize_counts(original_counts, width)
     reproduced = normalize_counts(counts, width)
     base = normalize_counts(baseline, width)
-    unchanged = (original, base)  # the null's distribution: the device as recorded
-    baseline_test = null_test(original, base, reference=unchanged, alpha=alpha, seed=seeds["baseline"])
-    baseline_fidelity = float(hellinger_fidelity(original, base))
-    if days == 0:
+    return outcome(counts, **judge(original, base, None if days == 0 else reproduced, alpha=alpha, seeds=seeds))
+
+
+def judge(
+    original: dict[str, int],
+    baseline: dict[str, int],
+    reproduced: dict[str, int] | None,
+    *,
+    alpha: float,
+    seeds: Mapping[str, int],
+) -> dict[str, Any]:
+    """The verdict and its figures from counts alone (keys spelled alike, see ``normalize_counts``).
+
+    ``reproduced`` None: days = 0, the re-run is the baseline. ``seeds`` as :func:`derived_seeds`.
+    """
+    unchanged = (original, baseline)  # the null's distribution: the device as recorded
+    baseline_test = null_test(original, baseline, reference=unchanged, alpha=alpha, seed=seeds["baseline"])
+    baseline_fidelity = float(hellinger_fidelity(original, baseline))
+    if reproduced is None:
         hf, drift_effect, test = baseline_fidelity, 0.0, baseline_test
     else:
         hf = float(hellinger_fidelity(original, reproduced))
-        drift_effect = 1.0 - float(hellinger_fidelity(base, reproduced))
+        drift_effect = 1.0 - float(hellinger_fidelity(baseline, reproduced))
         test = null_test(original, reproduced, reference=unchanged, alpha=alpha, seed=seeds["floor"])
-    figures = {
+    figures: dict[str, Any] = {
         "hellinger_fidelity": hf,
         "floor": test.floor,
         "baseline_fidelity": baseline_fidelity,
@@ -221,10 +236,13 @@ def reproduce(
         "baseline_threshold": baseline_test.threshold,
     }
     if baseline_test.rejected:
-        return outcome(
-            counts, verdict="model_mismatch", detectable=None, explanation=mismatch_sentence(baseline_test), **figures
-        )
-    return outcome(counts, verdict=verdict_for(hf, test.rejected), detectable=test.rejected, **figures)
+        return {
+            **figures,
+            "verdict": "model_mismatch",
+            "detectable": None,
+            "explanation": mismatch_sentence(baseline_test),
+        }
+    return {**figures, "verdict": verdict_for(hf, test.rejected), "detectable": test.rejected}
 
 
 def mismatch_sentence(test: NullTest) -> str:
