@@ -383,6 +383,60 @@ def fit(snaps: dict[str, dict[str, dict[str, Any]]], held_out: tuple[str, ...] =
     }
 
 
+def markdown_tables(params: dict[str, Any], check: dict[str, Any] | None) -> str:
+    """The tables of docs/drift-model.md, from the fitted parameters and the held-out check."""
+    from services.reproduce.domain.drift import horizon
+
+    lines = [
+        "### Per horizon bucket (fitted devices; residual 1.4826·MAD / SD / share beyond 3 \u03c3_MAD; shift mean)",
+        "",
+    ]
+    lines.append("| bucket | pairs (days) | " + " | ".join(METRICS) + " |")
+    lines.append("|---|---|" + "---|" * len(METRICS))
+    for label, row in params["buckets_fit"].items():
+        cells = []
+        for m in METRICS:
+            x = row[m]
+            if x is None:
+                cells.append("\u2013")
+                continue
+            shift = "\u2013" if x["shift_mean"] is None else f"{x['shift_mean']:+.2f}"
+            cells.append(
+                f"{x['sigma_mad']:.2f} / {x['sd']:.2f} / {100 * x['share_beyond_3_sigma_mad']:.1f} %,"
+                f" c̄ {shift} (n {x['n']})"
+            )
+        lines.append(f"| {label} | {row['pairs']} ({', '.join(map(str, row['days']))}) | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "### The model at 1, 30, 90, 365 and 1175+ days (log units: \u03c3 element, μ ± τ device-wide shift)",
+        "",
+    ]
+    days = (1, 30, 90, 365, 36500)
+    lines.append("| metric | " + " | ".join(f"{d} d" for d in days) + " | \u03bd (t tails) | t scale |")
+    lines.append("|---|" + "---|" * (len(days) + 2))
+    hs = {d: horizon(d) for d in days}
+    for m in METRICS:
+        cells = [f"\u03c3 {hs[d][m]['sigma']:.2f}, {hs[d][m]['mu']:+.2f} ± {hs[d][m]['tau']:.2f}" for d in days]
+        t = params["tails"][m]
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {t['nu']:.2f} | {t['scale']:.2f} |")
+    if check is not None:
+        lines += ["", "### Held-out check: Hellinger fidelity to the original (4096 shots each side)", ""]
+        lines.append(
+            "| device | snapshots | days | bucket | circuit | real later snapshot | model 5 % | 50 % | 95 % |"
+            " inside | percentile |"
+        )
+        lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(check["rows"], key=lambda r: (r["days"], r["device"], r["circuit"])):
+            lines.append(
+                f"| {r['device']} | {r['before']} → {r['after']} | {r['days']:.0f} | {r['bucket']} | {r['circuit']} |"
+                f" {r['real_hf']:.4f} | {r['model_p5']:.4f} | {r['model_p50']:.4f} | {r['model_p95']:.4f} |"
+                f" {'yes' if r['inside_5_95'] else '**no**'} | {r['real_percentile']:.0f} |"
+            )
+        lines.append("")
+        lines.append(f"Inside the 5\u201395 % band: {check['inside_5_95']} ({check['seeds']} model draws per row).")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m services.reproduce.tools.fit_drift", description=__doc__.split("\n")[0]
@@ -391,7 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="also run the held-out check (GHZ-3/5 bands)")
     ap.add_argument("--seeds", type=int, default=200, help="model draws per held-out pair in --check")
     ap.add_argument("--check-out", type=Path, default=Path("bench/results/drift_heldout.json"))
+    ap.add_argument("--tables", action="store_true", help="print the doc's tables from the saved files and stop")
     args = ap.parse_args(argv)
+    if args.tables:
+        check = json.loads(args.check_out.read_text()) if args.check_out.exists() else None
+        print(markdown_tables(json.loads(args.out.read_text()), check), end="")
+        return 0
     snaps = load_snapshots()
     params = fit(snaps)
     args.out.write_text(json.dumps(params, indent=1, sort_keys=False) + "\n")
