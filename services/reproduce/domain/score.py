@@ -7,7 +7,7 @@ coefficient). Under the null hypothesis both samples are multinomial draws from 
 no fixed multiple of its mean controls the error rate (a 1-qubit circuit has 2 outcomes and a
 long-tailed null, GHZ-5 has 32 and a narrow one). The test is a parametric bootstrap
 (:func:`null_test`): ``B`` pairs of samples of the two sizes are drawn from the reference ``p``
-(vectorised, in blocks), and
+(vectorised, in blocks; ``p`` smoothed by half a count per observed outcome), and
 
 * ``p_value = (1 + #{null >= observed}) / (B + 1)`` (a Monte Carlo test: its level is at most
   alpha for any ``B``);
@@ -56,6 +56,10 @@ NULL_DRAWS = 256  # draws of null_floor (the mean alone)
 MIN_NULL_DRAWS = 999
 #: null values beyond the threshold at least (sets B for small alpha)
 _TAIL_DRAWS = 20
+#: added to every observed outcome of the reference: outcomes seen rarely or in one sample only keep
+#: some mass (Jeffreys / Krichevsky-Trofimov); without it the null is too narrow when many outcomes
+#: are rare (GHZ-5 at 4096 shots: 1.7 % false alarms at alpha = 1 %, 1.2 % with it)
+PSEUDOCOUNT = 0.5
 #: counts matrices are drawn in blocks of at most this many cells
 _BLOCK_CELLS = 2_000_000
 
@@ -129,14 +133,15 @@ def null_test(
     """Test whether ``counts_a`` and ``counts_b`` come from one distribution, at level ``alpha``.
 
     The null's ``p`` is the pooled frequencies of ``reference`` (default: the two samples
-    themselves): the samples are redrawn with their own sizes from it.
+    themselves) plus :data:`PSEUDOCOUNT` per outcome seen in any of them: the samples are redrawn
+    with their own sizes from it.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
     ref = reference if reference is not None else (counts_a, counts_b)
     vectors = _vectors(counts_a, counts_b, *ref)
     a, b = vectors[0], vectors[1]
-    pooled = np.sum(vectors[2:], axis=0)
+    pooled = np.sum(vectors[2:], axis=0) + PSEUDOCOUNT
     na, nb, total = int(a.sum()), int(b.sum()), float(pooled.sum())
     if na == 0 or nb == 0 or total == 0:
         raise ValueError("both samples and the reference need shots")
