@@ -41,7 +41,7 @@ from services.reproduce.domain import (
     reproduce,
     simulate_counts,
 )
-from services.reproduce.domain.reproduce import derived_seeds, judge
+from services.reproduce.domain.reproduce import REFERENCE_FACTOR, derived_seeds, judge
 
 __all__ = ["run"]
 
@@ -96,12 +96,16 @@ def _samples(doc: dict[str, Any], n: int, seed: int, batch: int = 100) -> list[d
 def _false_alarms(doc: dict[str, Any], seeds: int, checks: int, cache: NoiseModelCache) -> dict[str, Any]:
     """At days = 0 the verdict is ``judge`` on (original, re-run of the recorded calibration): both
     are samples of the unchanged device. ``checks`` seeds also go through ``reproduce`` end to end."""
-    samples = _samples(doc, 2 * seeds, seed=7)
+    samples = _samples(doc, 2 * seeds + REFERENCE_FACTOR, seed=7)
+    reference: dict[str, int] = {}  # as reproduce's reference: 16 x the run's shots of the same device
+    for extra in samples[2 * seeds :]:
+        for key, value in extra.items():
+            reference[key] = reference.get(key, 0) + value
     verdicts: dict[str, int] = {}
     old_rule = 0
     for seed in range(seeds):
         first, second = samples[2 * seed], samples[2 * seed + 1]
-        out = judge(first, second, None, alpha=ALPHA, seeds=derived_seeds(seed))
+        out = judge(first, second, None, reference=reference, alpha=ALPHA, seeds=derived_seeds(seed))
         verdicts[out["verdict"]] = verdicts.get(out["verdict"], 0) + 1
         old_rule += (1 - out["hellinger_fidelity"]) > 3 * out["floor"]
     physical = load_transpiled(doc["transpiled"]["source"])

@@ -36,8 +36,9 @@ def test_days_zero_reproduces_with_the_recorded_calibration(kyiv_documents):
         assert out.document["calibration"] == doc["calibration"]
         assert out.baseline_fidelity == out.hellinger_fidelity
         assert out.drift_effect == 0 and not out.detectable
-        # the null floor is the formula's (K - 1)/(2N) when every outcome is populated
-        assert out.floor == pytest.approx(shot_noise_floor(2**n, 4096), rel=0.2)
+        # the null floor is about the formula's (K - 1)/(2N), which assumes every outcome well
+        # populated; GHZ-5's rare outcomes put the null's mean up to ~25 % above it
+        assert out.floor == pytest.approx(shot_noise_floor(2**n, 4096), rel=0.3)
 
 
 def test_the_reproduction_is_a_valid_run_document(kyiv_documents):
@@ -175,7 +176,8 @@ def test_the_baseline_is_simulated_once_per_run(kyiv_documents):
         reproduce(kyiv_documents[3], days=d, profile=p, seed=s, cache=cache, baselines=baselines)
         for d, p, s in ((7, "stable", 1), (30, "typical", 2), (90, "bad_day", 3))
     ]
-    assert (baselines.misses, baselines.hits) == (1, 2)
+    # the undrifted re-run and the null's reference (16 x the shots): each simulated once
+    assert (baselines.misses, baselines.hits) == (2, 4)
     assert len({r.baseline_fidelity for r in runs}) == 1
     assert cache.misses == 4  # one undrifted model, three drifted ones
 
