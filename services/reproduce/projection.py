@@ -65,7 +65,7 @@ _INSERT_RUN = (
 )
 _REQUESTED = (
     "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
-    " requested_at, requested_seq, status) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'pending')"
+    " requested_at, requested_seq, status, alpha) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'pending',%s)"
     " ON CONFLICT (job_id) DO NOTHING"
 )
 # A completion settles a pending job once; one without a request (written by another producer) is kept too.
@@ -73,14 +73,18 @@ _COMPLETED = (
     "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
     " requested_at, requested_seq, status, reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity,"
     " noise_floor, baseline_fidelity, detectable, drift_effect, drift_model, error, worker, attempts,"
-    " finished_at, finished_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'completed',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-    "%s,%s,%s,%s) ON CONFLICT (job_id) DO UPDATE SET status = 'completed',"
+    " finished_at, finished_seq, alpha, p_value, threshold, baseline_p_value, baseline_threshold, explanation)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'completed',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+    "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (job_id) DO UPDATE SET status = 'completed',"
     " reproduced_run_id = EXCLUDED.reproduced_run_id, reproduced_run_hash = EXCLUDED.reproduced_run_hash,"
     " verdict = EXCLUDED.verdict, hellinger_fidelity = EXCLUDED.hellinger_fidelity,"
     " noise_floor = EXCLUDED.noise_floor, baseline_fidelity = EXCLUDED.baseline_fidelity,"
     " detectable = EXCLUDED.detectable, drift_effect = EXCLUDED.drift_effect, drift_model = EXCLUDED.drift_model,"
     " error = EXCLUDED.error, worker = EXCLUDED.worker, attempts = EXCLUDED.attempts,"
-    " finished_at = EXCLUDED.finished_at, finished_seq = EXCLUDED.finished_seq"
+    " finished_at = EXCLUDED.finished_at, finished_seq = EXCLUDED.finished_seq,"
+    " alpha = EXCLUDED.alpha, p_value = EXCLUDED.p_value, threshold = EXCLUDED.threshold,"
+    " baseline_p_value = EXCLUDED.baseline_p_value, baseline_threshold = EXCLUDED.baseline_threshold,"
+    " explanation = EXCLUDED.explanation"
     " WHERE reproductions.status = 'pending'"
 )
 _FAILED = (
@@ -160,6 +164,7 @@ class ReproduceProjection:
                         event.correlation_id,
                         event.occurred_at,
                         seq,
+                        event.alpha,
                     ),
                 )
             case ReproductionCompleted():
@@ -190,6 +195,12 @@ class ReproduceProjection:
                         event.attempts,
                         event.occurred_at,
                         seq,
+                        event.alpha,
+                        event.p_value,
+                        event.threshold,
+                        event.baseline_p_value,
+                        event.baseline_threshold,
+                        event.explanation,
                     ),
                 )
             case ReproductionFailed():

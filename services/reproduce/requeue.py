@@ -50,6 +50,7 @@ async def sweep_once(ctx: ServiceContext, queue: JobQueue, older_than_s: float) 
                 requested_at=row.requested_at,
                 actor=row.actor,
                 correlation_id=row.correlation_id,
+                alpha=row.alpha,
             )
         )
         requeued.append(row.job_id)

@@ -50,6 +50,12 @@ class JobRow(msgspec.Struct, frozen=True):
     worker: str | None
     attempts: int | None
     finished_at: str | None
+    alpha: float | None = None
+    p_value: float | None = None
+    threshold: float | None = None
+    baseline_p_value: float | None = None
+    baseline_threshold: float | None = None
+    explanation: str | None = None
 
 
 class CardRow(msgspec.Struct, frozen=True):
@@ -64,7 +70,8 @@ _RUN = (
 _JOB = (
     "SELECT job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id, requested_at, status,"
     " reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity, noise_floor, baseline_fidelity,"
-    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at FROM reproductions"
+    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at, alpha, p_value,"
+    " threshold, baseline_p_value, baseline_threshold, explanation FROM reproductions"
 )
 
 

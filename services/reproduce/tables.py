@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS reproductions (
     finished_at text,
     finished_seq bigint
 );
+-- the verdict as a test (ql-drift/2.0): its level, p-values, thresholds, the model_mismatch sentence
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS alpha double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS p_value double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS threshold double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS baseline_p_value double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS baseline_threshold double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS explanation text;
 CREATE INDEX IF NOT EXISTS reproductions_run ON reproductions (run_id, requested_seq);
 CREATE INDEX IF NOT EXISTS reproductions_pending ON reproductions (requested_seq) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS cards (
