@@ -39,3 +39,5 @@ class RunSummary(Model, frozen=True, kw_only=True):
     status: str
     run_hash: str | None = None
     created_at: str | None = None
+    program: str | None = None  # the program's name (servers before the web app: absent)
+    reproduction_of: str | None = None  # the run this one reproduces, when it is a reproduction
