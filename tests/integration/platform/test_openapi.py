@@ -179,6 +179,7 @@ async def test_real_answers_conform_to_the_document(stack: Stack) -> None:
         await call("/api/v1/attestations/{att_id}", path=f"/api/v1/attestations/{att}")
         await call("/api/v1/attestations/{att_id}/verify", path=f"/api/v1/attestations/{att}/verify", client=anon)
         await call("/api/v1/attestations/{att_id}/evidence", path=f"/api/v1/attestations/{att}/evidence")
+        await call("/api/v1/attestations/{att_id}/envelope", path=f"/api/v1/attestations/{att}/envelope", client=anon)
         await call("/api/v1/attestations/verify", "post", client=anon, json={"envelope": r.json()["envelope"]})
         await call("/.well-known/quantumledger-jwks.json", client=anon)
         await call("/.well-known/quantumledger-revocations.json", client=anon)
