@@ -25,6 +25,13 @@ from psycopg.types.json import Jsonb
 from qlcore.events.attestation import AttestationIssued, AttestationRevoked
 from qlcore.events.cards import CardPublished, CardUnpublished
 
+from services.card.domain.attestations import (
+    AttestationFacts,
+    AttestationState,
+    AttestationSummary,
+    attestation_facts,
+    summarize_attestations,
+)
 from services.card.domain.documents import RunFacts
 from services.card.domain.model import Author, Card, Reproduction, RunSummary
 
@@ -35,7 +42,7 @@ __all__ = [
     "ReproductionInsert",
     "RunInsert",
     "RunRow",
-    "attested_frameworks",
+    "attestations",
     "card_by_run",
     "card_by_slug",
     "insert_attestation",
@@ -135,6 +142,12 @@ CREATE TABLE IF NOT EXISTS attestations (
     seq bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attestations_ws ON attestations (workspace_id) WHERE NOT revoked;
+-- the attested badge's status (a read model from before these columns says "unknown" until replayed)
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'unknown';
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS passing_controls integer NOT NULL DEFAULT 0;
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS total_controls integer NOT NULL DEFAULT 0;
+ALTER TABLE attestations ADD COLUMN IF NOT EXISTS issued_seq bigint NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS attestations_ws_framework ON attestations (workspace_id, framework_id, issued_seq);
 """
 
 TABLES: Sequence[tuple[str, str]] = (
@@ -273,13 +286,17 @@ async def reproduction_of(conn: psycopg.AsyncConnection, target_run_id: str, run
     return None if row is None else _reproduction(row)
 
 
-async def attested_frameworks(conn: psycopg.AsyncConnection, workspace_id: str) -> list[str]:
-    """The frameworks a workspace holds an unrevoked attestation for."""
+async def attestations(conn: psycopg.AsyncConnection, workspace_id: str) -> AttestationSummary:
+    """The workspace's attestations, summarized: of each framework the latest unrevoked one, else
+    the latest revoked one."""
     cur = await conn.execute(
-        "SELECT DISTINCT framework_id FROM attestations WHERE workspace_id = %s AND NOT revoked ORDER BY 1",
+        "SELECT DISTINCT ON (framework_id) framework_id, status, passing_controls, total_controls, revoked"
+        " FROM attestations WHERE workspace_id = %s ORDER BY framework_id, revoked, issued_seq DESC",
         (workspace_id,),
     )
-    return [r[0] for r in await cur.fetchall()]
+    return summarize_attestations(
+        AttestationState(r[0], AttestationFacts(r[1], r[2], r[3]), bool(r[4])) for r in await cur.fetchall()
+    )
 
 
 async def slugs_like(conn: psycopg.AsyncConnection, base: str) -> set[str]:
@@ -469,10 +486,21 @@ async def insert_reproduction(cur: psycopg.AsyncCursor, r: ReproductionInsert) -
 
 
 async def insert_attestation(cur: psycopg.AsyncCursor, e: AttestationIssued, seq: int) -> None:
+    facts = attestation_facts(e.status, e.envelope)
     await cur.execute(
-        "INSERT INTO attestations (attestation_id, workspace_id, framework_id, revoked, seq)"
-        " VALUES (%s, %s, %s, false, %s) ON CONFLICT (attestation_id) DO NOTHING",
-        (e.attestation_id, e.workspace_id or "", e.framework_id, seq),
+        "INSERT INTO attestations (attestation_id, workspace_id, framework_id, revoked, seq, status,"
+        " passing_controls, total_controls, issued_seq) VALUES (%s, %s, %s, false, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (attestation_id) DO NOTHING",
+        (
+            e.attestation_id,
+            e.workspace_id or "",
+            e.framework_id,
+            seq,
+            facts.status,
+            facts.passing_controls,
+            facts.total_controls,
+            seq,
+        ),
     )
 
 

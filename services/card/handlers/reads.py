@@ -18,6 +18,7 @@ from qlcore.rpc import RpcReply, RpcRequest
 from qlprov.hashing import with_hash
 
 from services.card import store
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges import BadgeView, badge_for, not_found_badge, parse_badge_type
 from services.card.domain.citation import FORMATS, CitationFormat, negotiate_format, render_citation
 from services.card.domain.errors import NotAcceptable as NoFormat
@@ -129,8 +130,8 @@ async def page(deps: Deps, req: RpcRequest) -> RpcReply:
     links = _links(deps, row)
     async with deps.rt.pool.connection() as conn:
         items = await store.reproductions(conn, row.card.run.run_id)
-        frameworks = await store.attested_frameworks(conn, row.workspace_id)
-    html = render_card_page(row.card, links, items, attestations=frameworks, embed=q.embed)
+        attested = await store.attestations(conn, row.workspace_id)
+    html = render_card_page(row.card, links, items, attestations=attested, embed=q.embed)
     headers = {"Content-Security-Policy": content_security_policy(links.origin), "Vary": "Accept"}
     return cacheable(html.encode(), HTML, q.if_none_match, headers=headers)
 
@@ -160,16 +161,16 @@ async def badge(deps: Deps, req: RpcRequest) -> RpcReply:
     except UnknownBadgeType:
         view = msgspec.structs.replace(not_found_badge(name), message="unknown badge type")
         return _badge_reply(view, ext, 404, q.if_none_match, NOT_FOUND_CACHE)
-    row, items, frameworks = None, [], []
+    row, items, attested = None, [], AttestationSummary()
     if is_valid_slug(q.slug):
         async with deps.rt.pool.connection() as conn:
             row = await store.card_by_slug(conn, q.slug)
             if row is not None and not row.card.withdrawn:
                 items = await store.reproductions(conn, row.card.run.run_id)
-                frameworks = await store.attested_frameworks(conn, row.workspace_id)
+                attested = await store.attestations(conn, row.workspace_id)
     if row is None:
         return _badge_reply(not_found_badge(kind), ext, 404, q.if_none_match, NOT_FOUND_CACHE)
-    view = badge_for(kind, row.card, summarize_reproductions(items), frameworks)
+    view = badge_for(kind, row.card, summarize_reproductions(items), attested)
     return _badge_reply(view, ext, 200, q.if_none_match, BADGE_CACHE_CONTROL)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -18,6 +20,16 @@ from tests.integration.card.helpers import eventually, ghz, ingest, publish
 pytestmark = pytest.mark.integration
 
 KINDS = ("provenance", "reproduced", "fidelity", "backend", "attested")
+
+
+def _envelope(status: str, controls: list[str]) -> dict[str, Any]:
+    """A DSSE envelope whose statement states the framework status and each control's status."""
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "predicate": {"status": status, "controls": [{"id": f"c{i}", "status": c} for i, c in enumerate(controls)]},
+    }
+    payload = base64.b64encode(json.dumps(statement).encode()).decode()
+    return {"payload": payload, "payloadType": "application/vnd.in-toto+json", "signatures": []}
 
 
 @pytest.fixture(scope="module")
@@ -115,35 +127,52 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
             assert [(i["verdict"], i["backend"]) for i in listed] == [("drifted", "ibm/ibm_kyiv")]
 
             attested = f"/badge/{slug}/attested.json"
-            await bus.append(
-                AttestationIssued.new(
-                    actor="service:attestation",
-                    workspace_id=card["tenant"].workspace_id,
-                    attestation_id="att-card-1",
-                    framework_id="reproducibility-baseline",
-                    framework_version="1.0.0",
-                    evidence_root="0" * 64,
-                    keyid="k1",
-                    envelope={},
+            ws = card["tenant"].workspace_id
+
+            async def issue(attestation_id: str, framework: str, status: str, controls: list[str]) -> None:
+                await bus.append(
+                    AttestationIssued.new(
+                        actor="service:attestation",
+                        workspace_id=ws,
+                        attestation_id=attestation_id,
+                        framework_id=framework,
+                        framework_version="1.0.0",
+                        evidence_root="0" * 64,
+                        keyid="k1",
+                        envelope=_envelope(status, controls),
+                        status=status,
+                    )
                 )
-            )
 
-            async def attested_now() -> bool:
-                return (await anon.get(attested)).json()["message"] == "reproducibility-baseline"
-
-            await eventually(attested_now)
-            await bus.append(
-                AttestationRevoked.new(
-                    actor="service:attestation",
-                    workspace_id=card["tenant"].workspace_id,
-                    attestation_id="att-card-1",
-                    reason="test",
+            async def revoke(attestation_id: str) -> None:
+                await bus.append(
+                    AttestationRevoked.new(
+                        actor="service:attestation", workspace_id=ws, attestation_id=attestation_id, reason="test"
+                    )
                 )
+
+            async def badge_is(message: str, color: str) -> None:
+                async def now() -> bool:
+                    got = (await anon.get(attested)).json()
+                    return bool(got["message"] == message and got["color"] == color)
+
+                await eventually(now)
+
+            # a failing attestation (1 of 3 applicable controls pass) is red, never green
+            await issue(
+                "att-card-1", "reproducibility-baseline", "failing", ["passing", "failing", "failing", "not_applicable"]
             )
-
-            async def revoked_now() -> bool:
-                return (await anon.get(attested)).json()["message"] == "none"
-
-            await eventually(revoked_now)
+            await badge_is("failing (1 of 3 controls pass)", "red")
+            svg = (await anon.get(f"/badge/{slug}/attested.svg")).text
+            assert "failing (1 of 3 controls pass)" in svg and "#dd4343" in svg and "#4b0" not in svg
+            # another framework passing does not hide the failing one
+            await issue("att-card-2", "eu-ai-act", "passing", ["passing", "passing"])
+            await badge_is("failing (1 of 3 controls pass)", "red")
+            page = (await anon.get(f"/cards/{slug}")).text
+            assert "attested: failing (1 of 3 controls pass)" in page
+            await revoke("att-card-1")
+            await badge_is("eu-ai-act passing", "brightgreen")
+            await revoke("att-card-2")
+            await badge_is("revoked", "orange")
     finally:
         await bus.close()

@@ -10,6 +10,12 @@ from typing import Any
 import msgspec
 import pytest
 
+from services.card.domain.attestations import (
+    AttestationFacts,
+    AttestationState,
+    AttestationSummary,
+    summarize_attestations,
+)
 from services.card.domain.badges import (
     BadgeView,
     badge_for,
@@ -56,7 +62,15 @@ def test_colors() -> None:
         to_svg_color("not-a-color")
 
 
-def _views(card: Card, summary: ReproductionSummary, attestations: tuple[str, ...] = ()) -> dict[str, BadgeView]:
+def _passing(*frameworks: str) -> AttestationSummary:
+    return summarize_attestations(
+        AttestationState(f, AttestationFacts("passing", 3, 3), revoked=False) for f in frameworks
+    )
+
+
+def _views(
+    card: Card, summary: ReproductionSummary, attestations: AttestationSummary = AttestationSummary()
+) -> dict[str, BadgeView]:
     return {kind: badge_for(kind, card, summary, attestations) for kind in BADGE_TYPES}
 
 
@@ -72,10 +86,10 @@ def test_badge_messages(card: Card) -> None:
         "backend": ("ibm/ibm_kyiv", "blue"),
         "attested": ("none", "lightgrey"),
     }
-    seen = _views(card, REPRODUCED, ("ISO-27001", "EU-AI-Act", "ISO-27001"))
+    seen = _views(card, REPRODUCED, _passing("ISO-27001", "EU-AI-Act", "ISO-27001"))
     assert (seen["reproduced"].message, seen["reproduced"].color) == ("3 · best 0.999", "brightgreen")
     assert (seen["fidelity"].message, seen["fidelity"].color) == ("0.999", "brightgreen")
-    assert (seen["attested"].message, seen["attested"].color) == ("EU-AI-Act, ISO-27001", "brightgreen")
+    assert (seen["attested"].message, seen["attested"].color) == ("EU-AI-Act, ISO-27001 passing", "brightgreen")
     drifted = ReproductionSummary(count=1, drifted=1, best_fidelity=0.93, best_verdict="drifted")
     assert badge_for("reproduced", card, drifted).color == "yellow"
     assert badge_for("fidelity", card, drifted).color == "yellow"
@@ -89,7 +103,7 @@ def test_badge_messages(card: Card) -> None:
 
 def test_a_withdrawn_cards_badges_say_so_in_grey(card: Card) -> None:
     gone = withdraw(card, now="2026-12-01T00:00:00Z")
-    for kind, view in _views(gone, REPRODUCED, ("EU-AI-Act",)).items():
+    for kind, view in _views(gone, REPRODUCED, _passing("EU-AI-Act")).items():
         assert (view.label, view.message, view.color) == (kind, "withdrawn", "lightgrey")
         assert 'fill="#939393"' in view.svg().decode()
 

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import msgspec
 import pytest
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.citation import to_bibtex
 from services.card.domain.html import (
     content_security_policy,
@@ -89,7 +90,9 @@ def hostile(card: Card) -> Card:
 
 
 def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> None:
-    html = render_card_page(card, links, [_reproduction()], attestations=["EU-AI-Act"])
+    html = render_card_page(
+        card, links, [_reproduction()], attestations=AttestationSummary("passing", ("EU-AI-Act",), 3, 3)
+    )
     assert html.startswith("<!doctype html>")
     page = Page(html)
     assert page.stack == []
@@ -100,7 +103,7 @@ def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> Non
         "reproduced: 1 · best 0.973",
         "fidelity: 0.973",
         "backend: ibm/ibm_kyiv",
-        "attested: EU-AI-Act",
+        "attested: EU-AI-Act passing",
     ]
     text = " ".join(page.text)
     for expected in ("Zoë Ñúñez", "李雷", "4096", "2026-11-20T08:00:00Z", card.run.run_hash, "drifted", "0.973"):

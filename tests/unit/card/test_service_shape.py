@@ -129,5 +129,13 @@ def test_no_legacy_shape_left_in_the_card_service() -> None:
     for path in root.rglob("*.py"):
         text = path.read_text()
         assert "qlcore.service.legacy" not in text and "ServiceContext" not in text and "LegacySpec" not in text, path
-    for gone in ("commands.py", "queries.py", "tables.py", "consistency.py", "changes.py", "documents.py", "replies.py"):
+    for gone in (
+        "commands.py",
+        "queries.py",
+        "tables.py",
+        "consistency.py",
+        "changes.py",
+        "documents.py",
+        "replies.py",
+    ):
         assert not (root / gone).exists(), gone

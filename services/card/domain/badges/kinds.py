@@ -10,7 +10,10 @@ reproduced     ``none yet`` or ``<n> · best <HF>``      by the best verdict: re
 fidelity       best Hellinger fidelity or ``no data``   ≥ 0.99 brightgreen, ≥ 0.95 green,
                                                         ≥ 0.90 yellow, below red; lightgrey
 backend        ``provider/name``                        blue
-attested       ``none`` or the frameworks attested      lightgrey / brightgreen
+attested       the workspace's attestations' status:    passing → brightgreen, failing → red
+               ``<frameworks> passing``, ``failing (n   (never green), revoked → orange,
+               of m controls pass)``, ``revoked``,      not applicable / unknown / none →
+               ``not applicable``, ``unknown``, ``none`` lightgrey (services.card.domain.attestations)
 =============  =======================================  ========================================
 
 A withdrawn card's badges, whatever the type, say ``withdrawn`` in lightgrey. Fidelities are
@@ -20,11 +23,11 @@ shown truncated (never rounded up) to three decimals: 0.9996 reads 0.999, not 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Literal, get_args
 
 import msgspec
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges.endpoint import MIN_CACHE_SECONDS, endpoint_json
 from services.card.domain.badges.svg import render_flat
 from services.card.domain.errors import UnknownBadgeType
@@ -34,6 +37,7 @@ __all__ = [
     "BADGE_TYPES",
     "BadgeType",
     "BadgeView",
+    "attested_badge",
     "badge_for",
     "format_fidelity",
     "not_found_badge",
@@ -81,10 +85,13 @@ def _fidelity_color(value: float) -> str:
     return "red"
 
 
+_NO_ATTESTATION = AttestationSummary()
+
+
 def badge_for(
-    kind: BadgeType, card: Card, reproductions: ReproductionSummary, attestations: Sequence[str] = ()
+    kind: BadgeType, card: Card, reproductions: ReproductionSummary, attestations: AttestationSummary = _NO_ATTESTATION
 ) -> BadgeView:
-    """The badge ``kind`` of ``card``; ``attestations`` names the frameworks attested for its run."""
+    """The badge ``kind`` of ``card``; ``attestations``: its workspace's attestations, summarized."""
     if card.withdrawn:
         return BadgeView(kind, "withdrawn", "lightgrey")
     match kind:
@@ -105,12 +112,25 @@ def badge_for(
         case "backend":
             return BadgeView(kind, card.run.backend, "blue")
         case "attested":
-            names = sorted(set(attestations))
-            if not names:
-                return BadgeView(kind, "none", "lightgrey")
-            message = ", ".join(names) if len(names) <= 2 else f"{len(names)} frameworks"
-            return BadgeView(kind, message, "brightgreen")
+            return attested_badge(attestations)
     raise UnknownBadgeType(kind)
+
+
+def attested_badge(a: AttestationSummary) -> BadgeView:
+    """The ``attested`` badge: the status, coloured by it; a failing attestation is never green."""
+    names = ", ".join(a.frameworks) if len(a.frameworks) <= 2 else f"{len(a.frameworks)} frameworks"
+    match a.state:
+        case "passing":
+            return BadgeView("attested", f"{names} passing", "brightgreen")
+        case "failing":
+            return BadgeView("attested", f"failing ({a.passing_controls} of {a.total_controls} controls pass)", "red")
+        case "revoked":
+            return BadgeView("attested", "revoked", "orange")
+        case "not_applicable":
+            return BadgeView("attested", "not applicable", "lightgrey")
+        case "unknown":
+            return BadgeView("attested", "status unknown", "lightgrey")
+    return BadgeView("attested", "none", "lightgrey")
 
 
 def not_found_badge(kind: str) -> BadgeView:

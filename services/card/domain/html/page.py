@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges.kinds import BADGE_TYPES, badge_for, format_fidelity
 from services.card.domain.citation import FORMATS, render_citation
 from services.card.domain.citation.common import published_date
@@ -60,7 +61,9 @@ def _authors(card: Card) -> str:
     return f'<ul class="authors">{"".join(items)}</ul>'
 
 
-def _badges(card: Card, links: CardLinks, reproductions: Sequence[Reproduction], attestations: Sequence[str]) -> str:
+def _badges(
+    card: Card, links: CardLinks, reproductions: Sequence[Reproduction], attestations: AttestationSummary
+) -> str:
     summary = summarize_reproductions(reproductions)
     images = []
     for kind in BADGE_TYPES:
@@ -123,7 +126,7 @@ def render_card_page(
     links: CardLinks,
     reproductions: Sequence[Reproduction] = (),
     *,
-    attestations: Sequence[str] = (),
+    attestations: AttestationSummary = AttestationSummary(),
     embed: bool = False,
 ) -> str:
     """The card page; ``embed`` gives the compact page shown inside the embed iframe."""
