@@ -25,10 +25,12 @@ from qlcore.projection import apply_grouped
 from services.card import store
 from services.card.adapters.changes import ALL, ChangeFeed
 from services.card.domain.documents import decode_facts, hash_matches
+from services.card.domain.lifecycle import reproduction_kind
 
 __all__ = ["CardProjection", "UndecodableRun"]
 
 log = structlog.get_logger("card.projection")
+KINDS = frozenset({"independent", "simulated"})
 
 
 class UndecodableRun(ValueError):
@@ -110,7 +112,17 @@ class CardProjection:
     async def _submitted(self, cur: psycopg.AsyncCursor, e: ReproductionSubmitted, seq: int) -> None:
         target = e.card_run_id or await store.run_of_concept(cur, e.concept_id)  # older events: the card's run
         if target is None:
-            return
+            log.error("card.reproduction_of_unknown_card", concept_id=e.concept_id, seq=seq)
+            raise LookupError(f"reproduction {e.reproduction_id} names no run and card {e.concept_id} is unknown")
+        owner = await store.run_origin(cur, target)
+        submitted = await store.run_origin(cur, e.run_id)
+        owner_ws, submitter_ws = (owner[0] if owner else ""), (e.workspace_id or "")
+        kind = e.kind if e.kind in KINDS else None
+        if kind is None:  # written before events carried it: derived as the card service decides it
+            on_simulator = submitted[1] if submitted else False
+            kind = reproduction_kind(
+                owner_workspace=owner_ws, submitter_workspace=submitter_ws, on_simulator=on_simulator
+            )
         await store.insert_reproduction(
             cur,
             store.ReproductionInsert(
@@ -128,6 +140,8 @@ class CardProjection:
                 verdict=e.verdict,
                 submitted_at=e.occurred_at,
                 seq=seq,
+                kind=kind,
+                by_owner=submitter_ws == owner_ws,
             ),
         )
         self.changes.note(seq, e.slug)
@@ -135,6 +149,7 @@ class CardProjection:
     async def _completed(self, cur: psycopg.AsyncCursor, e: ReproductionCompleted, seq: int) -> None:
         """A reproduce-service re-run of ``e.run_id``; its run was logged (``run.ingested``) before."""
         provider, name, shots = await store.run_backend(cur, e.reproduced_run_id) or ("", "", 0)
+        owner = await store.run_origin(cur, e.run_id)
         await store.insert_reproduction(
             cur,
             store.ReproductionInsert(
@@ -152,6 +167,8 @@ class CardProjection:
                 verdict=e.verdict,
                 submitted_at=e.occurred_at,
                 seq=seq,
+                kind=e.kind if e.kind in KINDS else "simulated",  # the owner's drift simulation
+                by_owner=owner is None or owner[0] == (e.workspace_id or ""),
             ),
         )
         slug = await store.slug_of_run(cur, e.run_id)

@@ -55,6 +55,7 @@ __all__ = [
     "run",
     "run_backend",
     "run_of_concept",
+    "run_origin",
     "run_ref",
     "run_to_verify",
     "set_hash_verified",
@@ -142,6 +143,18 @@ CREATE TABLE IF NOT EXISTS attestations (
     seq bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS attestations_ws ON attestations (workspace_id) WHERE NOT revoked;
+-- reproductions by kind (docs/cards.md): a run simulated rather than run on hardware; each
+-- reproduction's kind and whether the card's owner submitted it. Rows from before these columns
+-- are filled in from what the read model has (the reproduce service's re-runs are simulated).
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS on_simulator boolean NOT NULL DEFAULT false;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT '';
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS by_owner boolean NOT NULL DEFAULT false;
+UPDATE reproductions r SET by_owner = (r.workspace_id = t.workspace_id),
+    kind = CASE WHEN r.source = 'reproduce' OR (r.workspace_id = t.workspace_id AND s.on_simulator)
+                THEN 'simulated' ELSE 'independent' END
+    FROM runs t, runs s WHERE r.kind = '' AND t.run_id = r.target_run_id AND s.run_id = r.run_id;
+UPDATE reproductions SET kind = CASE WHEN source = 'reproduce' THEN 'simulated' ELSE 'independent' END
+    WHERE kind = '';
 -- the attested badge's status (a read model from before these columns says "unknown" until replayed)
 ALTER TABLE attestations ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'unknown';
 ALTER TABLE attestations ADD COLUMN IF NOT EXISTS passing_controls integer NOT NULL DEFAULT 0;
@@ -160,7 +173,7 @@ TABLES: Sequence[tuple[str, str]] = (
 
 _RUN_COLUMNS = (
     "run_id, run_hash, hash_verified, program_name, program_hash, backend_provider, backend_name, num_qubits,"
-    " shots, calibration_taken_at, created_at, status, workspace_id, counts"
+    " shots, calibration_taken_at, created_at, status, workspace_id, counts, on_simulator"
 )
 _CARD_COLUMNS = (
     "c.slug, c.concept_id, c.version_id, c.version, c.title, c.authors, c.license, c.published_at,"
@@ -169,7 +182,7 @@ _CARD_COLUMNS = (
 )
 _REPRODUCTION_COLUMNS = (
     "reproduction_id, run_id, run_hash, workspace_id, backend_provider, backend_name, shots,"
-    " hellinger_fidelity, noise_floor, verdict, submitted_at"
+    " hellinger_fidelity, noise_floor, verdict, submitted_at, kind, by_owner, source"
 )
 
 
@@ -178,6 +191,7 @@ class RunRow:
     summary: RunSummary
     workspace_id: str
     counts: dict[str, int]
+    on_simulator: bool = False  # simulated, not run on hardware
 
 
 @dataclass(frozen=True)
@@ -202,7 +216,7 @@ def _run_row(r: tuple[Any, ...]) -> RunRow:
         created_at=r[10],
         status=r[11],
     )
-    return RunRow(summary, r[12], dict(r[13]))
+    return RunRow(summary, r[12], dict(r[13]), bool(r[14]))
 
 
 def _card_row(r: tuple[Any, ...]) -> CardRow:
@@ -264,6 +278,9 @@ def _reproduction(r: tuple[Any, ...]) -> Reproduction:
         noise_floor=r[8],
         verdict=r[9],
         submitted_at=r[10],
+        kind=r[11],
+        submitted_by="owner" if r[12] else "another workspace",
+        method="drift simulation" if r[13] == "reproduce" else "submitted run",
     )
 
 
@@ -312,7 +329,7 @@ _VERDICTS = frozenset({"reproduced", "drifted", "failed"})
 _INSERT_RUN = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, hash_verified, program_name, program_hash,"
     " backend_provider, backend_name, num_qubits, shots, calibration_taken_at, created_at, status,"
-    " counts, seq) VALUES (%s,%s,%s,false,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " counts, seq, on_simulator) VALUES (%s,%s,%s,false,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -344,6 +361,7 @@ class RunInsert:
             f.status,
             Jsonb(f.counts),
             self.seq,
+            f.on_simulator,
         )
 
 
@@ -370,6 +388,13 @@ async def run_backend(cur: psycopg.AsyncCursor, run_id: str) -> tuple[str, str, 
     await cur.execute("SELECT backend_provider, backend_name, shots FROM runs WHERE run_id = %s", (run_id,))
     row = await cur.fetchone()
     return None if row is None else (str(row[0]), str(row[1]), int(row[2]))
+
+
+async def run_origin(cur: psycopg.AsyncCursor, run_id: str) -> tuple[str, bool] | None:
+    """A run's workspace and whether it was simulated (``on_simulator``)."""
+    await cur.execute("SELECT workspace_id, on_simulator FROM runs WHERE run_id = %s", (run_id,))
+    row = await cur.fetchone()
+    return None if row is None else (str(row[0]), bool(row[1]))
 
 
 async def insert_published(cur: psycopg.AsyncCursor, e: CardPublished, seq: int) -> None:
@@ -459,13 +484,15 @@ class ReproductionInsert:
     verdict: str
     submitted_at: str
     seq: int
+    kind: str  # independent | simulated
+    by_owner: bool  # submitted by the workspace of the run it reproduces
 
 
 async def insert_reproduction(cur: psycopg.AsyncCursor, r: ReproductionInsert) -> None:
     await cur.execute(
         "INSERT INTO reproductions (reproduction_id, target_run_id, source, run_id, run_hash, workspace_id,"
-        " backend_provider, backend_name, shots, hellinger_fidelity, noise_floor, verdict, submitted_at, seq)"
-        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
+        " backend_provider, backend_name, shots, hellinger_fidelity, noise_floor, verdict, submitted_at, seq,"
+        " kind, by_owner) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
         (
             r.reproduction_id,
             r.target_run_id,
@@ -481,6 +508,8 @@ async def insert_reproduction(cur: psycopg.AsyncCursor, r: ReproductionInsert) -
             r.verdict if r.verdict in _VERDICTS else "failed",
             r.submitted_at,
             r.seq,
+            r.kind,
+            r.by_owner,
         ),
     )
 

@@ -40,6 +40,7 @@ async def list_runs(deps: Deps, req: RpcRequest) -> RpcReply:
             "shots": r.shots,
             "status": r.status,
             "created_at": r.created_at_text,
+            "kind": r.kind,
         }
         for r in rows[: f.limit]
     ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import msgspec
 import psycopg
 from qlcore.events import Event, RunIngested
+from qlprov.document import is_simulated_reproduction
 
 from services.provenance import store
+from services.provenance.domain import run_kind
 
 __all__ = ["RunsProjection", "Summary"]
 
@@ -19,6 +21,11 @@ class _Backend(msgspec.Struct):
 class _Execution(msgspec.Struct):
     shots: int
     status: str
+    seed_simulator: int | None = None
+
+
+class _Lineage(msgspec.Struct):
+    reproduction_of: str | None = None
 
 
 class Summary(msgspec.Struct):
@@ -27,6 +34,8 @@ class Summary(msgspec.Struct):
     created_at: str
     backend: _Backend
     execution: _Execution
+    lineage: _Lineage | None = None
+    reproduction: msgspec.Raw | None = None  # the reproduce service's record of a drift simulation
 
 
 _summary = msgspec.json.Decoder(Summary)
@@ -60,6 +69,13 @@ class RunsProjection:
                     s.created_at,
                     seq,
                     event.document_seq,
+                    run_kind(
+                        is_simulated_reproduction(
+                            s.lineage.reproduction_of if s.lineage else None,
+                            s.execution.seed_simulator,
+                            has_reproduction_record=s.reproduction is not None,
+                        )
+                    ),
                 )
             )
         await store.insert_runs(cur, rows)

@@ -13,6 +13,11 @@ where a descending index takes time-ordered keys at its left end and splits page
 with several workspaces both split in half, so ascending is never worse. docs/scale.md has the
 figures (``bench/scale_bench.py``).
 
+Every index starts ``(workspace_id, kind, ...)``: the list of one kind (``original`` by default,
+the workspace's own experiments; ``simulated``, its simulated reproductions) is one range; the list
+of both (``kind=all``) merges two ranges (``UNION ALL`` of two ordered, limited scans, a Merge Append),
+still ``limit + 1`` rows each at most.
+
 The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
 ``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
 speed (``docs/decisions/0007-documents-read-from-the-log.md``).
@@ -45,19 +50,28 @@ CREATE TABLE IF NOT EXISTS runs (
     seq bigint NOT NULL,
     document_seq bigint NOT NULL
 );
+
 DROP INDEX IF EXISTS runs_ws_recent;
-CREATE INDEX IF NOT EXISTS runs_ws_created ON runs (workspace_id, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_backend_created ON runs (workspace_id, provider, backend_name, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_status_created ON runs (workspace_id, status, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_backend_status_created
-    ON runs (workspace_id, provider, backend_name, status, created_at, run_id);
+-- original | simulated (a simulated reproduction; listed only when asked for). A read model from
+-- before this column lists every run as original until it is replayed.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'original';
+DROP INDEX IF EXISTS runs_ws_created;
+DROP INDEX IF EXISTS runs_ws_backend_created;
+DROP INDEX IF EXISTS runs_ws_status_created;
+DROP INDEX IF EXISTS runs_ws_backend_status_created;
+CREATE INDEX IF NOT EXISTS runs_ws_kind_created ON runs (workspace_id, kind, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_created
+    ON runs (workspace_id, kind, provider, backend_name, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_status_created ON runs (workspace_id, kind, status, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_status_created
+    ON runs (workspace_id, kind, provider, backend_name, status, created_at, run_id);
 """
 
 TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq, document_seq, kind) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -72,6 +86,7 @@ class RunListRow:
     status: str
     created_at_text: str
     created_at: datetime
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -89,21 +104,27 @@ async def insert_runs(cur: psycopg.AsyncCursor, rows: list[tuple[object, ...]]) 
 def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]]:
     """The SQL of one page of a workspace's runs and its arguments (``list_runs`` runs it; the
     scale benchmark EXPLAINs it)."""
-    where, args = ["workspace_id = %s"], [workspace_id]
+    where: list[str] = ["workspace_id = %s", "kind = %s"]
+    args: list[object] = [workspace_id]
+    rest: list[object] = []
     if f.provider is not None:
         where += ["provider = %s", "backend_name = %s"]
-        args += [f.provider, f.backend_name or ""]
+        rest += [f.provider, f.backend_name or ""]
     if f.status is not None:
         where.append("status = %s")
-        args.append(f.status)
+        rest.append(f.status)
     if f.after is not None:
         where.append("(created_at, run_id) < (%s::timestamptz, %s)")
-        args += list(f.after)
-    sql = (
-        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at"
+        rest += list(f.after)
+    one = (
+        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at, kind"
         f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
     )
-    return sql, (*args, f.limit + 1)
+    if f.kind is not None:
+        return one, (*args, f.kind, *rest, f.limit + 1)
+    both = f"({one}) UNION ALL ({one}) ORDER BY created_at DESC, run_id DESC LIMIT %s"
+    page = f.limit + 1
+    return both, (*args, "original", *rest, page, *args, "simulated", *rest, page, page)
 
 
 async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:

@@ -34,6 +34,7 @@ from qlcore.service import ServiceContext
 from services.reproduce import store
 from services.reproduce.config import ReproduceConfig
 from services.reproduce.jobs import Job, JobQueue, decode_job
+from services.reproduce.views import KIND
 
 __all__ = ["Worker", "work"]
 
@@ -209,6 +210,7 @@ class Worker:
             error=outcome.error,
             worker=self.name,
             attempts=attempt,
+            kind=KIND,  # the owner's drift simulation: never an independent reproduction
         )
 
     def _failed(self, job: Job, error: str, status: int, attempt: int) -> ReproductionFailed:

@@ -39,6 +39,9 @@ class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
     """The reproduce process that ran the job (``host:pid``)."""
     attempts: int = 0
     """Deliveries of the job from the work queue, this one included (1 = first try)."""
+    kind: str = "simulated"
+    """A drift simulation requested by the run's own workspace is a *simulated* reproduction, never
+    an independent one (events written before this member existed are simulated too)."""
 
 
 class ReproductionFailed(Event, frozen=True, tag="reproduction.failed"):

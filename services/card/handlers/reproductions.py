@@ -23,7 +23,7 @@ from ulid import ULID
 from services.card import store
 from services.card.domain.documents import decode_facts
 from services.card.domain.errors import ProgramMismatch, SelfReproduction
-from services.card.domain.lifecycle import summarize_reproductions
+from services.card.domain.lifecycle import reproduction_kind, summarize_reproductions
 from services.card.domain.model import Reproduction
 from services.card.domain.slugs import is_valid_slug
 from services.card.handlers.responses import gone
@@ -64,6 +64,8 @@ def _outcome(
         "tolerance": 3 * r.noise_floor,
         "verdict": r.verdict,
         "submitted_at": r.submitted_at,
+        "kind": r.kind,
+        "submitted_by": r.submitted_by,
         "deduplicated": not new,
         "reproductions": msgspec.to_builtins(summarize_reproductions(items)),
     }
@@ -149,6 +151,11 @@ async def _record(deps: Deps, req: RpcRequest, card: CardRow, submitted: RunRow)
         existing = await store.reproduction_of(conn, target.run_id, submitted.summary.run_hash)
     if existing is None:
         run = submitted.summary
+        kind = reproduction_kind(
+            owner_workspace=card.workspace_id,
+            submitter_workspace=req.ctx.workspace_id or "",
+            on_simulator=submitted.on_simulator,
+        )
         event = ReproductionSubmitted.new(
             actor=req.ctx.actor,
             workspace_id=req.ctx.workspace_id,
@@ -166,6 +173,7 @@ async def _record(deps: Deps, req: RpcRequest, card: CardRow, submitted: RunRow)
             backend_provider=run.backend_provider,
             backend_name=run.backend_name,
             shots=run.shots,
+            kind=kind,
         )
         appended = await deps.rt.bus.append(event, msg_id=f"repro:{card.card.concept_id}:{run.run_hash}")
         await deps.rt.applied(appended.seq, deps.config.applied_timeout_s)

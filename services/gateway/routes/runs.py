@@ -60,10 +60,15 @@ class RunsController(Controller):
         cursor: str | None = None,
         backend: str | None = Parameter(default=None, description="provider/name, e.g. ibm/ibm_kyiv"),
         status: str | None = None,
+        kind: str | None = Parameter(
+            default=None,
+            description="original (default: the workspace's own experiments), simulated (its simulated"
+            " reproductions, e.g. drift simulations) or all",
+        ),
     ) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:read")
-        q = {"limit": limit, "cursor": cursor, "backend": backend, "status": status}
+        q = {"limit": limit, "cursor": cursor, "backend": backend, "status": status, "kind": kind}
         resp = await forward(request, "provenance", "runs.list", {k: v for k, v in q.items() if v is not None}, p)
         nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
         if nxt:

@@ -1,5 +1,8 @@
 """The run list: its query parameters, their validation, and opaque keyset cursors.
 
+The list shows a workspace's own experiments: a simulated reproduction (``kind`` ``simulated``) is
+listed only when asked for (``kind=simulated`` or ``kind=all``); every item says its kind.
+
 A cursor is the (created_at, run_id) of the last row of a page, base64url-encoded JSON: the next
 page starts strictly after it in the list's order (most recent first), so pages never skip or
 repeat a run while new runs arrive.
@@ -11,12 +14,13 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import msgspec
 import orjson
 from qlcore.errors import Unprocessable
 
-__all__ = ["ListQuery", "RunFilter", "decode_cursor", "encode_cursor", "run_filter"]
+__all__ = ["KINDS", "ListQuery", "RunFilter", "RunKind", "decode_cursor", "encode_cursor", "run_filter", "run_kind"]
 
 
 class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,6 +28,11 @@ class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
     cursor: str | None = None
     backend: str | None = None  # provider/name
     status: str | None = None
+    kind: str | None = None  # original (default) | simulated | all
+
+
+RunKind = Literal["original", "simulated"]
+KINDS: frozenset[str] = frozenset({"original", "simulated", "all"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class RunFilter:
     backend_name: str | None = None
     status: str | None = None
     after: tuple[str, str] | None = None  # (created_at, run_id) of the previous page's last row
+    kind: RunKind | None = "original"  # None: every kind. Simulated reproductions are hidden unless asked for
 
 
 def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
@@ -48,7 +58,16 @@ def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
         if not provider or not name:
             raise Unprocessable("backend filter is provider/name, e.g. ibm/ibm_kyiv")
     after = decode_cursor(q.cursor) if q.cursor else None
-    return RunFilter(limit, provider, name, q.status or None, after)
+    kind = q.kind or "original"
+    if kind not in KINDS:
+        raise Unprocessable("kind is original, simulated or all")
+    return RunFilter(limit, provider, name, q.status or None, after, None if kind == "all" else kind)  # type: ignore[arg-type]
+
+
+def run_kind(simulated_reproduction: bool) -> RunKind:
+    """A run's kind in the list: ``simulated`` for a simulated reproduction (a drift simulation by
+    the run's owner, ``qlprov.document.is_simulated_reproduction``), else ``original``."""
+    return "simulated" if simulated_reproduction else "original"
 
 
 def encode_cursor(created_at: datetime, run_id: str) -> str:

@@ -141,14 +141,18 @@ def _reproductions(items: Sequence[Mapping[str, Any]]) -> str:
         run = j.get("reproduced_run_id")
         link = f'<a href="/api/v1/runs/{escape(run)}/report?format=html">{escape(run)}</a>' if run else "—"
         rows.append(
-            f"<tr><td>{_fmt(j.get('requested_at'))}</td><td>{_fmt(j['days'])}</td><td>{_fmt(j['profile'])}</td>"
+            f"<tr><td>{_fmt(j.get('requested_at'))}</td><td>{_fmt(j.get('kind'))}</td>"
+            f"<td>{_fmt(j.get('requested_by'))}</td><td>{_fmt(j['days'])}</td><td>{_fmt(j['profile'])}</td>"
             f"<td>{_fmt(j['seed'])}</td><td>{_verdict(j.get('verdict'), j['status'])}</td>"
             f"<td>{_fmt(j.get('hellinger_fidelity'))}</td><td>{_fmt(j.get('noise_floor'), 2)}</td>"
             f"<td>{_fmt(j.get('baseline_fidelity'))}</td><td>{_fmt(j.get('detectable'))}</td><td>{link}"
             f"{'<br><span class=muted>' + escape(str(j['error'])) + '</span>' if j.get('error') else ''}</td></tr>"
         )
     return (
-        "<h2>Reproductions</h2><table><tr><th>requested</th><th>days</th><th>profile</th><th>seed</th>"
+        "<h2>Reproductions</h2>"
+        '<p class="muted">Drift simulations requested by this workspace: <em>simulated</em> reproductions,'
+        " never independent ones (a card's <code>reproduced</code> badge does not count them).</p>"
+        "<table><tr><th>requested</th><th>kind</th><th>requested by</th><th>days</th><th>profile</th><th>seed</th>"
         "<th>verdict</th><th>Hellinger fidelity</th><th>noise floor</th><th>baseline</th><th>drift detectable</th>"
         "<th>reproduced run</th></tr>" + "".join(rows) + "</table>"
         '<p class="muted">reproduced: 1 &minus; HF &le; 3 &times; the shot-noise floor;'

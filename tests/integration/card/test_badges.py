@@ -77,7 +77,7 @@ async def test_badge_messages_and_errors(stack: Stack, card: dict[str, Any]) -> 
         got = {k: (await anon.get(f"/badge/{slug}/{k}.json")).json() for k in KINDS}
         assert got["provenance"]["message"] == "verified" and got["provenance"]["color"] == "brightgreen"
         assert got["backend"]["message"] == "ibm/ibm_kyiv"
-        assert got["reproduced"]["message"] == "none yet" and got["attested"]["message"] == "none"
+        assert got["reproduced"]["message"] == "not yet" and got["attested"]["message"] == "none"
         missing = await anon.get("/badge/no-such-card/provenance.svg")
         assert missing.status_code == 404 and b"card not found" in missing.content
         assert (await anon.get(f"/badge/{slug}/nonsense.json")).status_code == 404
@@ -93,7 +93,7 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
     bus = await qlbus.connect(stack.settings, "test-card-badges", user=TEST)
     try:
         async with stack.client(card["tenant"]) as c, stack.client() as anon:
-            assert (await anon.get(url)).json()["message"] == "none yet"  # cached in the gateway now
+            assert (await anon.get(url)).json()["message"] == "not yet"  # cached in the gateway now
             drifted = ghz("kyiv", seed=99)
             drifted["results"]["counts"] = {"000": 1800, "111": 1800, "010": 496}
             drifted.pop("run_hash", None)
@@ -119,12 +119,23 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
             )
 
             async def shows_reproduction() -> bool:
-                return (await anon.get(url)).json()["message"] == "1 · best 0.934"
+                listed = (await anon.get(f"/api/v1/cards/{slug}")).json()["reproduction_list"]
+                return len(listed) == 1
 
             await eventually(shows_reproduction)
-            assert (await anon.get(url)).json()["color"] == "yellow"
             listed = (await anon.get(f"/api/v1/cards/{slug}")).json()["reproduction_list"]
-            assert [(i["verdict"], i["backend"]) for i in listed] == [("drifted", "ibm/ibm_kyiv")]
+            assert [(i["verdict"], i["backend"], i["kind"], i["submitted_by"], i["method"]) for i in listed] == [
+                ("drifted", "ibm/ibm_kyiv", "simulated", "owner", "drift simulation")
+            ]
+            # the owner's drift simulation is no reproduction: the badges say so (issue 14: "1 · best 0.934")
+            assert (await anon.get(url)).json() | {"cacheSeconds": 0} == {
+                "schemaVersion": 1,
+                "label": "reproduced",
+                "message": "not yet",
+                "color": "lightgrey",
+                "cacheSeconds": 0,
+            }
+            assert (await anon.get(f"/badge/{slug}/fidelity.json")).json()["message"] == "no data"
 
             attested = f"/badge/{slug}/attested.json"
             ws = card["tenant"].workspace_id

@@ -35,7 +35,8 @@ async def test_list_most_recent_first_with_link_pagination_and_filters(stack: St
             seen += page
             url = r.links.get("next", {}).get("url")
         assert [x["created_at"] for x in seen] == [f"2025-03-0{i}T12:00:00Z" for i in range(7, 0, -1)]
-        assert set(seen[0]) == {"run_id", "run_hash", "backend", "shots", "status", "created_at"}
+        assert set(seen[0]) == {"run_id", "run_hash", "backend", "shots", "status", "created_at", "kind"}
+        assert {item["kind"] for item in seen} == {"original"}
         torino = (await c.get("/api/v1/runs", params={"backend": "ibm/ibm_torino"})).json()
         assert len(torino) == 3 and {x["backend"] for x in torino} == {"ibm/ibm_torino"}
         failed = (await c.get("/api/v1/runs", params={"status": "failed"})).json()

@@ -100,7 +100,7 @@ def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> Non
     assert [img["src"] for img in images] == [links.badges[kind].svg for kind in links.badges]
     assert [img["alt"] for img in images] == [
         "provenance: verified",
-        "reproduced: 1 · best 0.973",
+        "reproduced: 0 of 1 independent",
         "fidelity: 0.973",
         "backend: ibm/ibm_kyiv",
         "attested: EU-AI-Act passing",

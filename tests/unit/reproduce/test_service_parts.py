@@ -127,7 +127,14 @@ def test_job_round_trips() -> None:
 def test_views_agree_whether_from_the_row_or_the_event() -> None:
     row = _job()
     job = Job(
-        job_id="J1", run_id="R1", workspace_id="ws", days=90.0, profile="bad_day", seed=7, requested_at=row.requested_at
+        job_id="J1",
+        run_id="R1",
+        workspace_id="ws",
+        days=90.0,
+        profile="bad_day",
+        seed=7,
+        requested_at=row.requested_at,
+        actor=row.actor,
     )
     event = ReproductionCompleted(
         event_id="e",
@@ -152,6 +159,7 @@ def test_views_agree_whether_from_the_row_or_the_event() -> None:
         drift_effect=0.04,
     )
     assert view_of_event(event, job) == view_of_row(row)
+    assert view_of_row(row)["kind"] == "simulated" and view_of_row(row)["requested_by"] == row.actor
     assert view_of_row(row)["days"] == 90 and isinstance(view_of_row(row)["days"], int)
     assert view_of_job(job)["status"] == "pending" and view_of_job(job)["location"] == "/api/v1/reproductions/J1"
     failed = ReproductionFailed(

@@ -4,11 +4,12 @@
 type           message                                  color
 =============  =======================================  ========================================
 provenance     ``verified`` / ``unverified``            brightgreen / red
-reproduced     ``none yet`` or ``<n> · best <HF>``      by the best verdict: reproduced →
-                                                        brightgreen, drifted → yellow,
-                                                        failed → red; none → lightgrey
-fidelity       best Hellinger fidelity or ``no data``   ≥ 0.99 brightgreen, ≥ 0.95 green,
-                                                        ≥ 0.90 yellow, below red; lightgrey
+reproduced     ``not yet``, or ``<r> of <n> independent``  r ≥ 1 → brightgreen; else by the best
+               (``r`` independent reproductions with    independent verdict: drifted → yellow,
+               verdict reproduced, of ``n``)            failed → red; not yet → lightgrey
+fidelity       best Hellinger fidelity of the           ≥ 0.99 brightgreen, ≥ 0.95 green,
+               independent reproductions, or            ≥ 0.90 yellow, below red; lightgrey
+               ``no data``
 backend        ``provider/name``                        blue
 attested       the workspace's attestations' status:    passing → brightgreen, failing → red
                ``<frameworks> passing``, ``failing (n   (never green), revoked → orange,
@@ -99,15 +100,17 @@ def badge_for(
             if card.run.hash_verified:
                 return BadgeView(kind, "verified", "brightgreen")
             return BadgeView(kind, "unverified", "red")
-        case "reproduced":
-            if reproductions.count == 0 or reproductions.best_fidelity is None:
-                return BadgeView(kind, "none yet", "lightgrey")
-            message = f"{reproductions.count} · best {format_fidelity(reproductions.best_fidelity)}"
-            return BadgeView(kind, message, _VERDICT_COLOR[reproductions.best_verdict or "failed"])
+        case "reproduced":  # only independent reproductions count: never the owner's simulations
+            r = reproductions
+            if r.independent == 0:
+                return BadgeView(kind, "not yet", "lightgrey")
+            message = f"{r.independent_reproduced} of {r.independent} independent"
+            verdict = "reproduced" if r.independent_reproduced else (r.best_independent_verdict or "failed")
+            return BadgeView(kind, message, _VERDICT_COLOR[verdict])
         case "fidelity":
-            if reproductions.best_fidelity is None:
+            best = reproductions.best_independent_fidelity
+            if best is None:
                 return BadgeView(kind, "no data", "lightgrey")
-            best = reproductions.best_fidelity
             return BadgeView(kind, format_fidelity(best), _fidelity_color(best))
         case "backend":
             return BadgeView(kind, card.run.backend, "blue")

@@ -91,15 +91,24 @@ def _run_table(card: Card, links: CardLinks) -> str:
 
 def _reproductions(reproductions: Sequence[Reproduction]) -> str:
     if not reproductions:
-        return '<p class="muted">No independent reproductions yet.</p>'
+        return '<p class="muted">No reproductions yet.</p>'
+    independent = sum(item.kind == "independent" for item in reproductions)
+    note = (
+        f'<p class="muted">{independent} independent, {len(reproductions) - independent} simulated by the'
+        " card's owner (simulations are not independent reproductions).</p>"
+    )
     rows = "".join(
-        f"<tr><td><time>{escape(item.submitted_at)}</time></td>"
+        f'<tr class="{escape(item.kind)}"><td><time>{escape(item.submitted_at)}</time></td>'
+        f"<td>{escape(item.kind)}</td><td>{escape(item.submitted_by)}</td><td>{escape(item.method)}</td>"
         f"<td>{escape(item.backend_provider)}/{escape(item.backend_name)}</td><td>{item.shots}</td>"
         f"<td>{format_fidelity(item.hellinger_fidelity)}</td><td>{escape(item.verdict)}</td></tr>"
         for item in sorted(reproductions, key=lambda item: item.submitted_at, reverse=True)
     )
-    head = "<tr><th>Submitted</th><th>Backend</th><th>Shots</th><th>Hellinger fidelity</th><th>Verdict</th></tr>"
-    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+    head = (
+        "<tr><th>Submitted</th><th>Kind</th><th>Submitted by</th><th>How</th><th>Backend</th><th>Shots</th>"
+        "<th>Hellinger fidelity</th><th>Verdict</th></tr>"
+    )
+    return f"{note}<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
 
 def _copy_block(block_id: str, text: str, label: str) -> str:
