@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import psycopg
 from qlcore.events import Event, RunIngested
@@ -35,7 +37,7 @@ class Summary(msgspec.Struct):
     backend: _Backend
     execution: _Execution
     lineage: _Lineage | None = None
-    reproduction: msgspec.Raw | None = None  # the reproduce service's record of a drift simulation
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _summary = msgspec.json.Decoder(Summary)
@@ -73,7 +75,7 @@ class RunsProjection:
                         is_simulated_reproduction(
                             s.lineage.reproduction_of if s.lineage else None,
                             s.execution.seed_simulator,
-                            has_reproduction_record=s.reproduction is not None,
+                            has_reproduction_record=isinstance(s.reproduction, dict),
                         )
                     ),
                 )

@@ -12,7 +12,6 @@ anything is appended.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -20,6 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 import orjson
 import structlog
+from qlcore import rpc as qlrpc
 from qlcore import runlog
 from qlcore.errors import NotFound, QLError, Unauthorized, Unavailable, Unprocessable
 from qlcore.events.reproduce import ReproductionFailed, ReproductionRequested
@@ -38,6 +38,7 @@ from services.reproduce.views import job_location, view_of_event, view_of_job, v
 __all__ = ["ReproduceCommand", "ReproduceParams", "register"]
 
 log = structlog.get_logger("reproduce.handlers")
+VISIBLE_TIMEOUT_S = 10.0  # how long an answer with a verdict waits for the read models to show it
 T = TypeVar("T")
 
 
@@ -87,6 +88,45 @@ def _validated(raw: bytes) -> tuple[float, str, int]:
     get_profile(params.profile)
     seed = validate_seed(params.seed) if params.seed is not None else secrets.randbits(53)
     return days, params.profile, seed
+
+
+async def visible_everywhere(ctx: ServiceContext, job_id: str, timeout: float = VISIBLE_TIMEOUT_S) -> str | None:
+    """Return once the job's terminal event is in every read model the caller reads next: this
+    service's (the report, ``GET /reproductions/{id}``) and the card's (the card, its page and
+    badges; ``cards.applied``). The reproduced run itself is the provenance read model's, whose
+    miss waits for the log (decision 0013). Returns the slug of the run's card, if it has one, for
+    the gateway to drop that card's cached badges.
+
+    The job is done whatever happens here: a read model that does not catch up in ``timeout`` is
+    logged with the cause and the answer goes out (the next read may lag; nothing is lost)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    try:
+        row, card = None, None
+        while True:  # the terminal event reached this process over plain NATS: the log may trail it by a moment
+            await ctx.caught_up(max(0.01, deadline - loop.time()))
+            async with ctx.pool.connection() as conn:
+                row = await store.job(conn, job_id)
+                card = await store.card_of(conn, row.run_id) if row is not None else None
+            if row is not None and row.status != "pending" and row.finished_seq:
+                break
+            if loop.time() > deadline:
+                raise Unavailable(f"job {job_id} is not settled in the read model after {timeout} s")
+            await asyncio.sleep(0.005)
+        reply = await qlrpc.call(
+            ctx.bus.nc,
+            ctx.settings,
+            "card",
+            "cards.applied",
+            {"seq": row.finished_seq},
+            timeout=max(0.1, deadline - loop.time()),
+        )
+        if reply.status >= 400:
+            raise Unavailable(f"cards.applied answered {reply.status}: {reply.body[:300]!r}")
+    except (Unavailable, TimeoutError) as exc:
+        log.warning("reproduce.outcome_not_yet_visible", job_id=job_id, error=repr(exc))
+        return None
+    return card.slug if card is not None and not card.withdrawn else None
 
 
 def register(rpc: RpcServer, ctx: ServiceContext) -> None:
@@ -152,15 +192,21 @@ def register(rpc: RpcServer, ctx: ServiceContext) -> None:
                 terminal = None
         finally:
             completions.forget(job.job_id)
-        # read-your-writes: the caller's next report lists this job (a stalled read model only delays
-        # that; the job goes on)
-        with contextlib.suppress(Unavailable):
-            await ctx.applied(appended.seq, timeout=5.0)
         if terminal is None:
+            # read-your-writes: the caller's next report lists this job as pending (a stalled read
+            # model only delays that; the job goes on)
+            try:
+                await ctx.applied(appended.seq, timeout=5.0)
+            except Unavailable as exc:
+                log.warning("reproduce.request_not_yet_visible", job_id=job.job_id, error=repr(exc))
             return json_reply(view_of_job(job), 202, headers={"Location": job_location(job.job_id), "Retry-After": "1"})
+        body = view_of_event(terminal, job)
+        slug = await visible_everywhere(ctx, job.job_id)
+        if slug is not None:
+            body["card_slug"] = slug
         if isinstance(terminal, ReproductionFailed):
-            raise _JobFailed(terminal, view_of_event(terminal, job))
-        return json_reply(view_of_event(terminal, job), headers={"Location": job_location(job.job_id)})
+            raise _JobFailed(terminal, body)
+        return json_reply(body, headers={"Location": job_location(job.job_id)})
 
     async def get_job(req: RpcRequest) -> RpcReply:
         ws = req.ctx.workspace_id

@@ -50,6 +50,7 @@ class JobRow(msgspec.Struct, frozen=True):
     worker: str | None
     attempts: int | None
     finished_at: str | None
+    finished_seq: int | None = None  # the log sequence of its terminal event
 
 
 class CardRow(msgspec.Struct, frozen=True):
@@ -64,7 +65,8 @@ _RUN = (
 _JOB = (
     "SELECT job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id, requested_at, status,"
     " reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity, noise_floor, baseline_fidelity,"
-    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at FROM reproductions"
+    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at, finished_seq"
+    " FROM reproductions"
 )
 
 

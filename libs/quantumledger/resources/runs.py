@@ -125,19 +125,28 @@ class Runs(Resource[M]):
 
     @endpoint
     def list(
-        self, *, backend: str | None = None, status: str | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        backend: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        kind: str | None = None,
     ) -> Call[Page[RunSummary]]:
         """One page of runs, most recent first; ``page.next_cursor`` fetches the next.
-        ``backend`` is ``provider/name`` (``ibm/ibm_kyiv``); ``status`` completed|failed|cancelled."""
-        params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor}
+        ``backend`` is ``provider/name`` (``ibm/ibm_kyiv``); ``status`` completed|failed|cancelled;
+        ``kind`` original (the server's default: the workspace's own experiments), simulated (its
+        simulated reproductions) or all."""
+        params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor, "kind": kind}
         return Call("GET", "/api/v1/runs", _page, params=params)
 
     @paginated
     def iter(
-        self, *, backend: str | None = None, status: str | None = None, limit: int = 200
+        self, *, backend: str | None = None, status: str | None = None, limit: int = 200, kind: str | None = None
     ) -> Call[Page[RunSummary]]:
-        """Every run, most recent first, page after page (``Link: rel=next``)."""
-        return Call("GET", "/api/v1/runs", _page, params={"backend": backend, "status": status, "limit": limit})
+        """Every run, most recent first, page after page (``Link: rel=next``); ``kind`` as in :meth:`list`."""
+        params = {"backend": backend, "status": status, "limit": limit, "kind": kind}
+        return Call("GET", "/api/v1/runs", _page, params=params)
 
     @endpoint
     def get(self, run_id: str, *, verify: bool = True) -> Call[dict[str, Any]]:

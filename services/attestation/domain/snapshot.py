@@ -146,7 +146,7 @@ class FactsDocument(msgspec.Struct, frozen=True):
     environment: Environment
     transpiled: Transpiled | None = None
     lineage: Lineage | None = None
-    reproduction: dict[str, Any] | None = None  # the reproduce service's record of a drift simulation
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _facts_decoder = msgspec.json.Decoder(FactsDocument)
@@ -189,8 +189,8 @@ def run_facts_from_document(
         seeds=seeds,
         reproduction_of=doc.lineage.reproduction_of if doc.lineage is not None else None,
         reproduction_record=(
-            document.get("reproduction") is not None
+            isinstance(document.get("reproduction"), dict)
             if isinstance(document, dict)
-            else getattr(doc, "reproduction", None) is not None
+            else isinstance(getattr(doc, "reproduction", None), dict)
         ),
     )

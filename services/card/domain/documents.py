@@ -9,6 +9,7 @@ microseconds a run; ``hash_verified`` is a BLAKE3 of the very bytes that were ha
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import blake3
 import msgspec
@@ -57,7 +58,7 @@ class _Document(msgspec.Struct):
     execution: _Execution
     results: _Results
     lineage: _Lineage | None = None
-    reproduction: msgspec.Raw | None = None  # the reproduce service's record of a drift simulation
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _decoder = msgspec.json.Decoder(_Document)
@@ -115,7 +116,7 @@ def decode_facts(document: bytes) -> RunFacts:
             d.backend.name,
             d.execution.seed_simulator,
             reproduction_of=d.lineage.reproduction_of if d.lineage else None,
-            has_reproduction_record=d.reproduction is not None,
+            has_reproduction_record=isinstance(d.reproduction, dict),
         ),
     )
 

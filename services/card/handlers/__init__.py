@@ -1,7 +1,8 @@
 """The card service's operations over NATS, one module per group: ``reads`` (the public card:
 JSON, citation, embed, page, provenance document, badges), ``lifecycle`` (publish, unpublish)
-and ``reproductions`` (a reproduction submitted to a card); ``responses`` holds the problems and
-cacheable replies they share.
+``reproductions`` (a reproduction submitted to a card) and ``consistency`` (another service waits
+for the card read model to apply its event); ``responses`` holds the problems and cacheable
+replies they share.
 
 Reads need no caller (a published card is public); commands act on the caller's own runs.
 """
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from qlcore.service import Operation
 
-from services.card.handlers import lifecycle, reads, reproductions
+from services.card.handlers import consistency, lifecycle, reads, reproductions
 
 if TYPE_CHECKING:
     from services.card.bootstrap import Deps
@@ -29,4 +30,5 @@ OPERATIONS: tuple[Operation[Deps], ...] = (
     Operation("cards.publish", lifecycle.publish_card),
     Operation("cards.unpublish", lifecycle.unpublish_card),
     Operation("cards.reproduce", reproductions.submit),
+    Operation("cards.applied", consistency.applied),
 )

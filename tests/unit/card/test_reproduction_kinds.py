@@ -124,3 +124,18 @@ def test_card_json_and_page_say_kind_and_submitter(card: Card, links: CardLinks)
     assert "drift simulation" in html and "another workspace" in html
     assert "1 independent, 1 simulated by the card's owner" in html
     assert 'alt="reproduced: 1 of 1 independent"' in html
+
+
+@pytest.mark.parametrize("value", [{"days": 90}, 5, "text", None, [1, 2]])
+def test_any_reproduction_member_decodes(document: dict[str, object], value: object) -> None:
+    """``reproduction`` is an extra member a client may write anything into: the card's projection
+    must read every such document (an error there dead-letters the run); only the reproduce
+    service's object, with ``lineage.reproduction_of``, marks a drift simulation."""
+    import msgspec
+
+    from services.card.domain.documents import decode_facts
+
+    doc = {**document, "reproduction": value, "lineage": {"reproduction_of": "ab" * 32}}
+    doc["execution"] = {**doc["execution"], "seed_simulator": None}  # type: ignore[dict-item]
+    facts = decode_facts(msgspec.json.encode(doc))
+    assert facts.on_simulator == isinstance(value, dict)

@@ -54,6 +54,7 @@ def test_spec_is_typed_and_handlers_are_module_functions() -> None:
         "cards.publish",
         "cards.unpublish",
         "cards.reproduce",
+        "cards.applied",
     }
     for op in s.operations:
         assert inspect.iscoroutinefunction(op.handler)
