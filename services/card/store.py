@@ -324,7 +324,7 @@ async def slugs_like(conn: psycopg.AsyncConnection, base: str) -> set[str]:
 
 # ---- the projection's writes ----------------------------------------------------------------
 
-_VERDICTS = frozenset({"reproduced", "drifted", "failed"})
+_VERDICTS = frozenset({"reproduced", "drifted", "failed", "model_mismatch"})  # anything else: failed
 
 _INSERT_RUN = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, hash_verified, program_name, program_hash,"

@@ -133,7 +133,7 @@ def summarize_run(run_id: str, document: Mapping[str, Any], *, claimed_hash: str
     )
 
 
-_VERDICT_RANK = {"reproduced": 2, "drifted": 1, "failed": 0}
+_VERDICT_RANK = {"reproduced": 3, "drifted": 2, "model_mismatch": 1, "failed": 0}
 
 
 def _best(items: list[Reproduction]) -> Reproduction | None:

@@ -36,7 +36,7 @@ __all__ = [
     "decode_publish_request",
 ]
 
-Verdict = Literal["reproduced", "drifted", "failed"]
+Verdict = Literal["reproduced", "drifted", "failed", "model_mismatch"]  # model_mismatch: reproduce service
 ReproductionKind = Literal["independent", "simulated"]
 Submitter = Literal["owner", "another workspace"]
 Method = Literal["submitted run", "drift simulation"]

@@ -139,3 +139,12 @@ def test_any_reproduction_member_decodes(document: dict[str, object], value: obj
     doc["execution"] = {**doc["execution"], "seed_simulator": None}  # type: ignore[dict-item]
     facts = decode_facts(msgspec.json.encode(doc))
     assert facts.on_simulator == isinstance(value, dict)
+
+
+def test_a_model_mismatch_is_kept_as_such(card: Card) -> None:
+    """The reproduce service's ``model_mismatch`` (the noise model does not explain the original) is
+    listed as it is, not as ``failed``; it is a simulated one and moves no badge."""
+    mismatch = _r(5, "model_mismatch", 0.90, "simulated", "owner", "drift simulation")
+    summary = summarize_reproductions([mismatch])
+    assert summary.best_verdict == "model_mismatch"
+    assert badge_for("reproduced", card, summary).message == "not yet"

@@ -47,7 +47,7 @@ __all__ = [
 
 BadgeType = Literal["provenance", "reproduced", "fidelity", "backend", "attested"]
 BADGE_TYPES: tuple[BadgeType, ...] = get_args(BadgeType)
-_VERDICT_COLOR = {"reproduced": "brightgreen", "drifted": "yellow", "failed": "red"}
+_VERDICT_COLOR = {"reproduced": "brightgreen", "drifted": "yellow", "failed": "red", "model_mismatch": "lightgrey"}
 
 
 class BadgeView(msgspec.Struct, frozen=True):
