@@ -7,7 +7,7 @@ from typing import Any
 
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
 
-from services.reproduce.jobs import Job
+from services.reproduce.adapters.jobs import Job
 from services.reproduce.store import JobRow
 
 __all__ = ["KIND", "job_location", "view_of_event", "view_of_job", "view_of_row"]

@@ -113,7 +113,13 @@ class ReproduceController(Controller):
         request: Request[Any, Any, Any],
         run_id: str,
         format: str | None = Parameter(default=None, description="json (default) or html; else by Accept"),
+        before: str | None = Parameter(
+            default=None,
+            description="a job id: list the reproductions requested before it (the report's links.older);"
+            " a report lists 50 at most",
+        ),
     ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read")
         fmt = "html" if wants_html(request.headers.get("accept"), format) else "json"
-        return await forward(request, SERVICE, "runs.report", {"run_id": run_id, "format": fmt}, p)
+        q = {"run_id": run_id, "format": fmt, **({"before": before} if before else {})}
+        return await forward(request, SERVICE, "runs.report", q, p)

@@ -168,6 +168,17 @@ def _badges(badges: Sequence[Mapping[str, str]], card_url: str | None) -> str:
     return f'<p class="badges">{imgs}{link}</p>'
 
 
+def _older(report: Mapping[str, Any]) -> str:
+    older = report["links"].get("older")
+    if not older:
+        return ""
+    total = (report.get("summary") or {}).get("total")
+    return (
+        f'<p class="muted">{len(report["reproductions"])} of {escape(str(total))} reproductions listed;'
+        f' <a href="{escape(older)}&amp;format=html">older ones</a>.</p>'
+    )
+
+
 def render_report_page(report: Mapping[str, Any]) -> str:
     p = report["provenance"]
     backend = p.get("backend") or {}
@@ -190,6 +201,7 @@ def render_report_page(report: Mapping[str, Any]) -> str:
         + svg
         + "</figure>"
         + _reproductions(report["reproductions"])
+        + _older(report)
         + f'<p class="muted"><a href="{escape(report["links"]["self"])}">this report as JSON</a></p>'
         + "</main></body></html>\n"
     )

@@ -14,8 +14,8 @@ import pytest
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
 
 from services.gateway.routes.reproduce import prefer_wait, wants_html
+from services.reproduce.adapters.jobs import Job, decode_job
 from services.reproduce.config import load_config
-from services.reproduce.jobs import Job, decode_job
 from services.reproduce.report.histogram import OTHER, outcomes_of, render_histogram
 from services.reproduce.report.model import ReportInputs, build_report, calibration_summary
 from services.reproduce.report.page import render_report_page
