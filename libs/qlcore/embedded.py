@@ -129,6 +129,15 @@ class EmbeddedNats:
         text = log_file.read_text(errors="replace") if log_file.exists() else ""
         return [line for line in text.splitlines() if "Violation" in line]
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def alive(self) -> bool:
+        """Whether the server process runs (a supervisor restarts it when not: :meth:`start` again
+        reuses the port, the configuration and the data)."""
+        return self.proc is not None and self.proc.poll() is None
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
@@ -163,6 +172,40 @@ class EmbeddedPostgres:
             self._server.psql(f'CREATE DATABASE "{self.dbname}";')  # type: ignore[attr-defined]
         log.info("embedded.postgres_started", data=str(self.data_dir))
         return self
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id (``None`` when not started)."""
+        info = getattr(self._server, "_postmaster_info", None)
+        return info.pid if info is not None else None
+
+    def alive(self) -> bool:
+        """Whether the postmaster runs."""
+        info = getattr(self._server, "_postmaster_info", None)
+        if info is None or info.process is None:
+            return False
+        import psutil
+
+        try:
+            return bool(info.process.is_running()) and info.process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    def restart(self) -> None:
+        """Start the server again on the same data after it died or was halted (the same socket, so
+        the same URL); a crashed postmaster's stale pid file is dealt with by ``pg_ctl``."""
+        if self._server is None:
+            self.start()
+            return
+        with self._server._lock:  # type: ignore[attr-defined]  # pgserver's inter-process lock
+            self._server.ensure_postgres_running()  # type: ignore[attr-defined]
+
+    def halt(self) -> None:
+        """Stop the server process but keep this handle (``restart`` brings it back): an outage."""
+        from pgserver._commands import pg_ctl
+
+        if self._server is not None and self.alive():
+            pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir.resolve(), user=self._server.system_user)  # type: ignore[attr-defined]
 
     @property
     def url(self) -> str:

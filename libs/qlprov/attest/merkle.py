@@ -20,16 +20,21 @@ of ``n`` leaves (``k >= 2^p`` when ``n > 2^p``), ``k / 2^p`` is the largest powe
 page count. So the root is :func:`root_of_subtrees` over the page roots, and an inclusion proof
 is the path inside the leaf's page followed by the page's path among the pages
 (:func:`paged_inclusion_proof`), without reading the other pages.
+
+The hashing (leaf and node hashes, the split, the empty root) and the proof walk are the
+transparency log's (:mod:`qlprov.tlog.merkle`, :mod:`qlprov.tlog.verify`): one implementation of
+RFC 9162 in the package; this module adds the evidence tree's in-memory and paged construction.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import msgspec
 
 from qlprov.attest.errors import MerkleError
+from qlprov.tlog import verify as tlog_verify
+from qlprov.tlog.merkle import EMPTY_ROOT, leaf_hash, node_hash, split
 
 __all__ = [
     "InclusionProof",
@@ -52,19 +57,6 @@ class InclusionProof(msgspec.Struct, frozen=True, kw_only=True):
     path: list[str]
 
 
-def leaf_hash(data: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + data).digest()
-
-
-def node_hash(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def _split(n: int) -> int:
-    """The largest power of two strictly smaller than n (n > 1)."""
-    return 1 << ((n - 1).bit_length() - 1)
-
-
 def _mth(hashes: Sequence[bytes]) -> bytes:
     """Root over already leaf-hashed entries, bottom-up (same tree as the recursive definition)."""
     level = list(hashes)
@@ -81,7 +73,7 @@ def _mth(hashes: Sequence[bytes]) -> bytes:
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """The Merkle Tree Hash of the leaf data (not yet leaf-hashed)."""
     if not leaves:
-        return hashlib.sha256(b"").digest()
+        return EMPTY_ROOT
     return _mth([leaf_hash(data) for data in leaves])
 
 
@@ -89,7 +81,7 @@ def _path(index: int, hashes: Sequence[bytes]) -> list[bytes]:
     n = len(hashes)
     if n == 1:
         return []
-    k = _split(n)
+    k = split(n)
     if index < k:
         return [*_path(index, hashes[:k]), _mth(hashes[k:])]
     return [*_path(index - k, hashes[k:]), _mth(hashes[:k])]
@@ -106,7 +98,7 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> InclusionProof:
 def root_of_subtrees(roots: Sequence[bytes]) -> bytes:
     """The tree's root from the roots of its pages (all full but the last; see the module docstring)."""
     if not roots:
-        return hashlib.sha256(b"").digest()
+        return EMPTY_ROOT
     return _mth(roots)
 
 
@@ -140,33 +132,18 @@ def paged_inclusion_proof(
 
 
 def root_from_inclusion_proof(leaf_data: bytes, proof: InclusionProof) -> bytes:
-    """RFC 9162 section 2.1.3.2: the root a proof leads to from a leaf (raises if malformed)."""
-    if not 0 <= proof.leaf_index < proof.tree_size:
-        raise MerkleError("leaf index outside the tree")
+    """RFC 9162 section 2.1.3.2: the root a proof leads to from a leaf (raises if malformed).
+
+    The walk is :func:`qlprov.tlog.verify.root_from_inclusion_proof`, the transparency log's: one
+    implementation of the algorithm for both trees."""
     try:
         path = [bytes.fromhex(h) for h in proof.path]
     except ValueError as exc:
         raise MerkleError("proof path is not hex") from exc
-    if any(len(h) != 32 for h in path):
-        raise MerkleError("proof path entries must be 32 bytes")
-    fn, sn = proof.leaf_index, proof.tree_size - 1
-    r = leaf_hash(leaf_data)
-    for p in path:
-        if sn == 0:
-            raise MerkleError("proof longer than the tree is high")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise MerkleError("proof shorter than the tree is high")
-    return r
+    try:
+        return tlog_verify.root_from_inclusion_proof(leaf_hash(leaf_data), proof.leaf_index, proof.tree_size, path)
+    except tlog_verify.InvalidProof as exc:
+        raise MerkleError(str(exc)) from exc
 
 
 def verify_inclusion(leaf_data: bytes, proof: InclusionProof, root: bytes) -> bool:

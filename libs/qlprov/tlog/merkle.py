@@ -36,6 +36,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "range_hash",
+    "split",
     "subtree_coords",
     "tree_hash",
 ]
@@ -67,7 +68,7 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-def _split(n: int) -> int:
+def split(n: int) -> int:
     """k, the largest power of two smaller than n (n >= 2), as in RFC 9162 §2.1.1."""
     return 1 << ((n - 1).bit_length() - 1)
 
@@ -126,7 +127,7 @@ def _path(m: int, lo: int, hi: int, out: list[tuple[int, int]]) -> None:
     """RFC 9162 §2.1.3.1 ``PATH(m, D[lo:hi])``: the ranges whose heads form the proof."""
     if hi - lo == 1:
         return
-    k = _split(hi - lo)
+    k = split(hi - lo)
     if m < lo + k:
         _path(m, lo, lo + k, out)
         out.append((lo + k, hi))
@@ -151,7 +152,7 @@ def _subproof(m: int, lo: int, hi: int, whole: bool, out: list[tuple[int, int]])
         if not whole:
             out.append((lo, hi))
         return
-    k = _split(n)
+    k = split(n)
     if m <= k:
         _subproof(m, lo, lo + k, whole, out)
         out.append((lo + k, hi))

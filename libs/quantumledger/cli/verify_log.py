@@ -78,6 +78,8 @@ def _kind(path: Path) -> str:
             return "evidence"
         if isinstance(doc.get("transparency"), dict):
             return "attestation" if "envelope" in doc else "card"
+        if "transparency" in doc and doc["transparency"] is None:
+            return "unlogged"  # a card or attestation fetched before a signed checkpoint covered it
         if isinstance(doc.get("bundle"), str):
             return "bundle"
         return "document"
@@ -206,6 +208,13 @@ def run(
             else:
                 click.echo(f"FORK  {f}  proven: the log signed two histories")
                 forks = True
+        elif kind == "unlogged":
+            what = "attestation" if "envelope" in _json(f) else "card"
+            click.echo(
+                f"FAIL  {f}  this {what} is not in the log yet: no signed checkpoint covered it when it was"
+                " fetched (its transparency member is null); fetch it again after the next checkpoint"
+            )
+            ok = False
         elif kind == "checkpoint":
             checkpoints.append(f)
         elif kind == "document":

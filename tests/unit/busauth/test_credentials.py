@@ -54,9 +54,8 @@ def test_the_store_holds_each_namespaces_users_and_the_harness_only_when_asked(t
     for u in store.users():
         assert f'nkey: "{u.nkey}"' in text
     seeds = [p.read_text().strip() for p in (tmp_path / "root").glob("*/*.nk")]
-    assert len(seeds) == 2 * (len(SERVICES) + 1) + 1 and not any(
-        seed in text for seed in seeds
-    )  # public keys only: nothing secret
+    # each namespace's services and operator, the harness once; public keys only in the text: nothing secret
+    assert len(seeds) == 2 * (len(SERVICES) + 1) + 1 and not any(seed in text for seed in seeds)
 
 
 def test_a_process_finds_its_own_credential(tmp_path: Path) -> None:

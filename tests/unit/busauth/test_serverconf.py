@@ -34,9 +34,8 @@ def test_the_embedded_configuration_is_valid_loopback_only_and_without_monitorin
     assert 'listen: "127.0.0.1:4333"' in text
     for monitoring in ("http", "https", "monitor", "cluster", "leafnode", "websocket", "no_auth_user"):
         assert f"\n{monitoring}" not in text and not text.startswith(monitoring)
-    assert text.count("nkey:") == 2 * (
-        len(SERVICES) + 2
-    )  # two namespaces: every service, the operator and the harness each
+    # two namespaces: every service, the operator and the harness each
+    assert text.count("nkey:") == 2 * (len(SERVICES) + 2)
 
 
 def test_a_broken_configuration_is_caught_by_the_check(tmp_path: Path) -> None:

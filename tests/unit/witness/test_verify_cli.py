@@ -109,6 +109,16 @@ def test_what_does_not_verify_says_which_step_failed(files: Path) -> None:
     assert code == 2 and "--log-key" in out
 
 
+def test_a_card_fetched_before_its_checkpoint_says_so_not_that_a_run_failed(files: Path) -> None:
+    (files / "fresh.json").write_text(json.dumps({**CARD, "transparency": None}))
+    code, out = ql("verify", "--log-key", LOG.verifier().vkey(), str(files / "fresh.json"))
+    assert code == 1 and "card is not in the log yet" in out and "run_hash" not in out, out
+    fresh = {"attestation_id": "att1", "envelope": ENVELOPE, "transparency": None}
+    (files / "fresh-attestation.json").write_text(json.dumps(fresh))
+    code, out = ql("verify", "--log-key", LOG.verifier().vkey(), str(files / "fresh-attestation.json"))
+    assert code == 1 and "attestation is not in the log yet" in out, out
+
+
 def test_two_roots_for_one_size_is_a_fork(files: Path) -> None:
     code, out = ql(
         "verify", "--log-key", LOG.verifier().vkey(), str(files / "a.checkpoint"), str(files / "b.checkpoint")
