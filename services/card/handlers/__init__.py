@@ -1,6 +1,6 @@
 """The card service's operations over NATS, one module per group: ``reads`` (the public card:
 JSON, citation, embed, page, provenance document, badges), ``lifecycle`` (publish, unpublish)
-``reproductions`` (a reproduction submitted to a card) and ``consistency`` (another service waits
+``reproductions`` (a reproduction submitted to a card) and ``read_your_writes`` (another service waits
 for the card read model to apply its event); ``responses`` holds the problems and cacheable
 replies they share.
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from qlcore.service import Operation
 
-from services.card.handlers import consistency, lifecycle, reads, reproductions
+from services.card.handlers import lifecycle, read_your_writes, reads, reproductions
 
 if TYPE_CHECKING:
     from services.card.bootstrap import Deps
@@ -30,5 +30,5 @@ OPERATIONS: tuple[Operation[Deps], ...] = (
     Operation("cards.publish", lifecycle.publish_card),
     Operation("cards.unpublish", lifecycle.unpublish_card),
     Operation("cards.reproduce", reproductions.submit),
-    Operation("cards.applied", consistency.applied),
+    Operation("cards.applied", read_your_writes.applied),
 )
