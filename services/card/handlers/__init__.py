@@ -1,7 +1,7 @@
 """The card service's operations over NATS, one module per group: ``reads`` (the public card:
-JSON, citation, embed, page, provenance document, badges), ``lifecycle`` (publish, unpublish)
-``reproductions`` (a reproduction submitted to a card) and ``read_your_writes`` (another service waits
-for the card read model to apply its event); ``responses`` holds the problems and cacheable
+JSON, citation, embed, page, provenance document, badges), ``lifecycle`` (publish, unpublish),
+``reproductions`` (a reproduction submitted to a card) and ``read_your_writes`` (another service
+waits for the card read model to apply its event); ``responses`` holds the problems and cacheable
 replies they share.
 
 Reads need no caller (a published card is public); commands act on the caller's own runs.
