@@ -42,6 +42,7 @@ __all__ = [
     "ReproductionInsert",
     "RunInsert",
     "RunRow",
+    "attestation_refs",
     "attestations",
     "card_by_run",
     "card_by_slug",
@@ -314,6 +315,17 @@ async def attestations(conn: psycopg.AsyncConnection, workspace_id: str) -> Atte
     return summarize_attestations(
         AttestationState(r[0], AttestationFacts(r[1], r[2], r[3]), bool(r[4])) for r in await cur.fetchall()
     )
+
+
+async def attestation_refs(conn: psycopg.AsyncConnection, workspace_id: str) -> list[tuple[str, str]]:
+    """The workspace's unrevoked attestations as (attestation id, framework), oldest first: the
+    card page lists them for the reader's browser to check their signatures."""
+    cur = await conn.execute(
+        "SELECT attestation_id, framework_id FROM attestations WHERE workspace_id = %s AND NOT revoked"
+        " ORDER BY seq, attestation_id",
+        (workspace_id,),
+    )
+    return [(r[0], r[1]) for r in await cur.fetchall()]
 
 
 async def slugs_like(conn: psycopg.AsyncConnection, base: str) -> set[str]:

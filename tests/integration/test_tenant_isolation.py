@@ -289,6 +289,7 @@ CASES: dict[str, Check] = {
         "POST", "/api/v1/attestations/{fresh_attestation}/revoke", {"reason": "isolation suite"}
     ),
     "GET /api/v1/attestations/{att_id:str}/verify": public("GET", "/api/v1/attestations/{attestation}/verify"),
+    "GET /api/v1/attestations/{att_id:str}/envelope": public("GET", "/api/v1/attestations/{attestation}/envelope"),
     "POST /api/v1/attestations/verify": static("POST", "/api/v1/attestations/verify", {"envelope": {}}),
     "GET /.well-known/quantumledger-jwks.json": static("GET", "/.well-known/quantumledger-jwks.json"),
     "GET /.well-known/quantumledger-revocations.json": static("GET", "/.well-known/quantumledger-revocations.json"),
@@ -303,6 +304,8 @@ CASES: dict[str, Check] = {
     "GET /api/v1/workspaces/{ws_id:str}/transparency": owned("GET", WS + "/transparency"),
     "POST /api/v1/workspaces/{ws_id:str}/transparency": owned("POST", WS + "/transparency", {"run_commitments": False}),
     "GET /trust/{org_slug:str}": public("GET", "/trust/{a_org_slug}"),
+    # the gateway's own files (the card page's style and scripts)
+    "GET /static/{path:path}": static("GET", "/static/card/verify.js"),
     # the OpenAPI documents litestar serves: the same for everyone
     **{
         f"GET {p}": static("GET", p)

@@ -3,8 +3,8 @@ catalogue, enabling), ``compliance`` (evaluate, status, gaps), ``attestations`` 
 revoke, the revocation list), ``evidence`` (where an attestation's evidence is, one item's proof),
 ``verification`` (public verify), ``keys`` (JWKS, rotation) and ``trust`` (the trust center).
 
-Public operations (frameworks, verify, JWKS, revocations, trust center) need no caller; every
-other one acts only on the caller's own workspace (``requests.own``).
+Public operations (frameworks, verify, an attestation's envelope, JWKS, revocations, trust
+center) need no caller; every other one acts only on the caller's own workspace (``requests.own``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ OPERATIONS: tuple[Operation[Deps], ...] = (
     Operation("attestations.evidence", evidence.evidence),
     Operation("attestations.verify", verification.verify),
     Operation("attestations.verify_envelope", verification.verify_envelope),
+    Operation("attestations.envelope", verification.envelope),
     Operation("attestations.revoke", attestations.revoke),
     Operation("keys.jwks", keys.jwks),
     Operation("keys.rotate", keys.rotate),

@@ -30,7 +30,7 @@ from services.attestation.handlers.requests import AttestationRef, VerifyEnvelop
 if TYPE_CHECKING:
     from services.attestation.bootstrap import Deps
 
-__all__ = ["verify", "verify_envelope"]
+__all__ = ["envelope", "verify", "verify_envelope"]
 
 
 def _revocations(row: store.AttestationRow) -> dict[str, Revocation]:
@@ -90,3 +90,15 @@ async def verify_envelope(deps: Deps, req: RpcRequest) -> RpcReply:
     if row is None:
         return json_reply(_answer(deps, first, None))
     return json_reply(_answer(deps, await _checked(deps, envelope, row, keys), row))
+
+
+async def envelope(deps: Deps, req: RpcRequest) -> RpcReply:
+    """The stored DSSE envelope of an attestation, as signed (public, like ``verify``): what a
+    reader's browser checks on a card page with the JWKS alone. Immutable once issued (a
+    revocation is a separate, signed list), so it may be cached."""
+    attestation_id = req.json(AttestationRef).attestation_id
+    async with deps.rt.pool.connection() as conn:
+        row = await store.attestation(conn, attestation_id)
+    if row is None:
+        raise NotFound(f"no attestation {attestation_id!r}")
+    return json_reply(row.envelope, headers={"Cache-Control": "public, max-age=3600"})

@@ -131,7 +131,8 @@ async def page(deps: Deps, req: RpcRequest) -> RpcReply:
     async with deps.rt.pool.connection() as conn:
         items = await store.reproductions(conn, row.card.run.run_id)
         attested = await store.attestations(conn, row.workspace_id)
-    html = render_card_page(row.card, links, items, attestations=attested, embed=q.embed)
+        refs = await store.attestation_refs(conn, row.workspace_id)
+    html = render_card_page(row.card, links, items, attestations=attested, attestation_refs=refs, embed=q.embed)
     headers = {"Content-Security-Policy": content_security_policy(links.origin), "Vary": "Accept"}
     return cacheable(html.encode(), HTML, q.if_none_match, headers=headers)
 

@@ -11,6 +11,7 @@ from services.gateway.routes.keys import ApiKeysController
 from services.gateway.routes.leaderboard import LeaderboardController, LeaderboardPagesController
 from services.gateway.routes.reproduce import ReproduceController
 from services.gateway.routes.runs import RunsController, ingest_stream
+from services.gateway.routes.static import static_file
 from services.gateway.routes.system import SystemController
 from services.gateway.routes.tlog import LOG_ROUTES, with_transparency
 from services.gateway.routes.verify_page import VerifyEmailPage
@@ -35,4 +36,5 @@ CONTROLLERS: list[Any] = [
     ReproduceController,
     badge_route,
     *LOG_ROUTES,
+    static_file,  # the card page's style and scripts
 ]

@@ -1,8 +1,9 @@
 """Attestations (issue, read, verify, revoke), the public keys and revocation list under
 ``/.well-known/``, and the org trust center (JSON and an HTML page).
 
-Public, no credential: ``verify``, the JWKS, the revocation list and the trust center: anyone
-holding an attestation must be able to check it. An attestation's evidence (100,000 items, 38 MB,
+Public, no credential: ``verify``, an attestation's signed ``envelope`` (what a card page's
+reader checks), the JWKS, the revocation list and the trust center: anyone holding an
+attestation must be able to check it. An attestation's evidence (100,000 items, 38 MB,
 for a workspace of 20,000 runs) is read from the Object Store by the gateway itself and streamed
 (``/evidence``), after the service has checked the caller and named the pages: it never travels
 in a NATS message, so no ``max_payload`` bounds it. Issuing and revoking need ``attest:write``
@@ -160,6 +161,14 @@ class AttestationsController(Controller):
     )
     async def verify(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
         return await forward(request, SERVICE, "attestations.verify", {"attestation_id": att_id})
+
+    @get(
+        "/attestations/{att_id:str}/envelope",
+        operation_id="getAttestationEnvelope",
+        summary="An attestation's signed DSSE envelope, as issued (public, no auth): check it with the JWKS",
+    )
+    async def envelope(self, request: Request[Any, Any, Any], att_id: str) -> Response[bytes]:
+        return await forward(request, SERVICE, "attestations.envelope", {"attestation_id": att_id})
 
     @post(
         "/attestations/verify",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import re
 from html.parser import HTMLParser
 
 import msgspec
@@ -126,24 +123,47 @@ def test_user_text_is_escaped_everywhere(hostile: Card, links: CardLinks) -> Non
     html = render_card_page(hostile, links)
     assert "<script>alert" not in html
     page = Page(html)
-    assert len(page.all("script")) == 1
+    assert [s.get("src") for s in page.all("script")] == [None, "/static/card/card.js", "/static/card/verify.js"]
     assert page.all("title") and HOSTILE in "".join(page.text)
     assert any(attrs.get("content") == HOSTILE for attrs in page.all("meta"))
     iframe = Page(page.pre["embed-code"]).all("iframe")[0]
     assert iframe["title"] == f"{HOSTILE} - QuantumLedger Result Card"
 
 
-def test_page_is_self_contained_and_its_csp_allows_exactly_its_inline_code(card: Card, links: CardLinks) -> None:
+def test_page_has_no_inline_code_and_its_csp_allows_only_its_own_files(card: Card, links: CardLinks) -> None:
+    """Under ``default-src 'self'; script-src 'self'`` (or the card's own, stricter, policy) the
+    page needs nothing inline: its style and scripts are files of the gateway's /static/."""
     page = Page(render_card_page(card, links))
-    assert all("src" not in attrs for attrs in page.all("script"))
-    assert all(attrs.get("rel") != "stylesheet" for attrs in page.all("link"))
+    scripts = page.all("script")
+    assert all((s.get("src") or "").startswith("/static/card/") for s in scripts if s.get("type") != "application/json")
+    assert [s["id"] for s in scripts if s.get("type") == "application/json"] == ["ql-card-data"]  # data, never run
+    assert page.raw["style"] == [] and all("style" not in attrs for _, attrs in page.elements)
+    sheets = [attrs["href"] for attrs in page.all("link") if attrs.get("rel") == "stylesheet"]
+    assert sheets == ["/static/card/card.css"]
     assert all((img["src"] or "").startswith(links.origin + "/") for img in page.all("img"))
     policy = content_security_policy(links.origin)
-    for tag, directive in (("script", "script-src"), ("style", "style-src")):
-        [body] = page.raw[tag]
-        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
-        assert re.search(rf"{directive} 'sha256-{re.escape(digest)}'(;|$)", policy)
-    assert "default-src 'none'" in policy and f"img-src {links.origin} data:;" in policy
+    assert "default-src 'none'" in policy and f"img-src 'self' {links.origin};" in policy
+    for directive in ("script-src 'self';", "style-src 'self';", "connect-src 'self';"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy and "sha256-" not in policy
+
+
+def test_page_hands_the_checks_their_data_as_json(hostile: Card, links: CardLinks) -> None:
+    refs = [("01JATT1", "reproducibility-baseline"), ("01JATT2</script><script>x", "fair-research-data")]
+    html = render_card_page(hostile, links, attestation_refs=refs)
+    assert "</script><script>x" not in html
+    page = Page(html)
+    [block] = page.raw["script"]
+    data = json.loads(block)
+    assert data == {
+        "slug": hostile.slug,
+        "run_hash": hostile.run.run_hash,
+        "attestations": [{"id": i, "framework": f} for i, f in refs],
+    }
+    checks = [li["data-check"] for li in page.all("li") if "data-check" in li]
+    assert checks == ["document", "attestation", "entry", "checkpoint", "inclusion"]
+    assert [ol.get("aria-live") for ol in page.all("ol") if ol.get("id") == "card-checks"] == ["polite"]
+    assert "Not checked" in "".join(page.text)  # without JavaScript nothing claims to have passed
 
 
 def test_page_offers_oembed_discovery_and_scholar_metadata(card: Card, links: CardLinks) -> None:
@@ -158,6 +178,7 @@ def test_embed_page_is_compact(card: Card, links: CardLinks) -> None:
     page = Page(render_card_page(card, links, embed=True))
     assert page.all("body")[0]["class"] == "embed"
     assert page.all("button") == [] and page.pre == {}
+    assert page.all("script") == []  # the embed iframe's sandbox runs no script
     assert len(page.all("img")) == 5
     assert any(a["href"] == links.html and a["target"] == "_blank" for a in page.all("a"))
 

@@ -1,7 +1,8 @@
 """The card page for people (``/cards/{slug}``) and its compact embed variant.
 
 Pure functions returning ``str``. Every value that comes from a user or a document goes
-through :func:`html.escape` (text and attributes alike); nothing else is interpolated.
+through :func:`html.escape` (text and attributes alike), or, in the page's JSON data block,
+through :func:`_json_for_html`; nothing else is interpolated.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+import msgspec
+
 from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges.kinds import BADGE_TYPES, badge_for, format_fidelity
 from services.card.domain.citation import FORMATS, render_citation
 from services.card.domain.citation.common import published_date
-from services.card.domain.html.assets import SCRIPT, STYLE
+from services.card.domain.html.assets import COPY_SCRIPT, ICON, STYLESHEET, VERIFY_SCRIPT
 from services.card.domain.html.embed import embed_snippet
 from services.card.domain.licenses import license_url
 from services.card.domain.lifecycle import summarize_reproductions
@@ -26,14 +29,58 @@ __all__ = ["render_card_page", "render_tombstone_page"]
 _FORMAT_TITLES = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS", "cff": "CITATION.cff"}
 
 
-def _document(title: str, head: str, body: str, *, embed: bool = False) -> str:
+def _document(title: str, head: str, body: str, *, embed: bool = False, scripts: str = "") -> str:
     body_tag = '<body class="embed">' if embed else "<body>"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,">'  # no /favicon.ico request (and no 404 in the console)
-        f"<title>{escape(title)}</title>{head}<style>{STYLE}</style></head>"
-        f"{body_tag}<main>{body}</main><script>{SCRIPT}</script></body></html>\n"
+        f'<link rel="icon" href="{ICON}">'  # no /favicon.ico request (and no 404 in the console)
+        f'<title>{escape(title)}</title>{head}<link rel="stylesheet" href="{STYLESHEET}"></head>'
+        f"{body_tag}<main>{body}</main>{scripts}</body></html>\n"
+    )
+
+
+def _json_for_html(value: object) -> str:
+    """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` (so no
+    ``</script>`` or ``<!--``), and no U+2028/U+2029; JSON.parse reads it back unchanged."""
+    text = msgspec.json.encode(value).decode()
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+# The checks the reader's browser runs (services/gateway/static/card/verify.js), by name.
+_CHECKS = (
+    ("document", "Provenance document", "The run's provenance document hashes to the run_hash this card states."),
+    ("attestation", "Attestation signature", "The workspace's attestation is signed by the ledger's published key."),
+    ("entry", "Log entry", "The public transparency log recorded this very card."),
+    ("checkpoint", "Log checkpoint", "The log's latest checkpoint is signed by the log's key."),
+    ("inclusion", "Inclusion proof", "The card's entry is in the tree that checkpoint signs."),
+)
+
+
+def _checks(card: Card, attestation_refs: Sequence[tuple[str, str]]) -> str:
+    """The "Check this card yourself" section: every step "Not checked" until the script runs
+    (without JavaScript it stays so, and says why), and the data the script starts from."""
+    items = "".join(
+        f'<li class="check" data-check="{name}" data-state="unchecked"><span class="check-state">Not checked</span>'
+        f"<strong>{title}</strong>"
+        f'<p class="check-detail">{escape(what)} Not checked: this runs in your browser, with JavaScript.</p></li>'
+        for name, title, what in _CHECKS
+    )
+    data = {
+        "slug": card.slug,
+        "run_hash": card.run.run_hash,
+        "attestations": [{"id": att_id, "framework": framework} for att_id, framework in attestation_refs],
+    }
+    return (
+        '<h2 id="checks-title">Check this card yourself</h2>'
+        '<p class="muted">Your browser fetches the documents behind this card and checks them itself: it recomputes '
+        "the provenance document's hash, verifies the signatures with the published keys and the log's proof. "
+        "It trusts this server for nothing but the bytes it sends; the keys and the scripts still come from it "
+        '(<code>docs/transparency-log.md</code>, "What the card page checks", says how to pin them).</p>'
+        f'<ol class="checks" id="card-checks" aria-labelledby="checks-title" aria-live="polite">{items}</ol>'
+        f'<script type="application/json" id="ql-card-data">{_json_for_html(data)}</script>'
     )
 
 
@@ -136,9 +183,13 @@ def render_card_page(
     reproductions: Sequence[Reproduction] = (),
     *,
     attestations: AttestationSummary = AttestationSummary(),
+    attestation_refs: Sequence[tuple[str, str]] = (),
     embed: bool = False,
 ) -> str:
-    """The card page; ``embed`` gives the compact page shown inside the embed iframe."""
+    """The card page; ``embed`` gives the compact page shown inside the embed iframe (no script:
+    the iframe's sandbox runs none). ``attestations``: the workspace's attestations summarized
+    (status and controls: its ``attested`` badge); ``attestation_refs``: its unrevoked attestations
+    as (id, framework), whose signatures the reader's browser checks."""
     if card.withdrawn:
         raise ValueError("a withdrawn card is shown as its tombstone")
     head = (
@@ -169,11 +220,13 @@ def render_card_page(
         + abstract
         + keywords
         + f"<h2>Run</h2>{_run_table(card, links)}"
+        + _checks(card, attestation_refs)
         + f"<h2>Reproductions</h2>{_reproductions(reproductions)}"
         + f"<h2>Cite this result</h2>{_citations(card, links)}"
         + f"<h2>Embed</h2>{_copy_block('embed-code', embed_snippet(card, links), 'embed code')}"
     )
-    return _document(f"{card.title} · QuantumLedger", head, body)
+    scripts = f'<script src="{COPY_SCRIPT}" defer></script><script type="module" src="{VERIFY_SCRIPT}"></script>'
+    return _document(f"{card.title} · QuantumLedger", head, body, scripts=scripts)
 
 
 def render_tombstone_page(tombstone: Tombstone) -> str:
