@@ -12,6 +12,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
+from services.gateway.headers import security_headers
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
 
@@ -60,6 +61,7 @@ def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Lites
         route_handlers=[*CONTROLLERS, *(extra_controllers or [])],
         exception_handlers=exception_handlers,
         middleware=[request_context],
+        before_send=[security_headers],  # every response, routed or not (services/gateway/headers.py)
         openapi_config=OpenAPIConfig(title="QuantumLedger API", version="1.0.0", path="/schema"),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,

@@ -30,7 +30,7 @@ from qlcore.bus import Bus
 from qlcore.config import BACKEND_SERVICES as SERVICES
 from qlcore.config import Settings
 
-from services.gateway.identity import store
+from services.gateway import store
 from services.gateway.identity.access import Principal, Role, authorize
 from services.gateway.identity.plans import Plan, PlanCatalog, check_limit, default_catalog, require_feature
 from services.gateway.identity.runtime import IdentityRuntime
@@ -70,14 +70,12 @@ async def _active_keys(pool: AsyncConnectionPool, p: Principal) -> int:
 
 async def _workspaces(pool: AsyncConnectionPool, p: Principal) -> int:
     async with pool.connection() as conn:
-        row = await (await conn.execute("SELECT count(*) FROM workspaces WHERE org_id = %s", (p.org_id,))).fetchone()
-    return int(row[0]) if row else 0
+        return await store.workspace_count(conn, p.org_id)
 
 
 async def _members(pool: AsyncConnectionPool, p: Principal) -> int:
     async with pool.connection() as conn:
-        row = await (await conn.execute("SELECT count(*) FROM members WHERE org_id = %s", (p.org_id,))).fetchone()
-    return int(row[0]) if row else 0
+        return await store.member_count(conn, p.org_id)
 
 
 # How each plan limit is counted: monthly ones from events the identity projection counts,
@@ -99,7 +97,7 @@ class Gateway:
     services: tuple[str, ...] = SERVICES
     identity: IdentityRuntime | None = None
     catalog: PlanCatalog = field(default_factory=default_catalog)
-    statements: AsyncConnectionPool | None = None  # autocommit connections (ServiceContext.statements)
+    statements: AsyncConnectionPool | None = None  # autocommit connections (Runtime.statements)
 
     @functools.cached_property
     def bus(self) -> Bus:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import uvicorn
-from qlcore.service import ServiceContext
 
 from services.gateway.app import create_app
-from services.gateway.deps import Gateway
-from services.gateway.identity.runtime import identity_of
+
+if TYPE_CHECKING:
+    from services.gateway.bootstrap import Deps
 
 __all__ = ["serve_http"]
 
@@ -28,24 +29,24 @@ class _Server(uvicorn.Server):
         yield  # the service process owns SIGINT/SIGTERM (qlcore.service.main)
 
 
-async def serve_http(ctx: ServiceContext) -> None:
-    gw = Gateway(ctx.settings, ctx.bus.nc, ctx.pool, identity=identity_of(ctx), statements=ctx.statements)
-    ctx.state["gateway"] = gw
+async def serve_http(deps: Deps) -> None:
+    """The service's task: serve the app until the service stops."""
+    settings = deps.rt.settings
     config = uvicorn.Config(
-        create_app(gw),
-        host=ctx.settings.host,
-        port=ctx.settings.port,
+        create_app(deps.http),
+        host=settings.host,
+        port=settings.port,
         log_config=None,
         http="httptools" if _has("httptools") else "h11",
         access_log=False,
         lifespan="off",
-        timeout_graceful_shutdown=5,
-        limit_concurrency=2048,
-        backlog=2048,
+        timeout_graceful_shutdown=deps.config.http_graceful_seconds,
+        limit_concurrency=deps.config.http_limit_concurrency,
+        backlog=deps.config.http_backlog,
     )
     server = _Server(config)
     serving = asyncio.create_task(server.serve())
-    stopping = asyncio.create_task(ctx.stop.wait())
+    stopping = asyncio.create_task(deps.rt.stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     await serving

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from psycopg_pool import AsyncConnectionPool
 from qlcore.errors import Unauthorized
 
+from services.gateway import store
 from services.gateway.identity.access import SCOPES, Principal, effective_scopes, session_scopes
 from services.gateway.identity.tokens import PREFIXES, ensure_usable, parse_token, token_kind
 
@@ -22,26 +23,6 @@ __all__ = ["ALL_SCOPES", "KEY_PREFIX", "SESSION_COOKIE", "Principal", "resolve",
 KEY_PREFIX = PREFIXES["api_key"]
 SESSION_COOKIE = "ql_session"
 ALL_SCOPES = SCOPES
-
-_KEY = """
-SELECT k.key_id, k.scopes, k.account_id, k.expires_at, k.revoked_at, m.role,
-       o.org_id, o.slug, o.name, o.plan, w.workspace_id, w.slug, w.name
-FROM api_keys k
-JOIN workspaces w ON w.workspace_id = k.workspace_id
-JOIN orgs o ON o.org_id = k.org_id
-LEFT JOIN members m ON m.org_id = k.org_id AND m.account_id = k.account_id
-WHERE k.key_hash = %s
-"""
-
-_SESSION = """
-SELECT s.session_id, s.account_id, s.expires_at, s.ended_at, m.role,
-       o.org_id, o.slug, o.name, o.plan, w.workspace_id, w.slug, w.name
-FROM sessions s
-JOIN workspaces w ON w.workspace_id = s.workspace_id
-JOIN orgs o ON o.org_id = s.org_id
-LEFT JOIN members m ON m.org_id = s.org_id AND m.account_id = s.account_id
-WHERE s.token_hash = %s
-"""
 
 
 async def resolve(pool: AsyncConnectionPool, authorization: str | None, cookie: str | None = None) -> Principal:
@@ -67,7 +48,7 @@ async def resolve_token(pool: AsyncConnectionPool, token: str, *, cookie: bool =
 
 async def _api_key(pool: AsyncConnectionPool, token_hash: str) -> Principal:
     async with pool.connection() as conn:
-        row = await (await conn.execute(_KEY, (token_hash,))).fetchone()
+        row = await store.key_credential(conn, token_hash)
     if row is None:
         raise Unauthorized("unknown API key")
     key_id, key_scopes, account_id, expires_at, revoked_at, role = row[:6]
@@ -89,12 +70,13 @@ async def _api_key(pool: AsyncConnectionPool, token_hash: str) -> Principal:
         via="api_key",
         account_id=account_id,
         key_id=key_id,
+        expires_at=expires_at,
     )
 
 
 async def _session(pool: AsyncConnectionPool, token_hash: str) -> Principal:
     async with pool.connection() as conn:
-        row = await (await conn.execute(_SESSION, (token_hash,))).fetchone()
+        row = await store.session_credential(conn, token_hash)
     if row is None:
         raise Unauthorized("unknown session; log in again")
     session_id, account_id, expires_at, ended_at, role = row[:5]
@@ -114,4 +96,5 @@ async def _session(pool: AsyncConnectionPool, token_hash: str) -> Principal:
         via="session",
         account_id=account_id,
         session_id=session_id,
+        expires_at=expires_at,
     )

@@ -7,8 +7,8 @@ comes from an event's fields, never from the clock, so a replay from sequence 1 
 same rows and the same digest. Checks that depend on the time
 (has this key or session expired?) compare the stored times with ``now()`` when read.
 
-Login throttling counters live beside these tables but are not part of the read model (see
-:mod:`services.gateway.identity.store`): a replay must not re-lock anyone.
+The tables are in :mod:`services.gateway.store`. Login throttling counters live beside them but
+are not part of the read model: a replay must not re-lock anyone.
 """
 
 from __future__ import annotations
@@ -38,113 +38,10 @@ from qlcore.events.identity import (
 from qlcore.events.reproduce import ReproductionRequested
 from qlcore.projection import apply_grouped
 
+from services.gateway import store
 from services.gateway.identity.sealing import SealKeys, open_event
 
-__all__ = ["DDL", "IdentityProjection", "month_of"]
-
-DDL = """
-CREATE TABLE IF NOT EXISTS orgs (
-    org_id text PRIMARY KEY,
-    slug text NOT NULL UNIQUE,
-    name text NOT NULL,
-    plan text NOT NULL,
-    created_at timestamptz NOT NULL
-);
-ALTER TABLE orgs ADD COLUMN IF NOT EXISTS created_by text;
-CREATE TABLE IF NOT EXISTS workspaces (
-    workspace_id text PRIMARY KEY,
-    org_id text NOT NULL REFERENCES orgs (org_id),
-    name text NOT NULL,
-    slug text NOT NULL,
-    created_at timestamptz NOT NULL,
-    UNIQUE (org_id, slug)
-);
-ALTER TABLE workspaces ADD COLUMN IF NOT EXISTS is_default boolean NOT NULL DEFAULT false;
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id text PRIMARY KEY,
-    org_id text NOT NULL REFERENCES orgs (org_id),
-    workspace_id text NOT NULL REFERENCES workspaces (workspace_id),
-    name text NOT NULL,
-    prefix text NOT NULL,
-    key_hash text NOT NULL UNIQUE,
-    scopes text[] NOT NULL,
-    expires_at timestamptz,
-    created_at timestamptz NOT NULL,
-    created_by text,
-    revoked_at timestamptz,
-    revoked_reason text
-);
-ALTER TABLE api_keys ADD COLUMN IF NOT EXISTS account_id text;
-CREATE INDEX IF NOT EXISTS api_keys_org ON api_keys (org_id, created_at);
-CREATE TABLE IF NOT EXISTS accounts (
-    account_id text PRIMARY KEY,
-    email text NOT NULL UNIQUE,
-    name text NOT NULL,
-    password_hash text NOT NULL,
-    created_at timestamptz NOT NULL,
-    email_verified_at timestamptz,
-    password_changed_at timestamptz
-);
-CREATE TABLE IF NOT EXISTS members (
-    org_id text NOT NULL REFERENCES orgs (org_id),
-    account_id text NOT NULL REFERENCES accounts (account_id),
-    role text NOT NULL,
-    added_at timestamptz NOT NULL,
-    PRIMARY KEY (org_id, account_id)
-);
-CREATE INDEX IF NOT EXISTS members_account ON members (account_id, added_at);
-CREATE TABLE IF NOT EXISTS sessions (
-    session_id text PRIMARY KEY,
-    account_id text NOT NULL REFERENCES accounts (account_id),
-    org_id text NOT NULL REFERENCES orgs (org_id),
-    workspace_id text NOT NULL REFERENCES workspaces (workspace_id),
-    token_hash text NOT NULL UNIQUE,
-    started_at timestamptz NOT NULL,
-    expires_at timestamptz NOT NULL,
-    client_ip text,
-    user_agent text,
-    ended_at timestamptz,
-    end_reason text
-);
-CREATE TABLE IF NOT EXISTS verification_tickets (
-    token_hash text PRIMARY KEY,
-    account_id text NOT NULL REFERENCES accounts (account_id),
-    email text NOT NULL,
-    issued_at timestamptz NOT NULL,
-    expires_at timestamptz NOT NULL,
-    used_at timestamptz,
-    superseded_at timestamptz
-);
-CREATE TABLE IF NOT EXISTS plan_changes (
-    event_id text PRIMARY KEY,
-    org_id text NOT NULL REFERENCES orgs (org_id),
-    plan text NOT NULL,
-    previous_plan text NOT NULL,
-    reason text,
-    actor text NOT NULL,
-    changed_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS monthly_usage (
-    org_id text NOT NULL,
-    month date NOT NULL,
-    metric text NOT NULL,
-    n bigint NOT NULL,
-    PRIMARY KEY (org_id, month, metric)
-);
-"""
-
-TABLES: tuple[tuple[str, str], ...] = (
-    ("orgs", "org_id"),
-    ("workspaces", "workspace_id"),
-    ("api_keys", "key_id"),
-    ("accounts", "account_id"),
-    ("members", "org_id, account_id"),
-    ("sessions", "session_id"),
-    ("verification_tickets", "token_hash"),
-    ("plan_changes", "event_id"),
-    ("monthly_usage", "org_id, month, metric"),
-)
-
+__all__ = ["IdentityProjection", "month_of"]
 
 HANDLED: tuple[type[Event], ...] = (*IDENTITY_EVENTS, RunIngested, ReproductionRequested)
 
@@ -156,12 +53,12 @@ def month_of(rfc3339: str) -> str:
 
 class IdentityProjection:
     service: str = "gateway"
-    ddl: str = DDL
-    tables: Sequence[tuple[str, str]] = TABLES
+    ddl: str = store.DDL
+    tables: Sequence[tuple[str, str]] = store.TABLES
     handles: frozenset[str] | None = frozenset(str(t.__struct_config__.tag) for t in HANDLED)
 
     def __init__(self, keys: SealKeys | None = None) -> None:
-        self.keys = keys  # opens the sealed secrets; given at start (services.gateway.admin.on_start)
+        self.keys = keys  # opens the sealed secrets; given at start (services.gateway.bootstrap.build)
 
     async def apply(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         if event.type in SEALED_FIELDS:

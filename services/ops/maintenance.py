@@ -86,6 +86,18 @@ def create_workspace(org_slug: str, name: str) -> None:
     click.echo(json.dumps(_call("gateway", "admin.create_workspace", body, timeout=30), indent=2))
 
 
+@admin.command("unlock")
+@click.argument("email")
+def unlock(email: str) -> None:
+    """Lift the login throttle on the account EMAIL (every client's count and the global one).
+
+    For an owner locked out by someone else's wrong passwords; the attacker's own address stays
+    throttled by its count across accounts. Logged with your name.
+    """
+    out = _call("gateway", "admin.unlock", {"email": email, "operator": _operator()}, timeout=30)
+    click.echo(f"{out['email']}: login unlocked ({out['cleared']} throttle counts cleared)")
+
+
 @ops.group("dead-letters")
 def dead_letters() -> None:
     """Events a read model could not apply: list, show, retry after a fix, or skip (recorded).

@@ -182,7 +182,7 @@ def render_trust_center(view: TrustCenterView, *, base_url: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="data:,">'
+        f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="/static/icon.svg">'
         f"<style>{_STYLE}</style></head>"
         f"<body><header><h1>{name}</h1><p>Trust center of <code>{_e(view.org.slug)}</code>. "
         "Every status below is backed by signed evidence: verify an attestation with the link "

@@ -126,7 +126,9 @@ async def page(deps: Deps, req: RpcRequest) -> RpcReply:
     row = await _lookup(deps, q.slug)
     if row.card.withdrawn:
         tombstone = render_tombstone_page(row.card.tombstone()).encode()
-        return RpcReply(410, tombstone, HTML, {"Cache-Control": NOT_FOUND_CACHE})
+        # the same page shell (inline style and script) as a card: the same policy lets them run
+        headers = {"Cache-Control": NOT_FOUND_CACHE, "Content-Security-Policy": content_security_policy()}
+        return RpcReply(410, tombstone, HTML, headers)
     links = _links(deps, row)
     async with deps.rt.pool.connection() as conn:
         items = await store.reproductions(conn, row.card.run.run_id)

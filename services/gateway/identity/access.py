@@ -5,9 +5,14 @@ Two checks stand between a request and an operation, and both must pass:
 * **scope** - what the *credential* allows. An API key carries the scopes it was created with,
   narrowed at every request to what its creator's role still permits (demoting a member narrows
   their keys at once); a session carries every scope of the member's role. Scopes do not imply
-  one another: ``admin`` (org administration: keys, members, workspaces) does not grant
-  ``runs:write``.
+  one another (the lattice is flat): ``admin`` (org administration: API keys, workspace
+  settings) does not grant ``runs:write`` nor any other scope (``docs/security.md``).
 * **role** - what the *member* is in the org: owner > admin > member > viewer, by rank.
+
+Privileges hold (:func:`check_grantable`): a credential grants only what it holds itself. A new
+API key's scopes must be among the scopes of the credential that creates it (a session: its
+role's; a key: its own effective ones), and a key creates keys only for its own workspace and
+expiring no later than itself, so no chain of keys ever ends with more than it started from.
 
 The plan (what the org pays for) is a third, separate check in :mod:`.plans`.
 """
@@ -15,6 +20,7 @@ The plan (what the org pays for) is a third, separate check in :mod:`.plans`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -22,7 +28,7 @@ from typing import Any, Literal, get_args
 import msgspec
 import yaml
 
-from services.gateway.identity.errors import MissingRole, MissingScope
+from services.gateway.identity.errors import MissingRole, MissingScope, NotHeld
 
 __all__ = [
     "ROLES",
@@ -32,7 +38,9 @@ __all__ = [
     "RoleSpec",
     "Scope",
     "authorize",
+    "check_expiry_grantable",
     "check_grantable",
+    "check_workspace_grantable",
     "effective_scopes",
     "load_roles",
     "role_at_least",
@@ -93,6 +101,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     account_id: str | None = None
     key_id: str | None = None
     session_id: str | None = None
+    expires_at: datetime | None = None  # when the key or session stops working (None: a key without expiry)
 
     @property
     def actor(self) -> str:
@@ -118,21 +127,42 @@ def effective_scopes(role: Role, key_scopes: Iterable[str]) -> frozenset[Scope]:
     return frozenset(s for s in permitted if s in set(key_scopes))
 
 
-def check_grantable(role: Role, scopes: Iterable[str]) -> frozenset[Scope]:
-    """Validate the scopes asked for a new API key: known, and within the creator's role.
+def check_grantable(principal: Principal, scopes: Iterable[str]) -> frozenset[Scope]:
+    """Validate the scopes asked for a new API key: known, and held by the creating credential.
 
-    Returns them typed; raises :class:`MissingScope` for the first scope the role cannot grant
-    and ``ValueError`` for a name that is no scope at all (the API turns it into a 422).
+    ``principal.scopes`` already is the most the caller may use: a session's are its role's, a
+    key's are its own narrowed to its member's role. Returns the scopes typed; raises
+    :class:`NotHeld` (403) naming the first scope the caller does not hold, and ``ValueError``
+    for a name that is no scope at all (the API turns it into a 422).
     """
     wanted = list(scopes)
-    unknown = sorted(set(wanted) - set(SCOPES))
+    unknown = sorted({s for s in wanted if s not in SCOPES})
     if unknown:
         raise ValueError(f"unknown scopes {unknown}; known: {list(SCOPES)}")
-    permitted = roles()[role].permissions
+    held = principal.scopes & roles()[principal.role].permissions
     for scope in SCOPES:
-        if scope in wanted and scope not in permitted:
-            raise MissingScope(scope, permitted)
+        if scope in wanted and scope not in held:
+            raise NotHeld(scope=scope, held=held)
     return frozenset(s for s in SCOPES if s in wanted)
+
+
+def check_workspace_grantable(principal: Principal, workspace_id: str) -> None:
+    """A key is bound to its workspace: it makes keys for that workspace only (:class:`NotHeld`).
+
+    A session is a member acting in the org, whose role spans every workspace of it.
+    """
+    if principal.via == "api_key" and workspace_id != principal.workspace_id:
+        raise NotHeld(workspace=workspace_id, held_workspace=principal.workspace_id)
+
+
+def check_expiry_grantable(principal: Principal, expires_at: datetime | None) -> None:
+    """A key makes keys that expire no later than itself (:class:`NotHeld`): a key that works until
+    Friday cannot leave behind one that works for ever. A session is the member, whose keys are
+    theirs to keep: its own 14 days do not bound them."""
+    if principal.via != "api_key" or principal.expires_at is None:
+        return
+    if expires_at is None or expires_at > principal.expires_at:
+        raise NotHeld(expires_at=expires_at, held_expires_at=principal.expires_at)
 
 
 def authorize(principal: Principal, *, scope: Scope | None = None, role: Role | None = None) -> None:

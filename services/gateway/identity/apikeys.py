@@ -1,9 +1,11 @@
 """API key commands: create (shown once), list, revoke.
 
 Who may do what: keys are a person's credentials, so any member may make keys for themselves,
-with at most the scopes their role permits; admins and owners see and revoke every key of the
-org, others only their own. Through an API key (a script minting keys), the key also needs the
-``admin`` scope. Another org's key, or a key a member may not see, is a 404, like a missing one.
+with at most the scopes their session holds (their role's); admins and owners see and revoke
+every key of the org, others only their own. Through an API key (a script minting keys), the key
+also needs the ``admin`` scope, and the new key gets at most the minting key's own scopes, in the
+minting key's workspace, expiring no later than the minting key (``access``: privileges hold). Another org's key, or a
+key a member may not see, is a 404, like a missing one.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ import msgspec
 from qlcore.errors import NotFound, Unprocessable
 from qlcore.events.identity import ApiKeyRevoked
 
-from services.gateway.identity import store
-from services.gateway.identity.access import Principal, authorize, check_grantable, role_at_least
+from services.gateway import store
+from services.gateway.identity.access import (
+    Principal,
+    authorize,
+    check_expiry_grantable,
+    check_grantable,
+    check_workspace_grantable,
+    role_at_least,
+)
 from services.gateway.identity.orgs import api_key_event
 from services.gateway.identity.plans import check_limit
 from services.gateway.identity.runtime import IdentityRuntime
-from services.gateway.identity.store import WorkspaceRow
+from services.gateway.store import WorkspaceRow
 
 __all__ = ["CreateKey", "create_key", "list_keys", "revoke_key"]
 
@@ -52,7 +61,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
     if not cmd.scopes:
         raise Unprocessable("name at least one scope", field="scopes")
     try:
-        scopes = check_grantable(principal.role, cmd.scopes)  # MissingScope (403) beyond the role
+        scopes = check_grantable(principal, cmd.scopes)  # NotHeld (403) beyond the caller's own
     except ValueError as exc:
         raise Unprocessable(str(exc), field="scopes") from exc
     expires = cmd.expires_at
@@ -61,6 +70,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
             raise Unprocessable("expires_at needs a time zone (e.g. 2026-01-01T00:00:00Z)", field="expires_at")
         if expires <= datetime.now(UTC):
             raise Unprocessable("expires_at must be in the future", field="expires_at")
+    check_expiry_grantable(principal, expires)
     async with rt.pool.connection() as conn:
         ws: WorkspaceRow | None
         if cmd.workspace is None:
@@ -69,6 +79,7 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
             ws = await store.workspace_in_org(conn, principal.org_id, cmd.workspace)
         if ws is None:
             raise NotFound(f"no workspace {cmd.workspace!r} in this org", field="workspace")
+        check_workspace_grantable(principal, ws.workspace_id)
         check_limit(rt.catalog.get(principal.plan), "api_keys", await store.active_key_count(conn, principal.org_id))
     expires_text = expires.astimezone(UTC).isoformat().replace("+00:00", "Z") if expires else None
     key, event = api_key_event(
@@ -94,13 +105,6 @@ async def create_key(rt: IdentityRuntime, principal: Principal, org_id: str, cmd
     }
 
 
-_COLUMNS = (
-    "k.key_id, k.name, k.prefix, k.scopes, k.workspace_id, w.slug, k.created_at, k.created_by, k.account_id,"
-    " k.expires_at, k.revoked_at, CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'"
-    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END"
-)
-
-
 def _iso(t: datetime | None) -> str | None:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z") if t else None
 
@@ -108,13 +112,8 @@ def _iso(t: datetime | None) -> str | None:
 async def list_keys(rt: IdentityRuntime, principal: Principal, org_id: str) -> list[dict[str, Any]]:
     """The org's keys (a member: their own), newest first; never a hash, only the visible prefix."""
     _check_org(principal, org_id)
-    sql = f"SELECT {_COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id WHERE k.org_id = %s"
-    args: list[Any] = [principal.org_id]
-    if not _sees_all(principal):
-        sql += " AND k.account_id = %s"
-        args.append(principal.account_id)
     async with rt.pool.connection() as conn:
-        rows = await (await conn.execute(sql + " ORDER BY k.created_at DESC, k.key_id DESC", args)).fetchall()
+        rows = await store.list_keys(conn, principal.org_id, principal.account_id, _sees_all(principal))
     return [
         {
             "key_id": r[0],
@@ -137,12 +136,7 @@ async def revoke_key(rt: IdentityRuntime, principal: Principal, org_id: str, key
     """Revoke at once (the next request with the key is a 401); revoking twice is harmless."""
     _check_org(principal, org_id)
     async with rt.pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT account_id, revoked_at FROM api_keys WHERE key_id = %s AND org_id = %s",
-                (key_id, principal.org_id),
-            )
-        ).fetchone()
+        row = await store.key_owner(conn, principal.org_id, key_id)
     if row is None or (not _sees_all(principal) and row[0] != principal.account_id):
         raise NotFound("no such API key")
     if row[1] is not None:

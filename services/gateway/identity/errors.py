@@ -11,6 +11,8 @@ include this" (402, upgrade), and the problem's ``feature``/``limit`` member say
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from qlcore.errors import Forbidden, QLError, Unauthorized, Unprocessable
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "LoginThrottled",
     "MissingRole",
     "MissingScope",
+    "NotHeld",
     "PasswordPolicyViolation",
     "PlanFeatureMissing",
     "PlanLimitReached",
@@ -38,6 +41,50 @@ class MissingScope(Forbidden):
         super().__init__(f"this credential lacks the scope {scope!r}", scope=scope, granted=sorted(granted))
         self.scope = scope
         self.granted = granted
+
+
+class NotHeld(Forbidden):
+    """A credential tried to grant more than it holds: a scope it lacks, or (an API key) a workspace
+    other than its own or a later expiry than its own. ``scope``, ``workspace`` or ``expires_at``
+    names what it asked for."""
+
+    slug, title = "privilege-not-held", "Cannot grant a privilege the credential does not hold"
+
+    def __init__(
+        self,
+        *,
+        scope: str | None = None,
+        held: frozenset[str] | None = None,
+        workspace: str | None = None,
+        held_workspace: str | None = None,
+        expires_at: datetime | None = None,
+        held_expires_at: datetime | None = None,
+    ) -> None:
+        if held_expires_at is not None:
+            super().__init__(
+                "an API key can only create keys that expire no later than itself",
+                expires_at=_rfc3339(expires_at),
+                held_expires_at=_rfc3339(held_expires_at),
+            )
+        elif scope is not None:
+            super().__init__(
+                f"this credential does not hold the scope {scope!r}, so it cannot grant it",
+                scope=scope,
+                held=sorted(held or ()),
+            )
+        else:
+            super().__init__(
+                "an API key can only create keys for its own workspace",
+                workspace=workspace,
+                held_workspace=held_workspace,
+            )
+        self.scope = scope
+        self.workspace = workspace
+        self.expires_at = expires_at
+
+
+def _rfc3339(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z") if t else None
 
 
 class MissingRole(Forbidden):

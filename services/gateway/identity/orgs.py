@@ -19,7 +19,7 @@ from qlcore.events import Event
 from qlcore.events.identity import ApiKeyCreated, OrgCreated, OrgPlanChanged, WorkspaceCreated
 from ulid import ULID
 
-from services.gateway.identity import store
+from services.gateway import store
 from services.gateway.identity.access import SCOPES
 from services.gateway.identity.errors import PlanFeatureMissing
 from services.gateway.identity.plans import check_limit
@@ -175,8 +175,7 @@ async def create_workspace(rt: IdentityRuntime, org_ref: str, name: str, actor: 
         if org is None:
             raise NotFound(f"no org {org_ref!r}")
         plan = rt.catalog.get(org.plan)
-        row = await (await conn.execute("SELECT count(*) FROM workspaces WHERE org_id = %s", (org.org_id,))).fetchone()
-        used = int(row[0]) if row else 0
+        used = await store.workspace_count(conn, org.org_id)
         if used >= 1 and not plan.has("multiple_workspaces"):
             raise PlanFeatureMissing("multiple_workspaces", plan.name)
         check_limit(plan, "workspaces", used)

@@ -1,19 +1,33 @@
-"""Login throttling: exponential backoff per email address and per client address.
+"""Login throttling: exponential backoff per (account, client address), per client address, and a
+slower global limit per account.
 
-Each key (``email:<address>``, ``ip:<address>``) counts failed logins. The first
-``free_failures`` cost nothing; each one after that doubles the wait before the next attempt
-(``base_delay``, 2x, 4x... capped at ``max_delay``). The count resets once ``window`` seconds
-pass without a failure, so a slow, patient guesser keeps its count while a person who
+Three counts of failed logins, each under its own key:
+
+* ``email:<address>|ip:<client>`` (:data:`PAIR_POLICY`): one client guessing one account's
+  password. This is the tight one (5 free failures); it blocks only that client for that account,
+  so an attacker cannot lock the owner out from elsewhere (issue 11: six wrong passwords from one
+  address used to lock the owner out from every address).
+* ``ip:<client>`` (:data:`CLIENT_POLICY`): one client guessing many accounts (20 free failures: a
+  lab behind one NAT shares an address).
+* ``email:<address>`` (:data:`ACCOUNT_POLICY`): every client together against one account, the
+  distributed guesser. Slower to start (50 free failures an hour) and capped lower, it still
+  stops a botnet; an owner caught by it is unlocked by an operator (``ql admin unlock EMAIL``,
+  ``docs/operations.md``) or by waiting for the window to pass.
+
+The first ``free_failures`` of a key cost nothing; each one after that doubles the wait before the
+next attempt (``base_delay``, 2x, 4x... capped at ``max_delay``). A count resets once ``window``
+seconds pass without a failure, so a slow, patient guesser keeps its count while a person who
 mistyped twice last week starts afresh.
 
-Both keys must be clear to attempt a login. A success clears the address's count but not the
-client's: otherwise an attacker holding one valid account could reset its own IP counter
-between guesses at others. Unknown addresses are counted like known ones, so throttling does
-not reveal which addresses have accounts.
+Every key must be clear to attempt a login. A success clears that client's count for the account
+only: not the client's own count (an attacker holding one valid account could otherwise reset its
+IP counter between guesses at others) nor the account's global one (a distributed guesser is not
+forgiven because the owner logged in). Unknown addresses are counted like known ones, so
+throttling does not reveal which addresses have accounts.
 
 The logic is pure over an async :class:`ThrottleStore` with an injectable clock. Throttle
 state is operational, not domain state: it is not an event in the run log (replaying would
-re-lock accounts) and lives in the gateway's own table (phase 2).
+re-lock accounts) and lives in the gateway's own table.
 """
 
 from __future__ import annotations
@@ -29,13 +43,15 @@ import msgspec
 from services.gateway.identity.errors import LoginThrottled
 
 __all__ = [
+    "ACCOUNT_POLICY",
     "CLIENT_POLICY",
-    "EMAIL_POLICY",
+    "PAIR_POLICY",
     "FailureRecord",
     "InMemoryThrottleStore",
     "LoginThrottle",
     "ThrottlePolicy",
     "ThrottleStore",
+    "account_client_key",
     "client_key",
     "delay_for",
     "email_key",
@@ -51,9 +67,12 @@ class ThrottlePolicy(msgspec.Struct, frozen=True, kw_only=True):
     max_delay: float = 900.0
 
 
-EMAIL_POLICY = ThrottlePolicy(free_failures=5, window=900.0)
+# One client against one account: the tight limit, which locks out no one else.
+PAIR_POLICY = ThrottlePolicy(free_failures=5, window=900.0)
 # A lab behind one NAT shares an address: allow more before slowing the whole lab down.
 CLIENT_POLICY = ThrottlePolicy(free_failures=20, window=900.0)
+# Every client against one account: starts late and waits at most 5 minutes between attempts.
+ACCOUNT_POLICY = ThrottlePolicy(free_failures=50, window=3600.0, max_delay=300.0)
 
 
 class FailureRecord(msgspec.Struct, frozen=True):
@@ -87,6 +106,11 @@ def email_key(email: str) -> str:
     return "email:" + email.strip().casefold()
 
 
+def account_client_key(email: str, address: str) -> str:
+    """The key of one client's failures against one account (starts with :func:`email_key` + ``|``)."""
+    return f"{email_key(email)}|{client_key(address)}"
+
+
 def client_key(address: str) -> str:
     """IPv4 per address; IPv6 per /64, the block one host or home line usually holds."""
     try:
@@ -110,6 +134,10 @@ class ThrottleStore(Protocol):
 
     async def clear(self, key: str) -> None: ...
 
+    async def clear_prefix(self, prefix: str) -> int:
+        """Delete every key starting with ``prefix``; return how many there were."""
+        ...
+
 
 class InMemoryThrottleStore:
     """A single-process store for unit tests and the contract suite."""
@@ -130,6 +158,12 @@ class InMemoryThrottleStore:
     async def clear(self, key: str) -> None:
         self._records.pop(key, None)
 
+    async def clear_prefix(self, prefix: str) -> int:
+        gone = [k for k in self._records if k.startswith(prefix)]
+        for k in gone:
+            del self._records[k]
+        return len(gone)
+
 
 class LoginThrottle:
     def __init__(
@@ -137,20 +171,28 @@ class LoginThrottle:
         store: ThrottleStore,
         *,
         clock: Callable[[], float] = time.time,
-        per_email: ThrottlePolicy = EMAIL_POLICY,
+        per_pair: ThrottlePolicy = PAIR_POLICY,
         per_client: ThrottlePolicy = CLIENT_POLICY,
+        per_account: ThrottlePolicy = ACCOUNT_POLICY,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.per_email = per_email
+        self.per_pair = per_pair
         self.per_client = per_client
+        self.per_account = per_account
+
+    def _keys(self, email: str, client_ip: str) -> tuple[tuple[str, ThrottlePolicy], ...]:
+        return (
+            (account_client_key(email, client_ip), self.per_pair),
+            (client_key(client_ip), self.per_client),
+            (email_key(email), self.per_account),
+        )
 
     async def retry_after(self, email: str, client_ip: str) -> float:
         """Seconds until a login for ``email`` from ``client_ip`` may be attempted (0: now)."""
         now = self.clock()
-        by_email = retry_after(await self.store.get(email_key(email)), self.per_email, now)
-        by_client = retry_after(await self.store.get(client_key(client_ip)), self.per_client, now)
-        return max(by_email, by_client)
+        waits = [retry_after(await self.store.get(k), policy, now) for k, policy in self._keys(email, client_ip)]
+        return max(waits)
 
     async def ensure_allowed(self, email: str, client_ip: str) -> None:
         """Raise :class:`LoginThrottled` (429, ``retry_after``) before checking any password."""
@@ -159,11 +201,22 @@ class LoginThrottle:
             raise LoginThrottled(wait)
 
     async def record_failure(self, email: str, client_ip: str) -> float:
-        """Count a failed login; return the wait it imposes on the next attempt."""
+        """Count a failed login under each key; return the wait it imposes on the next attempt."""
         now = self.clock()
-        by_email = await self.store.record_failure(email_key(email), now, self.per_email.window)
-        by_client = await self.store.record_failure(client_key(client_ip), now, self.per_client.window)
-        return max(retry_after(by_email, self.per_email, now), retry_after(by_client, self.per_client, now))
+        waits = [
+            retry_after(await self.store.record_failure(k, now, policy.window), policy, now)
+            for k, policy in self._keys(email, client_ip)
+        ]
+        return max(waits)
 
     async def record_success(self, email: str, client_ip: str) -> None:
-        await self.store.clear(email_key(email))
+        await self.store.clear(account_client_key(email, client_ip))
+
+    async def unlock(self, email: str) -> int:
+        """The operator's unlock: forget every count against ``email`` (from every client and the
+        global one; a client's own count across accounts stays). Returns how many were cleared."""
+        key = email_key(email)
+        cleared = await self.store.clear_prefix(key + "|")
+        had_global = await self.store.get(key) is not None
+        await self.store.clear(key)
+        return cleared + int(had_global)

@@ -1,21 +1,15 @@
 """What the identity commands run on: the bus, the pool, the wait for the gateway's own
 projection, password hashing, the mail transport and the login throttle, built once per
-gateway process from its :class:`~qlcore.service.ServiceContext`.
-
-Mail: SMTP when ``QL_SMTP_HOST`` is set (``QL_SMTP_PORT``, ``QL_SMTP_USER``,
-``QL_SMTP_PASSWORD``, ``QL_SMTP_STARTTLS``, ``QL_SMTP_TLS``), otherwise the ``.eml`` file sink
-under ``$QL_HOME/outbox/``; the sender is ``QL_MAIL_FROM``. The environment is read when the
-runtime is built, never at import.
+gateway process by :func:`services.gateway.bootstrap.build` (mail settings in
+:mod:`services.gateway.config`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
 
 import structlog
 from psycopg_pool import AsyncConnectionPool
@@ -23,45 +17,26 @@ from qlcore.bus import Bus
 from qlcore.config import Settings
 from qlcore.errors import Unavailable
 from qlcore.events import Event
-from qlcore.service import ServiceContext
 
-from services.gateway.identity.mail import FileSinkTransport, MailTransport, SmtpSettings, SmtpTransport
+from services.gateway.config import DEFAULT_SENDER, GatewayConfig
+from services.gateway.identity.mail import FileSinkTransport, MailTransport, SmtpTransport
 from services.gateway.identity.passwords import PasswordHashing
 from services.gateway.identity.plans import PlanCatalog, default_catalog
 from services.gateway.identity.ratelimit import LoginThrottle
-from services.gateway.identity.sealing import SealKeys, load_seal_keys, seal_event
-from services.gateway.identity.store import PgThrottleStore
+from services.gateway.identity.sealing import SealKeys, seal_event
+from services.gateway.identity.timing import EqualTime
+from services.gateway.store import PgThrottleStore
 
-__all__ = ["DEFAULT_SENDER", "IdentityRuntime", "identity_of", "mail_transport", "wait_applied"]
+__all__ = ["IdentityRuntime", "mail_transport"]
 
 log = structlog.get_logger("gateway.identity")
 
-DEFAULT_SENDER = "QuantumLedger <no-reply@quantumledger.dev>"
-_TRUE = {"1", "true", "yes", "on"}
 
-
-def mail_transport(settings: Settings, env: Mapping[str, str]) -> MailTransport:
-    """SMTP when ``QL_SMTP_HOST`` is set, else the file sink under ``<home>/outbox``."""
-    host = env.get("QL_SMTP_HOST")
-    if not host:
-        return FileSinkTransport(settings.home / "outbox")
-    implicit = env.get("QL_SMTP_TLS", "").lower() in _TRUE
-    return SmtpTransport(
-        SmtpSettings(
-            host=host,
-            port=int(env.get("QL_SMTP_PORT", "465" if implicit else "587")),
-            user=env.get("QL_SMTP_USER") or None,
-            password=env.get("QL_SMTP_PASSWORD") or None,
-            starttls=env.get("QL_SMTP_STARTTLS", "true").lower() in _TRUE,
-            implicit_tls=implicit,
-        )
-    )
-
-
-async def wait_applied(ctx: ServiceContext, seq: int, timeout: float = 10.0) -> None:
-    """Wait until the identity projection has applied ``seq``, so the caller's next request sees the
-    command's effect (see ``ServiceContext.applied``)."""
-    await ctx.applied(seq, timeout)
+def mail_transport(config: GatewayConfig) -> MailTransport:
+    """SMTP when configured (``QL_SMTP_HOST``), else the file sink at ``config.outbox``."""
+    if config.smtp is None:
+        return FileSinkTransport(config.outbox)
+    return SmtpTransport(config.smtp)
 
 
 @dataclass
@@ -80,6 +55,8 @@ class IdentityRuntime:
     # lock (see ``orgs.identity_lock``), so waiters never hold more than one pooled connection:
     # the projection they wait for needs the pool too.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # How long a new account's write took, recently: a known address's registration lasts as long.
+    registration_time: EqualTime = field(default_factory=EqualTime)
 
     def __post_init__(self) -> None:
         if self.throttle is None:
@@ -123,27 +100,3 @@ class IdentityRuntime:
         if password_hash is None:
             return await asyncio.to_thread(self.hashing.verify_unknown, password)
         return await asyncio.to_thread(self.hashing.verify, password_hash, password)
-
-
-def identity_of(ctx: ServiceContext, env: Mapping[str, str] | None = None, **overrides: Any) -> IdentityRuntime:
-    """The process's runtime, built on first use and kept on ``ctx.state``."""
-    rt = ctx.state.get("identity")
-    if isinstance(rt, IdentityRuntime):
-        return rt
-    e = os.environ if env is None else env
-
-    async def wait(seq: int) -> None:
-        await wait_applied(ctx, seq)
-
-    rt = IdentityRuntime(
-        settings=ctx.settings,
-        bus=ctx.bus,
-        pool=ctx.pool,
-        wait=wait,
-        mail=mail_transport(ctx.settings, e),
-        keys=load_seal_keys(ctx.settings, e),
-        sender=e.get("QL_MAIL_FROM") or DEFAULT_SENDER,
-        **overrides,
-    )
-    ctx.state["identity"] = rt
-    return rt

@@ -22,13 +22,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_decrypt, crypto_aead_xchacha20poly1305_ietf_encrypt
 from nacl.exceptions import CryptoError
-from qlcore.config import Settings
 from qlcore.events.envelope import Event
 from qlcore.events.identity import SEALED_FIELDS
 
@@ -130,11 +129,11 @@ def open_event(event: Event, keys: SealKeys) -> Event:
     return msgspec.structs.replace(event, **{f: keys.open(getattr(event, f), _context(event, f)) for f in fields})
 
 
-def load_seal_keys(settings: Settings, env: Mapping[str, str]) -> SealKeys:
-    """The configured keys (module docstring); the embedded default's file is made on first use."""
-    configured = env.get(KEYS_FILE_ENV)
-    path = Path(configured) if configured else settings.home / "keys" / "identity.keys"
-    if not configured and not path.exists():
+def load_seal_keys(configured: Path | None, keys_home: Path) -> SealKeys:
+    """The keys of ``configured`` (``QL_IDENTITY_KEYS_FILE``), else of ``keys_home/identity.keys``,
+    whose file is made on first use (the embedded default; module docstring)."""
+    path = configured or keys_home / "identity.keys"
+    if configured is None and not path.exists():
         create_key_file(path)
     try:
         if path.stat().st_mode & 0o077:

@@ -28,8 +28,8 @@ from qlcore.errors import NotFound
 from qlcore.http_cache import if_none_match
 from qlcore.objects import Objects
 
+from services.gateway import store
 from services.gateway.deps import authorized, forward, gw_of, principal_of, require_feature_of
-from services.gateway.identity import store
 from services.gateway.identity.errors import MissingScope
 from services.gateway.routes.compliance import json_body
 

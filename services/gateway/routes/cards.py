@@ -183,6 +183,6 @@ class CardPagesController(Controller):
     tags = ["cards"]
     include_in_schema = False
 
-    @get("/{slug:str}", operation_id="cardPage", media_type="text/html")
+    @get("/{slug:str}", operation_id="cardPage", media_type="text/html", opt={"frameable": "embed"})
     async def page(self, request: Request[Any, Any, Any], slug: str, embed: bool = False) -> Response[bytes]:
         return _response(await _call(request, "cards.page", _query(request, slug, embed=embed)))

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 
+from services.gateway import store
 from services.gateway.deps import USAGE, gw_of, plan_of, principal_of, usage
 from services.gateway.health import health_report, is_operator
 
@@ -43,12 +44,7 @@ class SystemController(Controller):
         account = None
         if p.account_id is not None:
             async with gw.pool.connection() as conn:
-                row = await (
-                    await conn.execute(
-                        "SELECT email, name, email_verified_at IS NOT NULL FROM accounts WHERE account_id = %s",
-                        (p.account_id,),
-                    )
-                ).fetchone()
+                row = await store.account_profile(conn, p.account_id)
             if row is not None:
                 account = {"id": p.account_id, "email": row[0], "name": row[1], "email_verified": row[2]}
         plan = plan_of(request, p)

@@ -191,7 +191,7 @@ def render_report_page(report: Mapping[str, Any]) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<link rel="icon" href="data:,">'
+        '<link rel="icon" href="/static/icon.svg">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>"
         + _badges(report["badges"], report["links"].get("card"))

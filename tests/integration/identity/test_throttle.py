@@ -1,8 +1,10 @@
-"""Wrong passwords slow down: 429 with Retry-After, per address and per client, in PostgreSQL."""
+"""Wrong passwords slow down: 429 with Retry-After, per (account, client), per client and per
+account (the slower global limit), in PostgreSQL; an operator unlocks an account."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -10,10 +12,17 @@ import httpx
 import pytest
 from qlcore.db import make_pool
 
-from services.gateway.identity.ratelimit import EMAIL_POLICY, FailureRecord, ThrottleStore
-from services.gateway.identity.store import PgThrottleStore, ensure_throttle_table
+from services.gateway.identity.ratelimit import (
+    ACCOUNT_POLICY,
+    PAIR_POLICY,
+    FailureRecord,
+    ThrottleStore,
+    email_key,
+)
+from services.gateway.store import PgThrottleStore, ensure_throttle_table
 from tests.fixtures import Stack
 from tests.integration.identity.helpers import signup
+from tests.integration.identity.test_enforcement import ql
 from tests.unit.identity import test_ratelimit as contract
 
 pytestmark = pytest.mark.integration
@@ -31,16 +40,13 @@ async def test_wrong_passwords_are_throttled_then_allowed_again(stack: Stack) ->
         user = await signup(stack, c)
     async with client_from(stack, "127.0.0.2") as c:
         wrong = {"email": user.email, "password": "not the password at all"}
-        for _ in range(EMAIL_POLICY.free_failures + 1):
+        for _ in range(PAIR_POLICY.free_failures + 1):
             r = await c.post("/api/v1/auth/login", json=wrong)
             assert r.status_code == 401 and r.json()["type"].endswith("/invalid-credentials")
         r = await c.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
         assert r.status_code == 429
         assert r.headers["content-type"].startswith("application/problem+json")
         assert int(r.headers["retry-after"]) >= 1 and r.json()["retry_after"] == int(r.headers["retry-after"])
-        # the same address from another client is throttled too (the count is per address)
-        async with client_from(stack, "127.0.0.3") as other:
-            assert (await other.post("/api/v1/auth/login", json=wrong)).status_code == 429
         # a throttled attempt is not counted: once Retry-After has passed the right password works
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
@@ -50,6 +56,47 @@ async def test_wrong_passwords_are_throttled_then_allowed_again(stack: Stack) ->
             assert loop.time() < deadline, "still throttled"
             await asyncio.sleep(0.2)
         assert r.status_code == 200
+
+
+async def test_an_attacker_cannot_lock_the_owner_out_from_another_address(stack: Stack) -> None:
+    """Issue 11: six wrong passwords from one address made the owner get 429 from any address."""
+    async with stack.client() as c:
+        user = await signup(stack, c)
+    right = {"email": user.email, "password": user.password}
+    async with client_from(stack, "127.0.0.5") as attacker, client_from(stack, "127.0.0.6") as owner:
+        for _ in range(6):
+            r = await attacker.post("/api/v1/auth/login", json={"email": user.email, "password": "guess guess 1"})
+            assert r.status_code == 401
+        assert (await attacker.post("/api/v1/auth/login", json=right)).status_code == 429
+        r = await owner.post("/api/v1/auth/login", json=right)
+        assert r.status_code == 200, r.text
+        assert r.json()["account_id"] == user.account_id
+        # the owner's success forgives only the owner's address
+        assert (await attacker.post("/api/v1/auth/login", json=right)).status_code == 429
+
+
+async def test_the_global_account_limit_applies_and_an_operator_unlocks(stack: Stack) -> None:
+    """Many addresses' failures against one account (injected into the throttle table, as a botnet
+    would leave them) throttle it from every address, until ``ql admin unlock EMAIL``."""
+    async with stack.client() as c:
+        user = await signup(stack, c)
+    pool = await make_pool(stack.settings.database_url, stack.settings.schema("gateway"), max_size=2)
+    try:
+        store = PgThrottleStore(pool)
+        now = time.time()
+        for _ in range(ACCOUNT_POLICY.free_failures + 1):
+            await store.record_failure(email_key(user.email), now, ACCOUNT_POLICY.window)
+    finally:
+        await pool.close()
+    right = {"email": user.email, "password": user.password}
+    async with client_from(stack, "127.0.0.7") as owner:
+        r = await owner.post("/api/v1/auth/login", json=right)
+        assert r.status_code == 429, r.text
+        assert r.json()["type"].endswith("/login-throttled")
+        out = await asyncio.to_thread(ql, stack, "admin", "unlock", user.email.upper())
+        assert out.exit_code == 0, out.output
+        assert f"{user.email}: login unlocked (1 throttle counts cleared)" in out.output.splitlines()
+        assert (await owner.post("/api/v1/auth/login", json=right)).status_code == 200
 
 
 async def test_unknown_addresses_fail_like_known_ones(stack: Stack) -> None:
@@ -89,6 +136,9 @@ class _Namespaced:
 
     async def clear(self, key: str) -> None:
         await self.store.clear(self.prefix + key)
+
+    async def clear_prefix(self, prefix: str) -> int:
+        return await self.store.clear_prefix(self.prefix + prefix)
 
 
 async def test_pg_store_meets_the_store_contract(pg_store: Callable[[], ThrottleStore]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgspec
@@ -12,14 +13,16 @@ from services.gateway.identity.access import (
     Role,
     Scope,
     authorize,
+    check_expiry_grantable,
     check_grantable,
+    check_workspace_grantable,
     effective_scopes,
     load_roles,
     role_at_least,
     roles,
     session_scopes,
 )
-from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope
+from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope, NotHeld
 
 
 def principal(role: Role, scopes: frozenset[Scope] | None = None, via: str = "session") -> Principal:
@@ -83,13 +86,45 @@ def test_effective_scopes_narrow_when_the_creator_is_demoted() -> None:
     assert effective_scopes("viewer", granted) == {"runs:read"}
 
 
-def test_check_grantable() -> None:
-    assert check_grantable("member", ["runs:read", "runs:write"]) == {"runs:read", "runs:write"}
-    with pytest.raises(MissingScope) as info:
-        check_grantable("member", ["runs:read", "admin"])
-    assert info.value.scope == "admin"
+def test_check_grantable_within_the_role() -> None:
+    assert check_grantable(principal("member"), ["runs:read", "runs:write"]) == {"runs:read", "runs:write"}
+    with pytest.raises(NotHeld) as info:
+        check_grantable(principal("member"), ["runs:read", "admin"])
+    assert info.value.scope == "admin" and info.value.status == 403
     with pytest.raises(ValueError, match="unknown scopes"):
-        check_grantable("owner", ["runs:delete"])
+        check_grantable(principal("owner"), ["runs:delete"])
+
+
+def test_a_key_grants_only_the_scopes_it_holds() -> None:
+    """Issue 11: an ``admin``-only key minted a key with runs:write. ``admin`` implies nothing else."""
+    admin_key = principal("owner", scopes=frozenset({"admin"}), via="api_key")
+    assert check_grantable(admin_key, ["admin"]) == {"admin"}
+    for scope in ("runs:read", "runs:write", "attest:write", "cards:publish"):
+        with pytest.raises(NotHeld) as info:
+            check_grantable(admin_key, ["admin", scope])
+        assert info.value.scope == scope
+        problem = info.value.problem()
+        assert problem["type"].endswith("/privilege-not-held") and problem["held"] == ["admin"]
+    narrow = principal("owner", scopes=frozenset({"runs:read", "admin"}), via="api_key")
+    assert check_grantable(narrow, ["runs:read"]) == {"runs:read"}
+    with pytest.raises(NotHeld):
+        check_grantable(narrow, ["runs:write"])
+
+
+def test_a_key_holds_no_more_than_its_members_role() -> None:
+    # a key made when its member was an admin, the member now a viewer: the stored scopes do not count
+    demoted = principal("viewer", scopes=frozenset({"runs:read", "runs:write", "admin"}), via="api_key")
+    with pytest.raises(NotHeld):
+        check_grantable(demoted, ["runs:write"])
+
+
+def test_a_key_grants_only_its_own_workspace() -> None:
+    key = principal("owner", scopes=frozenset(SCOPES), via="api_key")
+    check_workspace_grantable(key, "ws1")
+    with pytest.raises(NotHeld) as info:
+        check_workspace_grantable(key, "ws2")
+    assert info.value.workspace == "ws2" and info.value.problem()["held_workspace"] == "ws1"
+    check_workspace_grantable(principal("member"), "ws2")  # a session is the member, across the org
 
 
 def test_principal_is_frozen_and_round_trips() -> None:
@@ -117,3 +152,17 @@ def test_roles_file_must_define_every_role(tmp_path: Path) -> None:
 def test_actor_names_the_person_for_a_session_and_the_credential_for_a_key() -> None:
     assert principal("member").actor == "account:acc1"
     assert principal("member", via="api_key").actor == "api_key:key1"
+
+
+def test_a_key_grants_no_later_expiry_than_its_own() -> None:
+    friday = datetime(2030, 1, 4, tzinfo=UTC)
+    key = msgspec.structs.replace(principal("owner", scopes=frozenset(SCOPES), via="api_key"), expires_at=friday)
+    check_expiry_grantable(key, friday)
+    check_expiry_grantable(key, friday - timedelta(days=1))
+    for later in (None, friday + timedelta(seconds=1)):
+        with pytest.raises(NotHeld) as info:
+            check_expiry_grantable(key, later)
+        assert info.value.problem()["held_expires_at"] == "2030-01-04T00:00:00Z"
+    check_expiry_grantable(msgspec.structs.replace(key, expires_at=None), None)  # a key without expiry
+    session = msgspec.structs.replace(principal("owner"), expires_at=friday)
+    check_expiry_grantable(session, None)  # a session is the member: their keys outlive it

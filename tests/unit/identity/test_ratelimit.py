@@ -12,6 +12,7 @@ from services.gateway.identity.ratelimit import (
     LoginThrottle,
     ThrottlePolicy,
     ThrottleStore,
+    account_client_key,
     client_key,
     delay_for,
     email_key,
@@ -58,16 +59,20 @@ def test_keys_normalise_addresses() -> None:
     assert client_key("not-an-ip") == "ip:not-an-ip"
 
 
+ACCOUNT = ThrottlePolicy(free_failures=10, window=3600.0, base_delay=1.0, max_delay=30.0)
+
+
 def throttle(clock: Clock, store: ThrottleStore | None = None) -> LoginThrottle:
     return LoginThrottle(
         store or InMemoryThrottleStore(),
         clock=clock,
-        per_email=POLICY,
+        per_pair=POLICY,
         per_client=ThrottlePolicy(free_failures=6, window=600.0, base_delay=1.0, max_delay=60.0),
+        per_account=ACCOUNT,
     )
 
 
-async def test_backoff_per_email() -> None:
+async def test_backoff_per_account_and_client() -> None:
     clock = Clock()
     t = throttle(clock)
     waits = [await t.record_failure("ada@lab.example", "192.0.2.1") for _ in range(3)]
@@ -75,13 +80,63 @@ async def test_backoff_per_email() -> None:
     await t.ensure_allowed("ada@lab.example", "192.0.2.1")
     assert await t.record_failure("ada@lab.example", "192.0.2.1") == 1.0
     with pytest.raises(LoginThrottled) as info:
-        await t.ensure_allowed("ADA@lab.example", "198.51.100.9")  # another client, same address
+        await t.ensure_allowed("ADA@lab.example", "192.0.2.1")
     assert info.value.retry_after == 1 and info.value.status == 429
     assert info.value.problem()["retry_after"] == 1
     await t.ensure_allowed("bob@lab.example", "198.51.100.9")  # other addresses are not affected
     clock.t += 1.0
     await t.ensure_allowed("ada@lab.example", "192.0.2.1")
     assert await t.record_failure("ada@lab.example", "192.0.2.1") == 2.0
+
+
+async def test_an_attacker_cannot_lock_the_owner_out_from_elsewhere() -> None:
+    """Issue 11: six wrong passwords from one address made the owner get 429 from any address."""
+    clock = Clock()
+    t = throttle(clock)
+    for _ in range(6):
+        await t.record_failure("ada@lab.example", "203.0.113.66")
+    with pytest.raises(LoginThrottled):
+        await t.ensure_allowed("ada@lab.example", "203.0.113.66")
+    await t.ensure_allowed("ada@lab.example", "192.0.2.1")  # the owner, from her own address
+    await t.record_success("ada@lab.example", "192.0.2.1")
+    with pytest.raises(LoginThrottled):  # and her success did not forgive the attacker
+        await t.ensure_allowed("ada@lab.example", "203.0.113.66")
+
+
+async def test_the_global_account_limit_still_applies() -> None:
+    """Many clients, few failures each (under every per-client limit): the account's own count stops
+    them, for every client, until its backoff passes."""
+    clock = Clock()
+    t = throttle(clock)
+    for i in range(ACCOUNT.free_failures):
+        assert await t.record_failure("ada@lab.example", f"198.51.100.{i}") == 0.0
+    assert await t.record_failure("ada@lab.example", "198.51.100.200") == 1.0
+    with pytest.raises(LoginThrottled):
+        await t.ensure_allowed("ada@lab.example", "192.0.2.1")  # a fresh client too
+    await t.ensure_allowed("bob@lab.example", "192.0.2.1")
+    clock.t += 1.0
+    await t.ensure_allowed("ada@lab.example", "192.0.2.1")
+    for i in range(5):
+        await t.record_failure("ada@lab.example", f"198.51.100.{i}")
+    assert await t.retry_after("ada@lab.example", "192.0.2.1") == ACCOUNT.max_delay  # capped
+
+
+async def test_unlock_clears_every_count_against_the_account() -> None:
+    clock = Clock()
+    store = InMemoryThrottleStore()
+    t = throttle(clock, store)
+    for i in range(ACCOUNT.free_failures + 1):
+        await t.record_failure("ada@lab.example", f"198.51.100.{i % 3}")
+    await t.record_failure("adam@lab.example", "198.51.100.0")  # a neighbour by prefix
+    with pytest.raises(LoginThrottled):
+        await t.ensure_allowed("ada@lab.example", "192.0.2.1")
+    assert await t.unlock("ADA@lab.example") == 4  # three clients' counts and the global one
+    await t.ensure_allowed("ada@lab.example", "192.0.2.1")
+    await t.ensure_allowed("ada@lab.example", "198.51.100.0")
+    assert await store.get(account_client_key("adam@lab.example", "198.51.100.0")) is not None
+    client = await store.get(client_key("198.51.100.0"))
+    assert client is not None and client.failures == 5  # the clients' own counts stay
+    assert await t.unlock("nobody@lab.example") == 0
 
 
 async def test_quiet_window_resets_the_count() -> None:
@@ -114,9 +169,11 @@ async def test_success_clears_the_address_but_not_the_client() -> None:
         await t.record_failure("ada@lab.example", "192.0.2.1")
     clock.t += 1.0
     await t.record_success("ada@lab.example", "192.0.2.1")
-    assert await store.get(email_key("ada@lab.example")) is None
+    assert await store.get(account_client_key("ada@lab.example", "192.0.2.1")) is None
     client = await store.get(client_key("192.0.2.1"))
     assert client is not None and client.failures == 4
+    account = await store.get(email_key("ada@lab.example"))
+    assert account is not None and account.failures == 4
 
 
 STORES: list[Callable[[], ThrottleStore]] = [InMemoryThrottleStore]
@@ -133,6 +190,11 @@ async def test_store_contract(make_store: Callable[[], ThrottleStore]) -> None:
     await store.clear("k")
     await store.clear("never-set")
     assert await store.get("k") is None
+    for key in ("email:a@x.example|ip:1", "email:a@x.example|ip:2", "email:a@x.example", "email:a_@x.example|ip:1"):
+        await store.record_failure(key, 10.0, 60.0)
+    assert await store.clear_prefix("email:a@x.example|") == 2
+    assert await store.get("email:a@x.example") is not None and await store.get("email:a_@x.example|ip:1")
+    assert await store.clear_prefix("email:%") == 0  # a prefix, not a pattern
 
 
 @pytest.mark.parametrize("make_store", STORES)

@@ -6,6 +6,7 @@ import pytest
 from qlcore.config import load_settings
 from qlcore.errors import Unprocessable
 
+from services.gateway.config import load_config
 from services.gateway.identity.accounts import normalize_email
 from services.gateway.identity.mail import FileSinkTransport, SmtpTransport
 from services.gateway.identity.runtime import mail_transport
@@ -14,16 +15,25 @@ from services.gateway.projection import IdentityProjection, month_of
 
 def test_mail_goes_to_the_outbox_under_home_unless_smtp_is_configured(tmp_path: Path) -> None:
     settings = load_settings(env={"QL_HOME": str(tmp_path)})
-    sink = mail_transport(settings, {})
+    sink = mail_transport(load_config(settings, {}))
     assert isinstance(sink, FileSinkTransport) and sink.outbox == tmp_path / "outbox"
-    smtp = mail_transport(
-        settings, {"QL_SMTP_HOST": "mail.lab.example", "QL_SMTP_USER": "ql", "QL_SMTP_PASSWORD": "s3cret"}
-    )
+    smtp_env = {"QL_SMTP_HOST": "mail.lab.example", "QL_SMTP_USER": "ql", "QL_SMTP_PASSWORD": "s3cret"}
+    smtp = mail_transport(load_config(settings, smtp_env))
     assert isinstance(smtp, SmtpTransport)
     assert (smtp.settings.host, smtp.settings.port, smtp.settings.starttls) == ("mail.lab.example", 587, True)
-    assert "s3cret" not in repr(smtp.settings)
-    tls = mail_transport(settings, {"QL_SMTP_HOST": "mail.lab.example", "QL_SMTP_TLS": "1"})
+    assert "s3cret" not in repr(smtp.settings) and "s3cret" not in repr(load_config(settings, smtp_env))
+    tls = mail_transport(load_config(settings, {"QL_SMTP_HOST": "mail.lab.example", "QL_SMTP_TLS": "1"}))
     assert isinstance(tls, SmtpTransport) and (tls.settings.port, tls.settings.implicit_tls) == (465, True)
+
+
+def test_gateway_config_is_read_at_start_and_checked(tmp_path: Path) -> None:
+    settings = load_settings(env={"QL_HOME": str(tmp_path)})
+    cfg = load_config(settings, {"QL_MAIL_FROM": "Lab <ql@lab.example>", "QL_IDENTITY_KEYS_FILE": "/etc/ql/id.keys"})
+    assert cfg.mail_from == "Lab <ql@lab.example>" and cfg.identity_keys_file == Path("/etc/ql/id.keys")
+    assert cfg.keys_home == tmp_path / "keys" and cfg.smtp is None
+    assert load_config(settings, {}).identity_keys_file is None
+    with pytest.raises(ValueError, match="invalid gateway settings"):
+        load_config(settings, {"QL_GATEWAY_BACKLOG": "0"})
 
 
 def test_addresses_are_compared_case_insensitively_and_checked() -> None:

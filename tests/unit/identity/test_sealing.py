@@ -20,6 +20,7 @@ from qlcore.events.identity import (
 )
 from qlcore.events.registry import decode_event, encode_event
 
+from services.gateway.config import load_config
 from services.gateway.identity.sealing import (
     SealError,
     SealKeys,
@@ -133,16 +134,18 @@ def test_token_hashes_are_sealed_too(event: Any) -> None:
 
 def test_the_embedded_default_makes_one_private_key_file_and_keeps_it(tmp_path: Path) -> None:
     settings = load_settings(env={"QL_HOME": str(tmp_path)})
-    keys = load_seal_keys(settings, {})
+    default = load_config(settings, {})
+    keys = load_seal_keys(default.identity_keys_file, default.keys_home)
     path = tmp_path / "keys" / "identity.keys"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert load_seal_keys(settings, {}).kid == keys.kid  # the same key on the next start
+    assert load_seal_keys(default.identity_keys_file, default.keys_home).kid == keys.kid  # the same on the next start
     secret = tmp_path / "secret.keys"
     secret.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
     secret.chmod(0o640)
+    configured = load_config(settings, {"QL_IDENTITY_KEYS_FILE": str(secret)})
     with pytest.raises(SealError, match="chmod 600"):
-        load_seal_keys(settings, {"QL_IDENTITY_KEYS_FILE": str(secret)})
+        load_seal_keys(configured.identity_keys_file, configured.keys_home)
     secret.chmod(0o400)
-    assert load_seal_keys(settings, {"QL_IDENTITY_KEYS_FILE": str(secret)}).kid != keys.kid
+    assert load_seal_keys(configured.identity_keys_file, configured.keys_home).kid != keys.kid
     with pytest.raises(SealError):  # a configured file is never made up
-        load_seal_keys(settings, {"QL_IDENTITY_KEYS_FILE": str(tmp_path / "missing.keys")})
+        load_seal_keys(tmp_path / "missing.keys", default.keys_home)
