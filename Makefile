@@ -38,6 +38,9 @@ install: $(STAMP) ## Create .venv and install the pinned dependencies
 run: $(STAMP) ## Run the whole stack in the foreground (embedded NATS + PostgreSQL unless QL_NATS_URL/QL_DATABASE_URL)
 	$(VENV)/bin/ql dev run
 
+run-cluster: $(STAMP) ## Run the stack on a 3-node JetStream cluster (loopback), 3 replicas, two processes of each service
+	$(VENV)/bin/ql dev run --cluster
+
 test: $(STAMP) ## Run every test: unit, integration (real NATS + PostgreSQL), end-to-end
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
@@ -66,4 +69,4 @@ schemas: $(STAMP) ## Regenerate the checked-in JSON Schemas under proto-schemas/
 clean: ## Remove the venv and local state (.ql)
 	rm -rf $(VENV) .ql .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install run test test-unit bench lint format schemas clean
+.PHONY: help install run run-cluster test test-unit bench lint format schemas clean

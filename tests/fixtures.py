@@ -46,6 +46,7 @@ class Infra:
     home: Path
     nats: EmbeddedNats | None = None  # the closed embedded server (None: the environment's NATS)
     credentials: CredentialStore | None = None
+    postgres: EmbeddedPostgres | None = None  # the embedded server (None: the environment's PostgreSQL)
 
     def settings(self, **overrides: Any) -> Settings:
         ns = overrides.pop("namespace", None) or f"t{uuid.uuid4().hex[:10]}"
@@ -75,10 +76,12 @@ def _env(*names: str) -> str | None:
     return next((os.environ[n] for n in names if os.environ.get(n)), None)
 
 
-def infra_context() -> Iterator[Infra]:
+def infra_context(own_servers: bool = False) -> Iterator[Infra]:
+    """``own_servers``: embedded NATS and PostgreSQL of this context alone, whatever the environment
+    says (outage tests stop and start them: never the machine's shared servers)."""
     home = Path(tempfile.mkdtemp(prefix="ql-test-"))
-    nats_url = _env("QL_TEST_NATS_URL", "QL_NATS_URL")
-    db_url = _env("QL_TEST_DATABASE_URL", "QL_DATABASE_URL")
+    nats_url = None if own_servers else _env("QL_TEST_NATS_URL", "QL_NATS_URL")
+    db_url = None if own_servers else _env("QL_TEST_DATABASE_URL", "QL_DATABASE_URL")
     started: list[Any] = []
     dbname = f"ql_test_{uuid.uuid4().hex[:10]}"
     try:
@@ -89,6 +92,7 @@ def infra_context() -> Iterator[Infra]:
             embedded = EmbeddedNats(home / "nats", authorization=credentials.authorization()).start()
             started.append(embedded)
             nats_url = embedded.url
+        pg = None
         if db_url is None:
             pg = EmbeddedPostgres(home / "pg", dbname=dbname).start()
             started.append(pg)
@@ -98,7 +102,7 @@ def infra_context() -> Iterator[Infra]:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
             db_url = psycopg.conninfo.make_conninfo(db_url, dbname=dbname)
             started.append(("db", _env("QL_TEST_DATABASE_URL", "QL_DATABASE_URL"), dbname))
-        yield Infra(nats_url, db_url, home, embedded, credentials)
+        yield Infra(nats_url, db_url, home, embedded, credentials, pg)
         if embedded is not None and credentials is not None:
             _assert_nothing_refused(embedded, credentials)
     finally:

@@ -39,6 +39,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_base_url: str = ""
     request_timeout: float = 10.0
     stream_replicas: int = 1  # 3 on the production JetStream cluster
+    # the gateway binds its port with SO_REUSEPORT: two gateway processes share it and the kernel
+    # spreads connections between them (`ql dev run --cluster`); when one dies the other takes all
+    http_reuse_port: bool = False
+    # a file the service process touches every few seconds while its event loop runs: the container's
+    # health check (compose.yaml) reads its age
+    heartbeat_file: Path | None = None
     projection_linger_ms: float = 25.0  # wait this long for a fuller batch (qlcore.projection)
     # JetStream's de-duplication window of the run log (``Nats-Msg-Id``), set when the stream is made
     # or started with another value (``qlcore.bus``); tests shorten it to resend outside it
@@ -111,6 +117,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Set
         "max_bundle_bytes": int(e.get("QL_MAX_BUNDLE_BYTES", str(4 * 1024 * 1024))),
         "public_base_url": e.get("QL_PUBLIC_BASE_URL", ""),
         "stream_replicas": int(e.get("QL_STREAM_REPLICAS", "1")),
+        "http_reuse_port": e.get("QL_HTTP_REUSE_PORT", "") in ("1", "true", "yes"),
+        "heartbeat_file": _path(e.get("QL_HEARTBEAT_FILE")),
         "projection_linger_ms": float(e.get("QL_PROJECTION_LINGER_MS", "25")),
         "dedup_window_s": float(e.get("QL_DEDUP_WINDOW_S", "120")),
         "operator_token_sha256": e.get("QL_OPERATOR_TOKEN_SHA256", ""),

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import structlog
 
-from qlcore.busauth.serverconf import embedded_config
+from qlcore.busauth.serverconf import SYNC_INTERVAL, RouteAuth, embedded_config
 
-__all__ = ["EmbeddedNats", "EmbeddedPostgres", "free_port", "nats_server_binary"]
+__all__ = ["EmbeddedNats", "EmbeddedNatsCluster", "EmbeddedPostgres", "free_port", "nats_server_binary"]
 
 log = structlog.get_logger("qlcore.embedded")
 
@@ -72,6 +72,10 @@ class EmbeddedNats:
     authorization: str
     port: int = 0
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    server_name: str | None = None  # a cluster node's name
+    cluster_port: int = 0  # a cluster node's route port (loopback)
+    routes: RouteAuth | None = None  # a cluster node's peers and route secret (EmbeddedNatsCluster)
+    sync_interval: str = SYNC_INTERVAL
 
     @property
     def url(self) -> str:
@@ -85,7 +89,17 @@ class EmbeddedNats:
         tmp = self.config_file.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(embedded_config(self.port, self.data_dir / "jetstream", self.authorization))
+            f.write(
+                embedded_config(
+                    self.port,
+                    self.data_dir / "jetstream",
+                    self.authorization,
+                    server_name=self.server_name,
+                    cluster_port=self.cluster_port,
+                    routes=self.routes,
+                    sync_interval=self.sync_interval,
+                )
+            )
         tmp.replace(self.config_file)
 
     def start(self, timeout: float = 15.0) -> EmbeddedNats:
@@ -129,8 +143,7 @@ class EmbeddedNats:
         text = log_file.read_text(errors="replace") if log_file.exists() else ""
         return [line for line in text.splitlines() if "Violation" in line]
 
-    @property
-    def pid(self) -> int | None:
+    def get_pid(self) -> int | None:
         return self.proc.pid if self.proc is not None else None
 
     def alive(self) -> bool:
@@ -146,6 +159,85 @@ class EmbeddedNats:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@dataclass
+class EmbeddedNatsCluster:
+    """Three (``size``) nats-server nodes on loopback, routed to one another: a JetStream cluster whose
+    streams can have 3 replicas. Each node is an :class:`EmbeddedNats` with its own data folder
+    ``data_dir/n<i>``, client port and route port; the routes authenticate with a secret kept in
+    ``data_dir/route-secret`` (0600), and clients are the users of ``authorization`` as in the
+    single server. Ports are chosen once and kept in ``data_dir/ports.json``, so a restarted node
+    (or cluster) comes back where its peers and clients look for it."""
+
+    data_dir: Path
+    authorization: str
+    size: int = 3
+    sync_interval: str = SYNC_INTERVAL
+    nodes: list[EmbeddedNats] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """Every node's URL, comma-separated (``QL_NATS_URL``: clients fail over between them)."""
+        return ",".join(n.url for n in self.nodes)
+
+    def _layout(self) -> tuple[list[tuple[int, int]], str]:
+        import json
+        import secrets
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ports_file, secret_file = self.data_dir / "ports.json", self.data_dir / "route-secret"
+        if ports_file.exists():
+            ports = [tuple(p) for p in json.loads(ports_file.read_text())]
+        else:
+            ports = [(free_port(), free_port()) for _ in range(self.size)]
+            ports_file.write_text(json.dumps(ports))
+        if not secret_file.exists():
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
+        return [(int(a), int(b)) for a, b in ports], secret_file.read_text().strip()
+
+    def start(self, timeout: float = 30.0) -> EmbeddedNatsCluster:
+        ports, secret = self._layout()
+        routes = RouteAuth("ql-embedded", tuple(c for _, c in ports), "route", secret)
+        self.nodes = [
+            EmbeddedNats(
+                self.data_dir / f"n{i + 1}",
+                self.authorization,
+                port=client,
+                server_name=f"n{i + 1}",
+                cluster_port=cluster,
+                routes=routes,
+                sync_interval=self.sync_interval,
+            )
+            for i, (client, cluster) in enumerate(ports)
+        ]
+        for node in self.nodes:
+            node.start(timeout)
+        return self
+
+    def reconfigure(self, authorization: str, timeout: float = 10.0) -> None:
+        self.authorization = authorization
+        for node in self.nodes:
+            node.reconfigure(authorization, timeout)
+
+    def violations(self) -> list[str]:
+        return [line for node in self.nodes for line in node.violations()]
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie is not)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 @dataclass
@@ -173,8 +265,7 @@ class EmbeddedPostgres:
         log.info("embedded.postgres_started", data=str(self.data_dir))
         return self
 
-    @property
-    def pid(self) -> int | None:
+    def get_pid(self) -> int | None:
         """The postmaster's process id (``None`` when not started)."""
         info = getattr(self._server, "_postmaster_info", None)
         return info.pid if info is not None else None
@@ -193,16 +284,31 @@ class EmbeddedPostgres:
 
     def restart(self) -> None:
         """Start the server again on the same data after it died or was halted (the same socket, so
-        the same URL); a crashed postmaster's stale pid file is dealt with by ``pg_ctl``."""
+        the same URL).
+
+        A killed postmaster leaves its ``postmaster.pid`` and its socket's lock file; when nobody
+        reaps it (a container whose PID 1 does not), it stays a zombie, which pgserver and
+        PostgreSQL's own lock-file checks both take for a running server. A lock file naming a
+        process that is gone or a zombie is removed first (PostgreSQL still refuses to start while a
+        backend of the old server holds its shared memory: the supervisor then tries again after its
+        backoff)."""
         if self._server is None:
             self.start()
             return
         with self._server._lock:  # type: ignore[attr-defined]  # pgserver's inter-process lock
+            data = self.data_dir.resolve()  # the socket lives here too, with its own lock file
+            for lock in [data / "postmaster.pid", *data.glob(".s.PGSQL.*.lock")]:
+                try:
+                    pid = int(lock.read_text().split()[0])
+                except (OSError, ValueError, IndexError):
+                    continue
+                if not _running(pid):
+                    lock.unlink(missing_ok=True)
             self._server.ensure_postgres_running()  # type: ignore[attr-defined]
 
     def halt(self) -> None:
         """Stop the server process but keep this handle (``restart`` brings it back): an outage."""
-        from pgserver._commands import pg_ctl
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         if self._server is not None and self.alive():
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.data_dir.resolve(), user=self._server.system_user)  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from nats.micro.service import EndpointConfig, Service
 
 from qlcore.config import Settings
 from qlcore.errors import QLError, Unavailable
+from qlcore.outage import RETRY_AFTER_S, as_unavailable
 
 __all__ = ["RpcContext", "RpcReply", "RpcRequest", "RpcServer", "call", "json_reply", "problem_reply"]
 
@@ -31,6 +32,7 @@ log = structlog.get_logger("qlcore.rpc")
 H_STATUS, H_CTYPE = "Ql-Status", "Content-Type"
 H_WORKSPACE, H_ORG, H_ACTOR, H_REQUEST = "Ql-Workspace", "Ql-Org", "Ql-Actor", "Ql-Request-Id"
 H_EXTRA = "Ql-H-"  # prefix of reply headers the gateway copies to HTTP
+_DISCONNECT_POLL = 0.25  # how often a call in flight looks whether the connection is still up
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,17 @@ class RpcRequest:
     body: bytes
 
     def json(self, type_: Any = dict) -> Any:
-        """Decode the body as JSON into ``type_`` (422 problem when it does not fit)."""
+        """Decode the body as JSON into ``type_``: a 422 problem when it does not fit, or when it holds
+        a value the read models cannot store (``qlcore.storable``)."""
         from qlcore.errors import Unprocessable
+        from qlcore.storable import check_json
 
         try:
-            return msgspec.json.decode(self.body or b"{}", type=type_)
+            value = msgspec.json.decode(self.body or b"{}", type=type_)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise Unprocessable(str(exc)) from exc
+        check_json(self.body, value)  # nothing a read model cannot store gets into an event
+        return value
 
 
 @dataclass
@@ -85,7 +91,11 @@ def json_reply(data: Any, status: int = 200, headers: dict[str, str] | None = No
 
 
 def problem_reply(err: QLError) -> RpcReply:
-    return RpcReply(err.status, orjson.dumps(err.problem()), "application/problem+json")
+    headers: dict[str, str] = {}
+    retry_after = err.extra.get("retry_after", RETRY_AFTER_S if err.status == 503 else None)
+    if isinstance(retry_after, int | float):  # the gateway copies it to HTTP (429, 503)
+        headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+    return RpcReply(err.status, orjson.dumps(err.problem()), "application/problem+json", headers)
 
 
 Handler = Callable[[RpcRequest], Awaitable[RpcReply]]
@@ -149,9 +159,14 @@ class RpcServer:
                 reply = await fn(RpcRequest(ctx, req.data))
             except QLError as err:
                 reply = problem_reply(err)
-            except Exception:
-                log.exception("rpc handler failed", op=op)
-                reply = problem_reply(QLError("unexpected error; see the service log"))
+            except Exception as exc:
+                unavailable = as_unavailable(exc)  # PostgreSQL or NATS down: 503, Retry-After
+                if unavailable is not None:
+                    log.warning("rpc.unavailable", op=op, error=repr(exc))
+                    reply = problem_reply(unavailable)
+                else:
+                    log.exception("rpc handler failed", op=op)
+                    reply = problem_reply(QLError("unexpected error; see the service log"))
             finally:
                 structlog.contextvars.unbind_contextvars("request_id", "op")
             if reply.status == 0:
@@ -178,17 +193,41 @@ async def call(
     ctx: RpcContext | None = None,
     timeout: float | None = None,
 ) -> RpcReply:
-    """Call a service operation; a missing or silent service is a 503 :class:`Unavailable`."""
+    """Call a service operation; a missing or silent service is a 503 :class:`Unavailable`, and so is a
+    call while NATS is unreachable: at once when the connection is down already, within
+    ``_DISCONNECT_POLL`` seconds when it goes down during the call (not after the whole timeout)."""
     data = body if isinstance(body, bytes) else msgspec.json.encode(body)
-    try:
-        msg = await nc.request(
+    if not nc.is_connected:
+        raise Unavailable(
+            f"the message bus is unreachable; the {service} service cannot be called", retry_after=RETRY_AFTER_S
+        )
+    request = asyncio.ensure_future(
+        nc.request(
             settings.rpc_subject(service, op),
             data,
             timeout=timeout or settings.request_timeout,
             headers=(ctx or RpcContext()).headers(),
         )
+    )
+    try:
+        while True:
+            done, _ = await asyncio.wait((request,), timeout=_DISCONNECT_POLL)
+            if done:
+                msg = request.result()
+                break
+            if not nc.is_connected:
+                raise Unavailable(
+                    f"the message bus went away during a call to the {service} service", retry_after=RETRY_AFTER_S
+                )
     except (nats.errors.NoRespondersError, nats.errors.TimeoutError) as exc:
-        raise Unavailable(f"the {service} service did not answer ({type(exc).__name__})") from exc
+        raise Unavailable(
+            f"the {service} service did not answer ({type(exc).__name__})", retry_after=RETRY_AFTER_S
+        ) from exc
+    except nats.errors.Error as exc:  # closed, reconnecting, buffer full: the bus is down
+        raise Unavailable(f"the message bus is unreachable ({type(exc).__name__})", retry_after=RETRY_AFTER_S) from exc
+    finally:
+        if not request.done():
+            request.cancel()
     h = msg.headers or {}
     extra = {k[len(H_EXTRA) :]: v for k, v in h.items() if k.startswith(H_EXTRA)}
     return RpcReply(int(h.get(H_STATUS, "200")), msg.data, h.get(H_CTYPE, "application/json"), extra)

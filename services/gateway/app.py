@@ -13,8 +13,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.deps import Gateway
 from services.gateway.headers import security_headers
+from services.gateway.openapi import render_plugins
 from services.gateway.problems import exception_handlers
 from services.gateway.routes import CONTROLLERS
+from services.gateway.validation import StrictRequest, screen_params
+from services.gateway.web import PAGES, DocsRenderPlugin, html_errors
+from services.gateway.web import middleware as web_middleware
 
 __all__ = ["create_app"]
 
@@ -58,11 +62,17 @@ def request_context(app: ASGIApp) -> ASGIApp:
 
 def create_app(gw: Gateway, extra_controllers: list[Any] | None = None) -> Litestar:
     app = Litestar(
-        route_handlers=[*CONTROLLERS, *(extra_controllers or [])],
+        route_handlers=[*CONTROLLERS, *PAGES, *(extra_controllers or [])],
         exception_handlers=exception_handlers,
-        middleware=[request_context],
-        before_send=[security_headers],  # every response, routed or not (services/gateway/headers.py)
-        openapi_config=OpenAPIConfig(title="QuantumLedger API", version="1.0.0", path="/schema"),
+        middleware=[request_context, screen_params, *web_middleware(gw.settings.public_base_url)],
+        before_send=[html_errors, security_headers],  # the HTML 404 first, then every response's headers
+        request_class=StrictRequest,
+        openapi_config=OpenAPIConfig(
+            title="QuantumLedger API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[DocsRenderPlugin(), *render_plugins()],  # server-rendered docs: no CDN assets
+        ),
         request_max_body_size=gw.settings.max_bundle_bytes + 1024,
         debug=False,
         logging_config=None,

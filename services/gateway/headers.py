@@ -7,8 +7,8 @@ OpenAPI pages, an error), when it leaves the gateway:
   (``no-referrer`` unless the producer chose one);
 * every document (``text/html``, ``image/svg+xml``) has a ``Content-Security-Policy``: the
   producer's own when it sent one (card pages, reports, the trust center hash their inline
-  style), else :data:`DEFAULT_CSP` (``/schema``: :data:`DOCS_CSP`, which lets the OpenAPI viewers
-  load their scripts);
+  style), else :data:`DEFAULT_CSP` (``/schema``: :data:`DOCS_CSP`, the web app's policy: the API
+  reference there is its server-rendered page);
 * every HTML page has ``frame-ancestors 'none'`` in its policy (replacing what the producer said)
   and ``X-Frame-Options: DENY``, except a page its route declares frameable: the card page with
   ``?embed=1`` is what the embed snippet's iframe shows anywhere (``opt={"frameable": "embed"}``
@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl
 
 from litestar.types import Message, Scope
 
+from services.gateway.web.render import CSP as WEB_CSP
+
 __all__ = [
     "DEFAULT_CSP",
     "DOCS_CSP",
@@ -36,14 +38,9 @@ __all__ = [
 ]
 
 DEFAULT_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
-# litestar's OpenAPI viewers (redoc at /schema, swagger, elements, rapidoc) load their bundles and
-# fonts from these CDNs and start with an inline script holding the (static) OpenAPI document.
-_CDNS = "https://cdn.redoc.ly https://cdn.jsdelivr.net https://unpkg.com"
-DOCS_CSP = (
-    f"default-src 'none'; script-src 'unsafe-inline' {_CDNS}; style-src 'unsafe-inline' {_CDNS}"
-    " https://fonts.googleapis.com; font-src https://fonts.gstatic.com data:; img-src 'self' data: https:;"
-    " connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'"
-)
+# the API reference under /schema is the web app's page, rendered on the server (its styles and
+# scripts from /static, nothing from a CDN): the web app's policy
+DOCS_CSP = WEB_CSP
 REFERRER_POLICY = b"no-referrer"
 _TRUE = {"1", "true", "yes", "on"}
 _DOCUMENTS = ("text/html", "image/svg+xml")

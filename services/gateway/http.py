@@ -8,6 +8,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING
 
 import uvicorn
+from qlcore.service import shared_socket
 
 from services.gateway.app import create_app
 
@@ -45,7 +46,8 @@ async def serve_http(deps: Deps) -> None:
         backlog=deps.config.http_backlog,
     )
     server = _Server(config)
-    serving = asyncio.create_task(server.serve())
+    settings = deps.rt.settings
+    serving = asyncio.create_task(server.serve(sockets=[shared_socket(settings)] if settings.http_reuse_port else None))
     stopping = asyncio.create_task(deps.rt.stop.wait())
     await asyncio.wait([serving, stopping], return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True

@@ -9,8 +9,10 @@ instance, because every instance reads the same tables.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
+import structlog
 from psycopg_pool import AsyncConnectionPool
 from qlcore.errors import Unauthorized
 
@@ -23,6 +25,28 @@ __all__ = ["ALL_SCOPES", "KEY_PREFIX", "SESSION_COOKIE", "Principal", "resolve",
 KEY_PREFIX = PREFIXES["api_key"]
 SESSION_COOKIE = "ql_session"
 ALL_SCOPES = SCOPES
+
+log = structlog.get_logger("gateway.principal")
+USE_RESOLUTION_S = 60.0  # a key's last use is written at most once a minute per gateway process
+_noted: dict[str, float] = {}
+
+
+async def note_key_use(pool: AsyncConnectionPool, key_id: str) -> None:
+    """Record that ``key_id`` was used now (Settings → API keys shows it); at most once a minute
+    per process, so a busy key costs one small write a minute, not one a request."""
+    now = time.monotonic()
+    if now - _noted.get(key_id, -USE_RESOLUTION_S) < USE_RESOLUTION_S:
+        return
+    _noted[key_id] = now
+    if len(_noted) > 100_000:  # bounded: forget the oldest half
+        for k in sorted(_noted, key=_noted.__getitem__)[:50_000]:
+            del _noted[k]
+    try:
+        async with pool.connection() as conn:
+            await store.note_key_use(conn, key_id)
+    except Exception:  # the request is authenticated either way; the miss is logged with its cause
+        _noted.pop(key_id, None)
+        log.warning("api_key.last_use_not_recorded", key_id=key_id, exc_info=True)
 
 
 async def resolve(pool: AsyncConnectionPool, authorization: str | None, cookie: str | None = None) -> Principal:
@@ -57,6 +81,7 @@ async def _api_key(pool: AsyncConnectionPool, token_hash: str) -> Principal:
         role = "owner"  # an operator's key acts for the org itself
     elif role is None:
         raise Unauthorized("this API key's member has left the org")
+    await note_key_use(pool, key_id)
     return Principal(
         org_id=row[6],
         org_slug=row[7],

@@ -134,6 +134,12 @@ CREATE TABLE IF NOT EXISTS monthly_usage (
     n bigint NOT NULL,
     PRIMARY KEY (org_id, month, metric)
 );
+-- when each API key was last used (to the minute); written by the gateway as keys authenticate,
+-- not by events: a rebuild of the read model keeps it (not in TABLES)
+CREATE TABLE IF NOT EXISTS api_key_use (
+    key_id text PRIMARY KEY,
+    last_used_at timestamptz NOT NULL
+);
 """
 
 TABLES: tuple[tuple[str, str], ...] = (
@@ -331,19 +337,28 @@ async def dev_workspace(conn: AsyncConnection, slug: str) -> tuple[str, str] | N
 _KEY_COLUMNS = (
     "k.key_id, k.name, k.prefix, k.scopes, k.workspace_id, w.slug, k.created_at, k.created_by, k.account_id,"
     " k.expires_at, k.revoked_at, CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'"
-    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END"
+    " WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired' ELSE 'active' END, u.last_used_at"
 )
 
 
 async def list_keys(conn: AsyncConnection, org_id: str, account_id: str | None, every: bool) -> list[tuple[Any, ...]]:
     """The org's keys (``every=False``: the account's own), newest first: the :data:`_KEY_COLUMNS`."""
     sql = f"SELECT {_KEY_COLUMNS} FROM api_keys k JOIN workspaces w ON w.workspace_id = k.workspace_id"
-    sql += " WHERE k.org_id = %s"
+    sql += " LEFT JOIN api_key_use u ON u.key_id = k.key_id WHERE k.org_id = %s"
     args: list[Any] = [org_id]
     if not every:
         sql += " AND k.account_id = %s"
         args.append(account_id)
     return await (await conn.execute(sql + " ORDER BY k.created_at DESC, k.key_id DESC", args)).fetchall()
+
+
+async def note_key_use(conn: AsyncConnection, key_id: str) -> None:
+    """That ``key_id`` authenticated a request now (``api_key_use``; not a read model table)."""
+    await conn.execute(
+        "INSERT INTO api_key_use (key_id, last_used_at) VALUES (%s, now())"
+        " ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+        (key_id,),
+    )
 
 
 async def key_owner(conn: AsyncConnection, org_id: str, key_id: str) -> tuple[str | None, datetime | None] | None:
@@ -370,7 +385,9 @@ async def used_this_month(conn: AsyncConnection, org_id: str, metric: str) -> in
 
 
 async def ensure_throttle_table(pool: AsyncConnectionPool) -> None:
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, conn.transaction():
+        # two gateways starting at once (`ql dev run --cluster`) would race in the catalog
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext('ql-gateway-throttle-ddl'))")
         await conn.execute(THROTTLE_DDL)
 
 

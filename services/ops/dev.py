@@ -15,16 +15,23 @@ def dev() -> None:
 
 
 @dev.command()
-def run() -> None:
+@click.option(
+    "--cluster",
+    is_flag=True,
+    help="A 3-node JetStream cluster on loopback (streams and consumers at 3 replicas) and two processes "
+    "of each service (`make run-cluster`).",
+)
+def run(cluster: bool) -> None:
     """Start NATS, PostgreSQL (embedded unless QL_NATS_URL/QL_DATABASE_URL are set), every service and
-    the gateway on 127.0.0.1:$QL_PORT; data under $QL_HOME. Ctrl-C stops all of it."""
+    the gateway on 127.0.0.1:$QL_PORT; data under $QL_HOME. A part that dies is restarted (after a
+    backoff); one that keeps dying stops the stack, named. Ctrl-C stops all of it."""
     from qlcore.logging import configure_logging
     from qlcore.stack import StackSupervisor
 
     from services.registry import SERVICE_MODULE, SERVICES
 
     configure_logging("console", "warning")
-    sup = StackSupervisor(services=SERVICES, module=SERVICE_MODULE)
+    sup = StackSupervisor(services=SERVICES, module=SERVICE_MODULE, cluster=cluster)
     code = 1
     try:
         key = sup.start()

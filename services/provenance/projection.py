@@ -30,12 +30,17 @@ class _Lineage(msgspec.Struct):
     reproduction_of: str | None = None
 
 
+class _Program(msgspec.Struct):
+    name: str = ""
+
+
 class Summary(msgspec.Struct):
     """The few members the read model projects; msgspec skips the rest of the head fast."""
 
     created_at: str
     backend: _Backend
     execution: _Execution
+    program: _Program | None = None
     lineage: _Lineage | None = None
     reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
@@ -71,6 +76,8 @@ class RunsProjection:
                     s.created_at,
                     seq,
                     event.document_seq,
+                    s.program.name if s.program else "",
+                    s.lineage.reproduction_of if s.lineage else None,
                     run_kind(
                         is_simulated_reproduction(
                             s.lineage.reproduction_of if s.lineage else None,

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS runs (
     seq bigint NOT NULL,
     document_seq bigint NOT NULL
 );
-
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS program text NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS reproduction_of text;
 DROP INDEX IF EXISTS runs_ws_recent;
 -- original | simulated (a simulated reproduction; listed only when asked for). A read model from
 -- before this column lists every run as original until it is replayed.
@@ -71,7 +72,8 @@ TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document_seq, kind) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq, document_seq, program, reproduction_of, kind)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -86,7 +88,9 @@ class RunListRow:
     status: str
     created_at_text: str
     created_at: datetime
-    kind: str
+    program: str = ""
+    reproduction_of: str | None = None
+    kind: str = "original"
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,29 @@ def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]
     if f.status is not None:
         where.append("status = %s")
         rest.append(f.status)
+    if f.program is not None:
+        where.append("program = %s")
+        rest.append(f.program)
+    if f.since is not None:
+        where.append("created_at >= %s::timestamptz")
+        rest.append(f.since)
+    if f.until is not None:
+        where.append("created_at < %s::timestamptz")
+        rest.append(f.until)
+    if f.lineage == "original":
+        where.append("reproduction_of IS NULL")
+    elif f.lineage == "reproduction":
+        where.append("reproduction_of IS NOT NULL")
+    if f.search is not None:  # a prefix of the run id or hash, or of the program name (any case)
+        pattern = _like_prefix(f.search)
+        where.append("(run_id LIKE %s OR run_hash LIKE %s OR lower(program) LIKE %s)")
+        rest += [pattern, pattern.lower(), pattern.lower()]
     if f.after is not None:
         where.append("(created_at, run_id) < (%s::timestamptz, %s)")
         rest += list(f.after)
     one = (
-        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at, kind"
+        "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at,"
+        " program, reproduction_of, kind"
         f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
     )
     if f.kind is not None:
@@ -125,6 +147,10 @@ def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]
     both = f"({one}) UNION ALL ({one}) ORDER BY created_at DESC, run_id DESC LIMIT %s"
     page = f.limit + 1
     return both, (*args, "original", *rest, page, *args, "simulated", *rest, page, page)
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) -> list[RunListRow]:

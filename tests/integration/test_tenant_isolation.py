@@ -125,6 +125,74 @@ async def verify_page_guessing(w: World) -> None:
     w.assert_no_leak(r, ANON)
 
 
+def page_owned(
+    method: str,
+    template: str,
+    form: dict[str, str] | None = None,
+    owner: tuple[int, ...] = (200, 303),
+    level: str = "workspace",
+) -> Check:
+    """A web page naming a resource of ``a``: the HTML 404 page for ``b`` (and ``a2`` when the
+    resource belongs to a workspace), never the data; then the owner reaches it. Pages take the
+    same bearer credential as the API."""
+
+    async def check(w: World) -> None:
+        url = await w.fmt(template)
+        data = {k: await w.fmt(v) for k, v in (form or {}).items()}
+        for who in (w.b, *([w.a2] if level == "workspace" else []), w.a):
+            r = await w.client.request(method, url, headers={**who.headers, "Accept": "text/html"}, data=data or None)
+            if who is w.a:
+                assert r.status_code in owner, f"owner: {method} {url} -> {r.status_code} {r.text[:300]}"
+                continue
+            assert r.status_code == 404, f"{who.name}: {method} {url} -> {r.status_code} {r.text[:300]}"
+            assert r.headers["content-type"] == "text/html; charset=utf-8"
+            w.assert_no_leak(r, who)
+
+    return check
+
+
+async def web_register_existing(w: World) -> None:
+    """The register form answers a known address exactly as a new one."""
+    assert w.a.user is not None
+    taken = {"email": w.a.user.email, "password": PASSWORD, "name": "Mallory", "org_name": "Mallory Lab"}
+    fresh = {**taken, "email": f"fresh-{uuid.uuid4().hex[:8]}@lab.example"}
+    r1 = await w.client.post("/register", data=taken)
+    r2 = await w.client.post("/register", data=fresh)
+    assert r1.status_code == r2.status_code == 200 and "Check your mail" in r1.text
+    assert r1.text.replace(taken["email"], "") == r2.text.replace(fresh["email"], "")
+    w.assert_no_leak(r1, ANON)
+
+
+async def web_signin_as_another(w: World) -> None:
+    """A wrong password for ``a``'s address: the page repeats the address typed, nothing else of ``a``."""
+    assert w.a.user is not None
+    email = w.a.user.email
+    r = await w.client.post("/signin", data={"email": email, "password": "not-the-password"})
+    assert r.status_code == 401 and "set-cookie" not in r.headers
+    leaked = sorted(m for m in w.markers if m in r.text.replace(email, ""))
+    assert not leaked, leaked
+
+
+async def web_revoke_anothers_key(w: World) -> None:
+    key_id = await w.resource("fresh_key")
+    await page_owned("POST", f"/settings/keys/{key_id}/revoke", owner=(303,), level="org")(w)
+
+
+async def web_reproduce_anothers_run(w: World) -> None:
+    run_id = await _reproducible_run(w)
+    await page_owned("POST", f"/runs/{run_id}/reproduce", {"days": "0", "profile": "typical"})(w)
+
+
+async def web_settings_of_another_org(w: World) -> None:
+    """Settings show the caller's own org (keys, members): nothing of ``a``'s to ``b``; ``a2``,
+    an admin of the same org in another workspace, sees the org's settings by design."""
+    marker = await w.resource("a_email")
+    w.markers.add(marker)
+    assert marker in (await w.call(w.a, "GET", "/settings")).text
+    w.assert_no_leak(await w.call(w.b, "GET", "/settings"), w.b)
+    w.assert_no_leak(await w.client.post("/settings/keys", headers=w.b.headers, data={"name": "b"}), w.b)
+
+
 async def revoke_key_across_orgs(w: World) -> None:
     """``b`` cannot revoke ``a``'s key through ``a``'s org nor by naming it under its own org."""
     key_id = await w.resource("fresh_key")
@@ -306,7 +374,27 @@ CASES: dict[str, Check] = {
     "GET /trust/{org_slug:str}": public("GET", "/trust/{a_org_slug}"),
     # the gateway's own files (the card page's style and scripts)
     "GET /static/{path:path}": static("GET", "/static/card/verify.js"),
-    # the OpenAPI documents litestar serves: the same for everyone
+    # the web app's pages (services/gateway/web)
+    "GET /": static("GET", "/"),
+    "GET /attestations/{att_id:str}": public("GET", "/attestations/{attestation}"),
+    "GET /docs": static("GET", "/docs"),
+    "GET /register": static("GET", "/register"),
+    "POST /register": web_register_existing,
+    "GET /signin": static("GET", "/signin"),
+    "POST /signin": web_signin_as_another,
+    "POST /signout": static("POST", "/signout"),
+    "GET /runs": own_scope("GET", "/runs", owner_sees="private_run"),
+    "GET /runs/{run_id:str}": page_owned("GET", "/runs/{private_run}"),
+    "GET /runs/{run_id:str}/document.json": page_owned("GET", "/runs/{private_run}/document.json"),
+    "GET /compare": page_owned("GET", "/compare?run={private_run}&run={fresh_run}"),
+    "POST /runs/{run_id:str}/publish": page_owned("POST", "/runs/{fresh_run}/publish", {"authors": "Ada Lovelace"}),
+    "POST /runs/{run_id:str}/unpublish": page_owned("POST", "/runs/{fresh_published_run}/unpublish"),
+    "POST /runs/{run_id:str}/reproduce": web_reproduce_anothers_run,
+    "GET /settings": web_settings_of_another_org,
+    "POST /settings/keys": web_settings_of_another_org,
+    "POST /settings/keys/{key_id:str}/revoke": web_revoke_anothers_key,
+    # the OpenAPI documents litestar serves: the same for everyone (its CDN-loaded UIs are not
+    # served: /schema is the reference rendered on the server, services.gateway.web.public)
     **{
         f"GET {p}": static("GET", p)
         for p in (
@@ -314,11 +402,6 @@ CASES: dict[str, Check] = {
             "/schema/openapi.json",
             "/schema/openapi.yaml",
             "/schema/openapi.yml",
-            "/schema/swagger",
-            "/schema/redoc",
-            "/schema/rapidoc",
-            "/schema/elements",
-            "/schema/oauth2-redirect.html",
         )
     },
     "GET /schema/{path:str}": static("GET", "/schema/no-such-document"),

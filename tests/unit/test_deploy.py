@@ -88,3 +88,35 @@ def test_the_clusters_users_are_the_permission_sets_of_the_code() -> None:
 
     checked_in = (ROOT / "deploy" / "nats" / "auth.conf").read_text()
     assert checked_in == deploy_authorization(), "regenerate: python -m qlcore.busauth deploy-auth"
+
+
+def test_every_part_restarts_by_itself_and_has_a_health_check() -> None:
+    """The deploy spec's equivalent of `make run`'s supervisor (issue 13): Docker restarts what exits,
+    and every long-running process says whether it is alive."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    for name in (*service_folders(), "nats-1", "nats-2", "nats-3", "postgres"):
+        svc = services[name]
+        assert svc["restart"] == "unless-stopped", name
+        assert svc["healthcheck"]["test"][0] == "CMD", name
+    for name in service_folders():
+        svc = services[name]
+        heartbeat = svc["environment"]["QL_HEARTBEAT_FILE"]
+        assert heartbeat in " ".join(svc["healthcheck"]["test"]), name
+        assert {n: c["condition"] for n, c in svc["depends_on"].items()} == {
+            "nats-1": "service_healthy",
+            "nats-2": "service_healthy",
+            "nats-3": "service_healthy",
+            "postgres": "service_healthy",
+        }
+    for node in ("nats-1", "nats-2", "nats-3"):
+        assert "/healthz" in " ".join(services[node]["healthcheck"]["test"])
+    assert services["ops"]["healthcheck"] == {"disable": True}
+
+
+def test_jetstream_fsync_policy_is_the_decided_one_everywhere(tmp_path: Path) -> None:
+    from qlcore.busauth.serverconf import SYNC_INTERVAL, embedded_config
+
+    for conf in sorted((ROOT / "deploy" / "nats").glob("nats-*.conf")):
+        assert re.search(rf"^\s*sync_interval: {SYNC_INTERVAL}$", conf.read_text(), re.M), conf.name
+    assert f'sync_interval: "{SYNC_INTERVAL}"' in embedded_config(4222, tmp_path, "authorization {}")

@@ -183,11 +183,19 @@ def test_unparseable_input_is_invalid(text: bytes | str, message: str) -> None:
     ['"big": 9007199254740993', '"huge": 1e400', '"lone": "\\ud800"', '"\\udfff": 1'],
 )
 def test_values_without_a_canonical_form_are_invalid(extra: str) -> None:
+    """Refused when parsed (I-JSON, as the ledger parses), naming the member; a parsed mapping
+    holding one is refused when canonicalized."""
     body = ion_trap_body()
     text = orjson.dumps(hand_built(body)).decode()
     tampered = text[:-1] + ", " + extra + "}"
-    with pytest.raises(InvalidDocumentError, match="canonical JSON"):
+    member = json.loads("{" + extra + "}")
+    name = next(iter(member))
+    with pytest.raises(InvalidDocumentError, match="not I-JSON") as info:
         verify(tampered)
+    assert f"at /{name}" in str(info.value)
+    if name != "huge":  # a parsed mapping cannot hold 1e400 (it is inf, refused as NaN/Infinity would be)
+        with pytest.raises(InvalidDocumentError, match="canonical JSON"):
+            verify({**orjson.loads(text), **member})
 
 
 def test_every_error_is_a_verification_error() -> None:

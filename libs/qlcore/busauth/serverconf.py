@@ -18,7 +18,16 @@ from pathlib import Path
 from qlcore.busauth.permissions import Permissions, permissions_for, users
 from qlcore.config import load_settings
 
-__all__ = ["DEPLOY_NAMESPACE", "User", "authorization", "deploy_authorization", "embedded_config", "nkey_variable"]
+__all__ = [
+    "DEPLOY_NAMESPACE",
+    "SYNC_INTERVAL",
+    "RouteAuth",
+    "User",
+    "authorization",
+    "deploy_authorization",
+    "embedded_config",
+    "nkey_variable",
+]
 
 DEPLOY_NAMESPACE = "ql"
 
@@ -86,11 +95,51 @@ def deploy_authorization(namespace: str = DEPLOY_NAMESPACE) -> str:
     return header + authorization(entries)
 
 
-def embedded_config(port: int, store_dir: Path, authorization_block: str) -> str:
-    """The embedded server: clients on loopback only, no monitoring listener, JetStream, users."""
-    return (
+# JetStream's fsync policy (docs/decisions/0019-jetstream-sync-interval.md), the same in the
+# embedded servers and deploy/nats/*.conf
+SYNC_INTERVAL = "always"
+
+
+@dataclass(frozen=True)
+class RouteAuth:
+    """A loopback cluster's routes: the nodes' cluster ports and the secret a route must present
+    (a route without it is refused, so nothing else on the machine joins the cluster)."""
+
+    name: str  # the cluster's name
+    ports: tuple[int, ...]  # every node's cluster port (its own included)
+    user: str
+    password: str
+
+
+def embedded_config(
+    port: int,
+    store_dir: Path,
+    authorization_block: str,
+    *,
+    server_name: str | None = None,
+    cluster_port: int = 0,
+    routes: RouteAuth | None = None,
+    sync_interval: str = SYNC_INTERVAL,
+) -> str:
+    """The embedded server: clients on loopback only, no monitoring listener, JetStream, users; with
+    ``routes``, one node of a cluster on loopback whose routes authenticate with its secret."""
+    text = ""
+    if server_name:
+        text += f"server_name: {json.dumps(server_name)}\n"
+    text += (
         f'listen: "127.0.0.1:{port}"\n'
         "max_payload: 8MB\n"
         "# no http/https monitoring port: nothing but authenticated clients reaches this server\n"
-        f"jetstream {{ store_dir: {json.dumps(str(store_dir))} }}\n" + authorization_block
+        f"jetstream {{ store_dir: {json.dumps(str(store_dir))}, sync_interval: {json.dumps(sync_interval)} }}\n"
     )
+    if routes is not None:
+        user, password = json.dumps(routes.user), json.dumps(routes.password)
+        urls = "".join(
+            f"    {json.dumps(f'nats-route://{routes.user}:{routes.password}@127.0.0.1:{p}')}\n" for p in routes.ports
+        )
+        text += (
+            f'cluster {{\n  name: {json.dumps(routes.name)}\n  listen: "127.0.0.1:{cluster_port}"\n'
+            f"  authorization {{ user: {user}, password: {password}, timeout: 2 }}\n"
+            f"  routes: [\n{urls}  ]\n}}\n"
+        )
+    return text + authorization_block

@@ -5,6 +5,7 @@ projection; :func:`main` runs one as a process (``docs/architecture.md``)."""
 from qlcore.service.operations import NO_REPLY
 from qlcore.service.process import main, run_service, tune_gc
 from qlcore.service.runtime import Runtime
+from qlcore.service.sockets import shared_socket
 from qlcore.service.spec import Operation, ServiceSpec
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "ServiceSpec",
     "main",
     "run_service",
+    "shared_socket",
     "tune_gc",
 ]

@@ -10,6 +10,7 @@ import asyncio
 import gc
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -24,7 +25,7 @@ from qlcore.service.operations import register_operator_ops
 from qlcore.service.runtime import Runtime
 from qlcore.service.spec import ServiceSpec
 
-__all__ = ["main", "run_service", "tune_gc"]
+__all__ = ["heartbeat", "main", "run_service", "tune_gc"]
 
 log = structlog.get_logger("qlcore.service")
 
@@ -57,6 +58,8 @@ async def run_service(
         if runner is not None:
             tasks.append(asyncio.create_task(runner.run(stop), name=f"{spec.name}-projection"))
         tasks.extend(asyncio.create_task(t(deps), name=f"{spec.name}-{t.__name__}") for t in spec.tasks)
+        if settings.heartbeat_file is not None:
+            tasks.append(asyncio.create_task(heartbeat(settings.heartbeat_file, stop), name=f"{spec.name}-heartbeat"))
         log.info("service.started", instance=rt.instance_id)
         if settings.gc_tuning:
             tune_gc()
@@ -80,6 +83,19 @@ async def run_service(
         await statements.close()
         await bus.close()
         log.info("service.stopped")
+
+
+async def heartbeat(path: Path, stop: asyncio.Event, every: float = 5.0) -> None:
+    """Touch ``path`` every ``every`` seconds while the event loop runs (a container's liveness check
+    reads its age: a process whose loop is stuck, or that is gone, stops touching it). An outage of
+    NATS or PostgreSQL does not stop it: the process answers 503s and recovers by itself, and
+    restarting it would not help."""
+    while not stop.is_set():
+        path.touch()  # noqa: ASYNC240  # on the loop on purpose: it proves the loop runs (microseconds)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            pass
 
 
 def _bind(handler: Callable[[Any, RpcRequest], Any], deps: Any) -> Callable[[RpcRequest], Any]:

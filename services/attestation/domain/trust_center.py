@@ -27,8 +27,10 @@ __all__ = [
     "FrameworkStatusView",
     "OrgView",
     "TrustCenterView",
+    "card_page_url",
     "card_url",
     "render_trust_center",
+    "verify_page_url",
     "verify_url",
 ]
 
@@ -85,6 +87,15 @@ def card_url(slug: str, base_url: str = "") -> str:
     return f"{base_url}/api/v1/cards/{quote(slug, safe='')}"
 
 
+def verify_page_url(att_id: str, base_url: str = "") -> str:
+    """The page for people that shows the verification (the gateway's web app renders it)."""
+    return f"{base_url}/attestations/{quote(att_id, safe='')}"
+
+
+def card_page_url(slug: str, base_url: str = "") -> str:
+    return f"{base_url}/cards/{quote(slug, safe='')}"
+
+
 _STATUS_TEXT = {
     "passing": "Passing",
     "failing": "Failing",
@@ -106,7 +117,7 @@ code{font-size:.85em;word-break:break-all}
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; "
     f"style-src 'sha256-{base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()}'; "
-    "img-src data:; base-uri 'none'; form-action 'none'"
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 
 
@@ -134,7 +145,7 @@ def _frameworks(view: TrustCenterView) -> str:
 
 
 def _attestation_row(att: AttestationView, base_url: str) -> str:
-    link = f'<a href="{_e(verify_url(att.att_id, base_url))}">verify</a>'
+    link = f'<a href="{_e(verify_page_url(att.att_id, base_url))}">verify</a>'
     if att.revoked:
         state = f'<span class="status revoked">Revoked</span> {_e(att.revoked_at or "")}'
         if att.reason:
@@ -170,7 +181,7 @@ def _cards(view: TrustCenterView, base_url: str) -> str:
     if not view.cards:
         return "<p>No published result cards.</p>"
     items = "".join(
-        f'<li><a href="{_e(card_url(card.slug, base_url))}">{_e(card.title or card.slug)}</a></li>'
+        f'<li><a href="{_e(card_page_url(card.slug, base_url))}">{_e(card.title or card.slug)}</a></li>'
         for card in sorted(view.cards, key=lambda c: c.slug)
     )
     return f'<ul id="cards">{items}</ul>{_more(view, "cards", len(view.cards), view.cards_total, base_url)}'
@@ -182,7 +193,7 @@ def render_trust_center(view: TrustCenterView, *, base_url: str = "") -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="/static/icon.svg">'
+        f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="/static/favicon.svg">'
         f"<style>{_STYLE}</style></head>"
         f"<body><header><h1>{name}</h1><p>Trust center of <code>{_e(view.org.slug)}</code>. "
         "Every status below is backed by signed evidence: verify an attestation with the link "

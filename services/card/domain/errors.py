@@ -27,7 +27,7 @@ class InvalidOrcid(InvalidCardInput):
 
 
 class UnsupportedFormat(CardDomainError, ValueError):
-    """``?format=`` names no citation format we produce (HTTP 400)."""
+    """``?format=`` names no citation format we produce (HTTP 422)."""
 
 
 class NotAcceptable(CardDomainError):

@@ -34,7 +34,7 @@ from services.card.domain.lifecycle import summarize_reproductions
 from services.card.domain.links import CardLinks, card_links
 from services.card.domain.slugs import is_valid_slug
 from services.card.domain.views import card_view
-from services.card.handlers.responses import BadRequest, NotAcceptable, NotImplementedProblem, cacheable, gone
+from services.card.handlers.responses import NotAcceptable, NotImplementedProblem, cacheable, gone
 from services.card.store import CardRow
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ async def citation(deps: Deps, req: RpcRequest) -> RpcReply:
     try:
         fmt = negotiate_format(q.format, q.accept)
     except UnsupportedFormat as exc:
-        raise BadRequest(str(exc)) from exc
+        raise Unprocessable(str(exc), parameter="format") from exc
     except NoFormat as exc:
         raise NotAcceptable(str(exc), available=[f.media_type for f in _formats()]) from exc
     row = await _published(deps, q)
@@ -110,7 +110,7 @@ async def embed(deps: Deps, req: RpcRequest) -> RpcReply:
     if fmt == "xml":
         raise NotImplementedProblem("oEmbed is offered as JSON only (format=json)")
     if fmt not in ("html", "json"):
-        raise BadRequest(f"unknown embed format {q.format!r}; use html or json")
+        raise Unprocessable(f"unknown embed format {q.format!r}; use html or json", parameter="format")
     if any(v is not None and v < 1 for v in (q.maxwidth, q.maxheight)):
         raise Unprocessable("maxwidth and maxheight must be positive")
     row = await _published(deps, q)

@@ -127,6 +127,7 @@ async def list_keys(rt: IdentityRuntime, principal: Principal, org_id: str) -> l
             "expires_at": _iso(r[9]),
             "revoked_at": _iso(r[10]),
             "status": r[11],
+            "last_used_at": _iso(r[12]),  # to the minute (services.gateway.principal.note_key_use)
         }
         for r in rows
     ]

@@ -14,7 +14,6 @@ from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.static import static_file
 from services.gateway.routes.system import SystemController
 from services.gateway.routes.tlog import LOG_ROUTES, with_transparency
-from services.gateway.routes.verify_page import VerifyEmailPage
 
 __all__ = ["CONTROLLERS"]
 
@@ -24,7 +23,6 @@ CONTROLLERS: list[Any] = [
     ingest_stream,
     AuthController,
     ApiKeysController,
-    VerifyEmailPage,
     LeaderboardController,
     LeaderboardPagesController,
     FrameworksController,

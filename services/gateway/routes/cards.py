@@ -16,11 +16,11 @@ import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from qlcore import rpc
-from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, gw_of, require_quota
 from services.gateway.identity.access import Principal
 from services.gateway.routes.badges import badge_cache
+from services.gateway.validation import json_text
 
 __all__ = ["CardPagesController", "CardsController"]
 
@@ -58,15 +58,6 @@ async def _command(
     return _response(reply)
 
 
-def _one_json_value(raw: bytes) -> bytes:
-    """``raw`` when it is exactly one JSON value (it is spliced into the command's body)."""
-    try:
-        msgspec.json.decode(raw, type=msgspec.Raw)
-    except msgspec.DecodeError as exc:
-        raise Unprocessable(f"the request body is not JSON: {exc}") from exc
-    return raw
-
-
 def _query(request: Request[Any, Any, Any], slug: str, **params: Any) -> dict[str, Any]:
     q = {"slug": slug, "if_none_match": request.headers.get("if-none-match"), **params}
     return {k: v for k, v in q.items() if v is not None}
@@ -91,7 +82,7 @@ class CardsController(Controller):
     )
     async def publish(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
         p = await authorized(request, scope="cards:publish")
-        card = _one_json_value((await request.body()).strip() or b"{}")
+        card = await json_text(request)
         body = b'{"run_id":' + orjson.dumps(run_id) + b',"card":' + card + b"}"
         return await _command(request, "cards.publish", body, p)
 
@@ -103,13 +94,8 @@ class CardsController(Controller):
     )
     async def unpublish(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
         p = await authorized(request, scope="cards:publish")
-        raw = (await request.body()).strip()
-        reason = None
-        if raw:
-            try:
-                reason = orjson.loads(raw).get("reason")
-            except (orjson.JSONDecodeError, AttributeError):
-                reason = None
+        given = orjson.loads(await json_text(request))
+        reason = given.get("reason") if isinstance(given, dict) else None
         body = orjson.dumps({"run_id": run_id, "reason": reason if isinstance(reason, str) else None})
         return await _command(request, "cards.unpublish", body, p)
 
@@ -165,7 +151,7 @@ class CardsController(Controller):
     )
     async def reproduce(self, request: Request[Any, Any, Any], slug: str) -> Response[bytes]:
         p = await authorized(request, scope="runs:write")
-        raw = _one_json_value((await request.body()).strip() or b"{}")
+        raw = await json_text(request)
         try:
             bundle = msgspec.json.decode(raw, type=_Submission).schema is not None
         except (msgspec.ValidationError, msgspec.DecodeError):

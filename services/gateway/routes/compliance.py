@@ -17,6 +17,7 @@ from litestar.params import Parameter
 from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, forward
+from services.gateway.validation import json_text
 
 __all__ = ["ComplianceController", "FrameworksController", "json_body"]
 
@@ -25,14 +26,9 @@ FEATURE = "compliance"
 
 
 async def json_body(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The request's JSON object (an empty body is ``{}``); anything else is a 422."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Unprocessable(f"the body is not JSON: {exc}") from exc
+    """The request's JSON object (an empty body is ``{}``), read as every body is
+    (``services.gateway.validation``); anything but an object is a 422."""
+    body = orjson.loads(await json_text(request))
     if not isinstance(body, dict):
         raise Unprocessable("the body must be a JSON object")
     return body

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import msgspec
 import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
@@ -25,6 +24,7 @@ from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, forward, gw_of
 from services.gateway.routes.badges import badge_cache
+from services.gateway.validation import json_text
 
 __all__ = ["ReproduceController"]
 
@@ -54,15 +54,6 @@ def wants_html(accept: str | None, fmt: str | None) -> bool:
     return "application/json" not in accept or accept.index("text/html") < accept.index("application/json")
 
 
-def _json_body(raw: bytes) -> bytes:
-    """``raw`` when it is exactly one JSON value (it is spliced into the command)."""
-    try:
-        msgspec.json.decode(raw, type=msgspec.Raw)
-    except msgspec.DecodeError as exc:
-        raise Unprocessable(f"the request body is not JSON: {exc}") from exc
-    return raw
-
-
 class ReproduceController(Controller):
     path = "/api/v1"
     tags = ["reproduce"]
@@ -79,7 +70,7 @@ class ReproduceController(Controller):
         ``hellinger_fidelity``, ``noise_floor``, ``baseline_fidelity``, ``detectable``, ``days``,
         ``profile``, ``seed``, ``job_id``; 202: the job is still running, poll ``Location``."""
         p = await authorized(request, scope="runs:write", feature="reproductions", quota="reproductions_per_month")
-        params = _json_body((await request.body()).strip() or b"{}")
+        params = await json_text(request)
         wait = prefer_wait(request.headers.get("prefer"))
         body = b'{"run_id":' + orjson.dumps(run_id) + b',"params":' + params
         body += (b',"wait":' + orjson.dumps(wait) if wait is not None else b"") + b"}"

@@ -20,6 +20,7 @@ from qlprov.hashing import with_hash
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.identity.errors import PlanLimitReached
+from services.gateway.validation import NDJSON_MEDIA, require_media
 
 __all__ = ["RunsController", "ingest_stream"]
 
@@ -50,6 +51,7 @@ class RunsController(Controller):
         if declared and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"bundle of {declared} bytes exceeds the limit of {limit} bytes", limit=limit)
         body = await request.body()
+        require_media(request)  # the ingest service parses the bundle (strict I-JSON, storable)
         return await forward(request, "ingest", "runs.ingest", body, p)
 
     @get("/runs", operation_id="listRuns", summary="List runs in your workspace, most recent first")
@@ -60,19 +62,25 @@ class RunsController(Controller):
         cursor: str | None = None,
         backend: str | None = Parameter(default=None, description="provider/name, e.g. ibm/ibm_kyiv"),
         status: str | None = None,
+        program: str | None = Parameter(default=None, description="the program's name, exactly"),
+        since: str | None = Parameter(default=None, description="created at or after: a date or RFC 3339 time"),
+        until: str | None = Parameter(default=None, description="created before: a date (inclusive) or RFC 3339"),
+        q: str | None = Parameter(default=None, description="prefix of the run id, run hash or program name"),
         kind: str | None = Parameter(
             default=None,
-            description="original (default: the workspace's own experiments), simulated (its simulated"
-            " reproductions, e.g. drift simulations) or all",
+            description="experiments (default: every run but the simulated reproductions), original (reproduces"
+            " nothing), reproduction (reproduces a run), simulated (the simulated reproductions, e.g. drift"
+            " simulations) or all",
         ),
     ) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:read")
-        q = {"limit": limit, "cursor": cursor, "backend": backend, "status": status, "kind": kind}
-        resp = await forward(request, "provenance", "runs.list", {k: v for k, v in q.items() if v is not None}, p)
+        query: dict[str, Any] = {"limit": limit, "cursor": cursor, "backend": backend, "status": status}
+        query |= {"program": program, "since": since, "until": until, "q": q, "kind": kind}
+        resp = await forward(request, "provenance", "runs.list", {k: v for k, v in query.items() if v is not None}, p)
         nxt = resp.headers.pop("X-Next-Cursor", None) if resp.headers else None
         if nxt:
-            params = {k: v for k, v in {**q, "cursor": nxt}.items() if v is not None}
+            params = {k: v for k, v in {**query, "cursor": nxt}.items() if v is not None}
             resp.headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
         return resp
 
@@ -116,6 +124,7 @@ async def ingest_stream(scope: Scope, receive: Receive, send: Send) -> None:
             raise MethodNotAllowed("use POST")
         p = await principal_of(request)
         require_scope(p, "runs:write")
+        require_media(request, NDJSON_MEDIA)
         used = await require_quota(request, p, "runs_per_month")
     except QLError as err:
         await _send_problem(send, err.problem(instance=scope["path"]), err.status)

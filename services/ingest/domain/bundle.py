@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-import orjson
 from qlcore.errors import PayloadTooLarge, Unprocessable
+from qlcore.storable import check_json, check_run_document
+from qlcore.validation import invalid_member, parse_json
 from qlprov.document import RunDocument, document_head, validate_document
 from qlprov.hashing import HASH_MEMBER, canonical_body, digest_hex
 
@@ -30,16 +31,17 @@ def prepare(raw: bytes, max_bytes: int) -> Prepared:
     """Validate a bundle and compute its run_hash; a claimed hash must match (else 422)."""
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"bundle of {len(raw)} bytes exceeds the limit of {max_bytes} bytes", limit=max_bytes)
-    try:
-        obj: Any = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Unprocessable(f"not valid JSON: {exc}") from exc
+    obj: Any = parse_json(raw)
     if not isinstance(obj, dict):
         raise Unprocessable("a run bundle is a JSON object")
     try:
         doc = validate_document(obj)
     except msgspec.ValidationError as exc:
-        raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)]) from exc
+        member = invalid_member(exc).extra.get("member")
+        extra = {"member": member} if member is not None else {}
+        raise Unprocessable(f"not a valid qlprov/run/1.0 document: {exc}", errors=[str(exc)], **extra) from exc
+    check_json(raw, obj)  # no text the read models cannot store (NUL), anywhere in the document
+    check_run_document(obj)  # integers and times that fit the projections' columns
     try:
         body = canonical_body(obj, parsed_json=True)  # orjson refuses NaN/Infinity on input
     except Exception as exc:  # numbers outside the JSON/IEEE-754 domain, lone surrogates...

@@ -50,7 +50,7 @@ def _page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en">'
         f'<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>'
-        '<link rel="icon" href="/static/icon.svg"/>'
+        '<link rel="icon" href="/static/favicon.svg"/>'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>\n"
     )
 

@@ -7,8 +7,19 @@ from services.provenance.domain.listing import (
     RunKind,
     decode_cursor,
     encode_cursor,
+    item_kind,
     run_filter,
     run_kind,
 )
 
-__all__ = ["KINDS", "ListQuery", "RunFilter", "RunKind", "decode_cursor", "encode_cursor", "run_filter", "run_kind"]
+__all__ = [
+    "KINDS",
+    "ListQuery",
+    "RunFilter",
+    "RunKind",
+    "decode_cursor",
+    "encode_cursor",
+    "item_kind",
+    "run_filter",
+    "run_kind",
+]

@@ -2,7 +2,7 @@
 
 Indexes and sizes arrive as the text of a URL (``?index=12``) and are parsed here, not by the
 web framework, so that every hostile spelling (a sign, a space, NUL, ``1e3``, Unicode digits,
-leading zeroes, 2^64) is one 400 naming the parameter, and every value is below 2^63 before
+leading zeroes, 2^64) is one 422 naming the parameter, and every value is below 2^63 before
 it reaches PostgreSQL's ``bigint``. A bundle is asked for by a short kind name (``card``) or by
 the entry kind itself (``card_published``).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import msgspec
-from qlcore.errors import BadRequest
+from qlcore.errors import Unprocessable
 from qlprov.tlog.encoding import FormatError, parse_decimal
 from qlprov.tlog.entry import EntryKind
 
@@ -69,13 +69,13 @@ class TileQuery(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def number(text: str, what: str) -> int:
-    """A non-negative decimal below 2^63, without sign, spaces or leading zeroes (400 otherwise)."""
+    """A non-negative decimal below 2^63, without sign, spaces or leading zeroes (422 otherwise)."""
     if len(text) > _MAX_TEXT:
-        raise BadRequest(f"{what}: not a number below 2^63")
+        raise Unprocessable(f"{what}: not a number below 2^63", parameter=what)
     try:
         return parse_decimal(text, what=what)
     except FormatError as exc:
-        raise BadRequest(str(exc)) from None
+        raise Unprocessable(str(exc), parameter=what) from None
 
 
 def optional_number(text: str | None, what: str) -> int | None:
@@ -85,11 +85,13 @@ def optional_number(text: str | None, what: str) -> int | None:
 def entry_kind(text: str) -> EntryKind:
     kind = KINDS.get(text)
     if kind is None:
-        raise BadRequest(f"kind: one of {', '.join(sorted(k for k in KINDS if '_' not in k))}")
+        raise Unprocessable(f"kind: one of {', '.join(sorted(k for k in KINDS if '_' not in k))}", parameter="kind")
     return kind
 
 
 def subject(text: str) -> str:
     if not _SUBJECT.fullmatch(text):
-        raise BadRequest("subject: 1-200 characters of [A-Za-z0-9._:@/+=-], starting alphanumeric")
+        raise Unprocessable(
+            "subject: 1-200 characters of [A-Za-z0-9._:@/+=-], starting alphanumeric", parameter="subject"
+        )
     return text

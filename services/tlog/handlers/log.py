@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from qlcore.errors import BadRequest, NotFound, Unavailable
+from qlcore.errors import BadRequest, NotFound, Unavailable, Unprocessable
 from qlcore.http_cache import strong_etag
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
 from qlprov.tlog.bundle import ProofBundle
@@ -145,7 +145,7 @@ async def consistency(deps: Deps, req: RpcRequest) -> RpcReply:
     old = queries.number(q.old, "from")
     new = await _signed_size(deps, q.new, "to")
     if old > new:
-        raise BadRequest(f"from ({old}) is above to ({new})")
+        raise Unprocessable(f"from ({old}) is above to ({new})", parameter="from")
     proof = await _generate(deps, lambda r: consistency_proof(old, new, r))
     return json_reply({"old_size": old, "new_size": new, "proof": [b64(h) for h in proof]})
 

@@ -112,7 +112,7 @@ async def test_citation_defaults_and_refusals(stack: Stack, card: dict[str, Any]
     async with stack.client() as anon:
         plain = await anon.get(url)
         assert plain.headers["content-type"].startswith("application/x-bibtex")
-        assert (await anon.get(url, params={"format": "docx"})).status_code == 400
+        assert (await anon.get(url, params={"format": "docx"})).status_code == 422
         refused = await anon.get(url, headers={"Accept": "image/png"})
         assert refused.status_code == 406 and "application/x-bibtex" in refused.json()["available"]
         assert (await anon.get("/api/v1/cards/no-such-card/citation")).status_code == 404

@@ -148,7 +148,7 @@ async def test_invalid_publish_requests_are_422(stack: Stack, body: dict[str, ob
         assert r.status_code == 422, r.text
         assert fragment.lower() in r.json()["detail"].lower()
         r = await c.post(f"/api/v1/runs/{run_id}/card/publish", content=b'{"authors": [')
-        assert r.status_code == 422
+        assert r.status_code == 400  # not JSON at all (decision 0018-validation-400-422)
 
 
 async def test_slugs_are_unique_across_workspaces_even_when_published_concurrently(stack: Stack) -> None:

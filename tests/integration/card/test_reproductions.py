@@ -92,7 +92,7 @@ async def test_refusals(stack: Stack, card: dict[str, Any]) -> None:
         itself = await o.post(f"/api/v1/cards/{slug}/reproductions", json=ghz("kyiv", seed=2024))
         assert itself.status_code == 422 and "itself" in itself.json()["detail"]
         assert (await o.post(f"/api/v1/cards/{slug}/reproductions", json={"hello": 1})).status_code == 422
-        assert (await o.post(f"/api/v1/cards/{slug}/reproductions", content=b"{nope")).status_code == 422
+        assert (await o.post(f"/api/v1/cards/{slug}/reproductions", content=b"{nope")).status_code == 400
         broken = ghz("brisbane", seed=6)
         broken["execution"]["shots"] = 0
         assert (await o.post(f"/api/v1/cards/{slug}/reproductions", json=broken)).status_code == 422

@@ -200,7 +200,7 @@ async def test_the_mails_link_opens_a_page_whose_button_verifies(stack: Stack) -
         for _ in range(2):  # a link scanner's fetch does not spend the token
             page = await c.get(link.removeprefix(stack.base_url))
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-            assert f"value='{token}'" in page.text and "method=post" in page.text
+            assert f'value="{token}"' in page.text and 'method="post"' in page.text
         done = await c.post("/verify-email", data={"token": token})
         assert done.status_code == 200 and f"{email} is verified" in done.text
         again = await c.post("/verify-email", data={"token": token})

@@ -81,7 +81,6 @@ async def test_tampered_bundle_refused_naming_both_hashes(stack: Stack) -> None:
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        (b"{not json", "not valid JSON"),
         (b"[1,2]", "JSON object"),
         (orjson.dumps({"schema": "qlprov/run/1.0"}), "qlprov/run/1.0"),
         (orjson.dumps({**bundle(5), "execution": {**bundle(5)["execution"], "shots": 0}}), "shots"),
@@ -94,6 +93,16 @@ async def test_invalid_bundles_are_422_problems(stack: Stack, body: bytes, fragm
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert fragment in r.json()["detail"]
+
+
+async def test_a_body_that_is_not_json_is_a_400_problem(stack: Stack) -> None:
+    """400 when the body cannot be parsed; 422 when it parses but is not a valid bundle."""
+    t = await stack.tenant()
+    async with stack.client(t) as c:
+        r = await c.post("/api/v1/ingest/runs", content=b"{not json")
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "not valid JSON" in r.json()["detail"]
 
 
 async def test_no_key_401_and_bad_key_401(stack: Stack) -> None:
@@ -145,7 +154,7 @@ async def test_stream_results_per_line_bad_line_does_not_stop_the_rest(stack: St
     assert r.headers["content-type"].startswith("application/x-ndjson")
     results = {x["line"]: x for x in map(orjson.loads, r.text.splitlines())}
     assert sorted(results) == list(range(1, len(lines) + 1))
-    assert results[6]["error"]["status"] == 422
+    assert results[6]["error"]["status"] == 400  # not JSON
     assert results[10]["error"]["status"] == 413
     ok = [x for x in results.values() if "error" not in x]
     assert len(ok) == 31 and len({x["run_id"] for x in ok}) == 30

@@ -41,12 +41,13 @@ BAD_BODIES: dict[str, tuple[bytes, str]] = {
     "negative days": (b'{"days": -1, "profile": "typical"}', "reproduce-invalid-days"),
     "days beyond a century": (b'{"days": 1e6, "profile": "typical"}', "reproduce-invalid-days"),
     "unknown profile": (b'{"days": 30, "profile": "apocalyptic"}', "reproduce-unknown-profile"),
-    "seed out of range": (b'{"days": 30, "profile": "typical", "seed": 9007199254740992}', "reproduce-invalid-seed"),
+    "seed out of range": (b'{"days": 30, "profile": "typical", "seed": 9007199254740992}', "not-i-json"),
     "days as text": (b'{"days": "ninety", "profile": "typical"}', "unprocessable"),
     "no days": (b'{"profile": "typical"}', "unprocessable"),
     "unknown member": (b'{"days": 1, "profile": "typical", "dayz": 2}', "unprocessable"),
-    "not JSON": (b"days=90", "unprocessable"),
 }
+#: not JSON at all: 400 (decision 0018-validation-400-422)
+NOT_JSON = {"not JSON": b"days=90", "cut short": b'{"days": 30', "NaN": b'{"days": NaN}'}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,22 @@ async def test_bad_request_is_a_422_and_appends_nothing(stack: Stack, tenant_run
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("/" + slug) and r.json()["status"] == 422
+    assert await _log_end(stack) == before
+
+
+@pytest.mark.parametrize("case", sorted(NOT_JSON))
+async def test_a_body_that_is_not_json_is_a_400_and_appends_nothing(
+    stack: Stack, tenant_run: tuple[Any, str], case: str
+) -> None:
+    t, run_id = tenant_run
+    await stack.wait_caught_up("reproduce")
+    before = await _log_end(stack)
+    async with stack.client(t) as c:
+        r = await c.post(
+            f"/api/v1/runs/{run_id}/reproduce", content=NOT_JSON[case], headers={"content-type": "application/json"}
+        )
+    assert r.status_code == 400, r.text
+    assert r.json()["type"].endswith("/malformed-json")
     assert await _log_end(stack) == before
 
 

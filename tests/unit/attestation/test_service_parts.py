@@ -65,7 +65,7 @@ def test_the_csp_allows_exactly_the_page_style() -> None:
     digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
     assert f"style-src 'sha256-{digest}'" in CONTENT_SECURITY_POLICY
     assert "default-src 'none'" in CONTENT_SECURITY_POLICY and "<script" not in page
-    assert '<link rel="icon" href="/static/icon.svg">' in page  # the site's icon: no 404 and no CSP violation
+    assert '<link rel="icon" href="/static/favicon.svg">' in page  # the site's icon: no 404 and no CSP violation
 
 
 def test_the_logged_result_leaves_the_evidence_to_the_attestation(catalog: FrameworkCatalog, make: Any) -> None:

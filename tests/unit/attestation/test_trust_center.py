@@ -99,10 +99,10 @@ def test_page_shows_everything_with_verify_links() -> None:
     assert "script" not in page.tags and "b" not in page.tags  # ...and never markup
     assert page.links == [
         "https://quantumledger.ben.gy/.well-known/quantumledger-jwks.json",
-        "https://quantumledger.ben.gy/api/v1/attestations/01JNEW/verify",  # active ones first
-        "https://quantumledger.ben.gy/api/v1/attestations/01JOLD/verify",
-        "https://quantumledger.ben.gy/api/v1/cards/bell%2F..%2Fx",  # path segments are encoded
-        "https://quantumledger.ben.gy/api/v1/cards/ghz-3-ibm-kyiv",
+        "https://quantumledger.ben.gy/attestations/01JNEW",  # pages, not JSON; active ones first
+        "https://quantumledger.ben.gy/attestations/01JOLD",
+        "https://quantumledger.ben.gy/cards/bell%2F..%2Fx",  # path segments are encoded
+        "https://quantumledger.ben.gy/cards/ghz-3-ibm-kyiv",
     ]
     assert "ab" * 32 in text
 
@@ -112,7 +112,7 @@ def test_raw_html_escapes_user_text() -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Quantum &lt;Lab&gt; &amp; &quot;Friends&quot;" in html
     assert html.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in html
-    assert 'href="/api/v1/attestations/01JNEW/verify"' in html  # site-relative without base_url
+    assert 'href="/attestations/01JNEW"' in html  # site-relative without base_url
 
 
 def test_empty_trust_center() -> None:

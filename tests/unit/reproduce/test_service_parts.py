@@ -212,7 +212,7 @@ def test_report_page_escapes_and_embeds_the_histogram() -> None:
     page = render_report_page(build_report(_inputs(), ""))
     assert "<ghz>" not in page and "&lt;ghz&gt;&amp;" in page
     assert page.count('<rect class="bar"') == 3 * 2  # outcomes 000, 010, 111 x two series
-    assert '<link rel="icon" href="/static/icon.svg">' in page and "<script" not in page
+    assert '<link rel="icon" href="/static/favicon.svg">' in page and "<script" not in page
     assert page.count('<img src="/badge/ghz-3/') == 5
 
 

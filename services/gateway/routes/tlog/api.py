@@ -23,9 +23,10 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
-from qlcore.errors import BadRequest, Unprocessable
+from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, forward
+from services.gateway.validation import json_text
 
 __all__ = ["LogApiController", "LogIdentityController", "WorkspaceTransparencyController"]
 
@@ -58,7 +59,7 @@ def _setting(raw: bytes) -> bool:
 
 def _required(value: str | None, name: str) -> str:
     if value is None:
-        raise BadRequest(f"the query parameter {name!r} is required")
+        raise Unprocessable(f"the query parameter {name!r} is required")
     return value
 
 
@@ -144,5 +145,5 @@ class WorkspaceTransparencyController(Controller):
     )
     async def change(self, request: Request[Any, Any, Any], ws_id: str) -> Response[bytes]:
         p = await authorized(request, scope="admin", role="admin")
-        cmd = {"workspace_id": ws_id, "run_commitments": _setting(await request.body())}
+        cmd = {"workspace_id": ws_id, "run_commitments": _setting(await json_text(request, empty=None))}
         return await forward(request, SERVICE, "transparency.set", cmd, p)

@@ -59,7 +59,7 @@ async def _bundle(scope: Scope, kind: str, subject: str, ref: str | None) -> dic
     try:
         reply = await fetch(state.gw, "log.bundle", body, timeout=2.0)
     except Answered as err:
-        if err.status not in (404, 400):
+        if err.status not in (404, 400, 422):
             log.warning("transparency.bundle_unavailable", kind=kind, subject=subject, status=err.status)
         return None
     except QLError as err:  # the tlog service is down: the JSON is served without the proof
