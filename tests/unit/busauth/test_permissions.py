@@ -169,8 +169,8 @@ def test_every_service_reads_the_log_and_only_reproduce_touches_its_work_queue()
 
 
 def test_the_work_queue_names_are_the_reproduce_services() -> None:
-    from services.reproduce.config import ReproduceConfig
     from services.reproduce.adapters.jobs import JobQueue
+    from services.reproduce.config import ReproduceConfig
 
     queue = JobQueue(SimpleNamespace(settings=S), ReproduceConfig())  # type: ignore[arg-type]
     assert jobs_names(S) == (queue.stream, queue.subjects, queue.durable)
