@@ -35,7 +35,7 @@ def test_run_list_kind_filter(kind: str | None, expected: str | None) -> None:
         assert "kind = %s" in sql and args[1] == expected and "UNION" not in sql
 
 
-@pytest.mark.parametrize("bad", ["reproduction", "ALL", "original\x00", "simulated,original"])
+@pytest.mark.parametrize("bad", ["reproductions", "ALL", "original\x00", "simulated,original"])
 def test_an_unknown_kind_is_a_422(bad: str) -> None:
     with pytest.raises(Unprocessable):
         run_filter(ListQuery(kind=bad), default_page=50, max_page=200)

@@ -39,4 +39,4 @@ class RunSummary(Model, frozen=True, kw_only=True):
     status: str
     run_hash: str | None = None
     created_at: str | None = None
-    kind: str = "original"  # or "simulated": a simulated reproduction (listed only when asked for)
+    kind: str = "original"  # or "reproduction", or "simulated": a simulated reproduction (listed only when asked for)

@@ -135,8 +135,8 @@ class Runs(Resource[M]):
     ) -> Call[Page[RunSummary]]:
         """One page of runs, most recent first; ``page.next_cursor`` fetches the next.
         ``backend`` is ``provider/name`` (``ibm/ibm_kyiv``); ``status`` completed|failed|cancelled;
-        ``kind`` original (the server's default: the workspace's own experiments), simulated (its
-        simulated reproductions) or all."""
+        ``kind``: experiments (the server's default: every run but the simulated reproductions),
+        original, reproduction, simulated (the simulated reproductions alone) or all."""
         params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor, "kind": kind}
         return Call("GET", "/api/v1/runs", _page, params=params)
 
