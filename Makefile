@@ -47,6 +47,9 @@ test: $(STAMP) ## Run every test: unit, integration (real NATS + PostgreSQL), en
 test-unit: $(STAMP) ## Only the unit tests (no servers)
 	$(VENV)/bin/pytest -q tests/unit $(PYTEST_ARGS)
 
+drift-fit: $(STAMP) ## Refit the drift model (services/reproduce/domain/drift_params.json) and run its held-out check
+	$(PY) -m services.reproduce.tools.fit_drift --check
+
 bench: $(STAMP) ## Run the benchmarks; figures printed and written under bench/results/
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \

@@ -69,6 +69,7 @@ class ReproduceParams(msgspec.Struct, forbid_unknown_fields=True):
     days: float
     profile: str = "typical"
     seed: int | None = None
+    alpha: float | None = None  # the verdict's level, 0.001-0.1 (default 0.01)
 
 
 class ReproduceCommand(msgspec.Struct, forbid_unknown_fields=True):
@@ -97,8 +98,14 @@ async def _found(deps: Deps, read: Callable[[], Awaitable[T | None]]) -> T | Non
     return found
 
 
-def _validated(raw: bytes) -> tuple[float, str, int]:
-    from services.reproduce.domain.drift import get_profile, validate_days, validate_seed
+def _validated(raw: bytes) -> tuple[float, str, int, float]:
+    from services.reproduce.domain.drift import (
+        DEFAULT_ALPHA,
+        get_profile,
+        validate_alpha,
+        validate_days,
+        validate_seed,
+    )
 
     try:
         params = msgspec.json.decode(raw or b"{}", type=ReproduceParams)
@@ -109,7 +116,8 @@ def _validated(raw: bytes) -> tuple[float, str, int]:
     days = validate_days(params.days)
     get_profile(params.profile)
     seed = validate_seed(params.seed) if params.seed is not None else secrets.randbits(53)
-    return days, params.profile, seed
+    alpha = validate_alpha(params.alpha) if params.alpha is not None else DEFAULT_ALPHA
+    return days, params.profile, seed, alpha
 
 
 async def _run_of(deps: Deps, run_id: str, ws: str) -> store.RunRow:
@@ -168,7 +176,7 @@ async def request(deps: Deps, req: RpcRequest) -> RpcReply:
         raise Unauthorized()
     cmd: ReproduceCommand = req.json(ReproduceCommand)
     run = await _run_of(deps, cmd.run_id, ws)
-    days, profile, seed = _validated(bytes(cmd.params))
+    days, profile, seed, alpha = _validated(bytes(cmd.params))
     from services.reproduce.domain.reproduce import check_inputs
 
     check_inputs(orjson.loads(await runlog.document_at(deps.rt.bus, run.seq, run.run_id)))
@@ -181,6 +189,7 @@ async def request(deps: Deps, req: RpcRequest) -> RpcReply:
         days=days,
         profile=profile,
         seed=seed,
+        alpha=alpha,
     )
     job = Job(
         job_id=event.job_id,
@@ -194,6 +203,7 @@ async def request(deps: Deps, req: RpcRequest) -> RpcReply:
         actor=req.ctx.actor,
         correlation_id=event.correlation_id,
         requested_event_id=event.event_id,
+        alpha=alpha,
     )
     config = deps.config
     wait = config.wait_s if cmd.wait is None else max(0.0, min(cmd.wait, config.wait_s))

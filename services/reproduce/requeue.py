@@ -53,6 +53,7 @@ async def sweep_once(deps: Deps, older_than_s: float) -> list[str]:
                 requested_at=row.requested_at,
                 actor=row.actor,
                 correlation_id=row.correlation_id,
+                alpha=row.alpha,
             )
         )
         requeued.append(row.job_id)

@@ -91,6 +91,13 @@ CREATE TABLE IF NOT EXISTS reproductions (
     finished_at text,
     finished_seq bigint
 );
+-- the verdict as a test (ql-drift/2.0): its level, p-values, thresholds, the model_mismatch sentence
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS alpha double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS p_value double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS threshold double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS baseline_p_value double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS baseline_threshold double precision;
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS explanation text;
 CREATE INDEX IF NOT EXISTS reproductions_run ON reproductions (run_id, requested_seq);
 CREATE INDEX IF NOT EXISTS reproductions_pending ON reproductions (requested_seq) WHERE status = 'pending';
 CREATE TABLE IF NOT EXISTS cards (
@@ -149,6 +156,12 @@ class JobRow(msgspec.Struct, frozen=True):
     worker: str | None
     attempts: int | None
     finished_at: str | None
+    alpha: float | None = None
+    p_value: float | None = None
+    threshold: float | None = None
+    baseline_p_value: float | None = None
+    baseline_threshold: float | None = None
+    explanation: str | None = None
     finished_seq: int | None = None  # the log sequence of its terminal event
 
 
@@ -164,8 +177,8 @@ _RUN = (
 _JOB = (
     "SELECT job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id, requested_at, status,"
     " reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity, noise_floor, baseline_fidelity,"
-    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at, finished_seq"
-    " FROM reproductions"
+    " detectable, drift_effect, drift_model, error, error_status, worker, attempts, finished_at, alpha, p_value,"
+    " threshold, baseline_p_value, baseline_threshold, explanation, finished_seq FROM reproductions"
 )
 
 
@@ -291,7 +304,7 @@ _INSERT_RUN = (
 )
 _REQUESTED = (
     "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
-    " requested_at, requested_seq, status) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'pending')"
+    " requested_at, requested_seq, status, alpha) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'pending',%s)"
     " ON CONFLICT (job_id) DO NOTHING"
 )
 # A completion settles a pending job once; one without a request (written by another producer) is kept too.
@@ -299,14 +312,18 @@ _COMPLETED = (
     "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
     " requested_at, requested_seq, status, reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity,"
     " noise_floor, baseline_fidelity, detectable, drift_effect, drift_model, error, worker, attempts,"
-    " finished_at, finished_seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'completed',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-    "%s,%s,%s,%s) ON CONFLICT (job_id) DO UPDATE SET status = 'completed',"
+    " finished_at, finished_seq, alpha, p_value, threshold, baseline_p_value, baseline_threshold, explanation)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'completed',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
+    "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (job_id) DO UPDATE SET status = 'completed',"
     " reproduced_run_id = EXCLUDED.reproduced_run_id, reproduced_run_hash = EXCLUDED.reproduced_run_hash,"
     " verdict = EXCLUDED.verdict, hellinger_fidelity = EXCLUDED.hellinger_fidelity,"
     " noise_floor = EXCLUDED.noise_floor, baseline_fidelity = EXCLUDED.baseline_fidelity,"
     " detectable = EXCLUDED.detectable, drift_effect = EXCLUDED.drift_effect, drift_model = EXCLUDED.drift_model,"
     " error = EXCLUDED.error, worker = EXCLUDED.worker, attempts = EXCLUDED.attempts,"
-    " finished_at = EXCLUDED.finished_at, finished_seq = EXCLUDED.finished_seq"
+    " finished_at = EXCLUDED.finished_at, finished_seq = EXCLUDED.finished_seq,"
+    " alpha = EXCLUDED.alpha, p_value = EXCLUDED.p_value, threshold = EXCLUDED.threshold,"
+    " baseline_p_value = EXCLUDED.baseline_p_value, baseline_threshold = EXCLUDED.baseline_threshold,"
+    " explanation = EXCLUDED.explanation"
     " WHERE reproductions.status = 'pending'"
 )
 _FAILED = (
@@ -335,6 +352,7 @@ async def record_requested(cur: psycopg.AsyncCursor, e: ReproductionRequested, s
             e.correlation_id,
             e.occurred_at,
             seq,
+            e.alpha,
         ),
     )
 
@@ -367,6 +385,12 @@ async def record_completed(cur: psycopg.AsyncCursor, e: ReproductionCompleted, s
             e.attempts,
             e.occurred_at,
             seq,
+            e.alpha,
+            e.p_value,
+            e.threshold,
+            e.baseline_p_value,
+            e.baseline_threshold,
+            e.explanation,
         ),
     )
 

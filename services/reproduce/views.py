@@ -25,7 +25,17 @@ def _days(days: float) -> float | int:
     return int(days) if float(days).is_integer() else days
 
 
-def _request(job_id: str, run_id: str, days: float, profile: str, seed: int, status: str) -> dict[str, Any]:
+_DEFAULT_ALPHA = 0.01  # services.reproduce.domain.drift.DEFAULT_ALPHA (a row without one predates the test)
+
+
+def _alpha(alpha: float | None) -> float:
+    """A job's level: jobs queued before the parameter existed run at the default."""
+    return _DEFAULT_ALPHA if alpha is None else alpha
+
+
+def _request(
+    job_id: str, run_id: str, days: float, profile: str, seed: int, status: str, alpha: float | None
+) -> dict[str, Any]:
     return {
         "job_id": job_id,
         "status": status,
@@ -34,21 +44,36 @@ def _request(job_id: str, run_id: str, days: float, profile: str, seed: int, sta
         "days": _days(days),
         "profile": profile,
         "seed": seed,
+        "alpha": alpha,
         "location": job_location(job_id),
     }
+
+
+def _test(source: Any) -> dict[str, Any]:
+    """The verdict's test figures (None for verdicts of the model before ql-drift/2.0)."""
+    out = {
+        "model_mismatch": source.verdict == "model_mismatch",
+        "p_value": source.p_value,
+        "threshold": source.threshold,
+        "baseline_p_value": source.baseline_p_value,
+        "baseline_threshold": source.baseline_threshold,
+    }
+    if source.explanation:
+        out["explanation"] = source.explanation
+    return out
 
 
 def view_of_job(job: Job) -> dict[str, Any]:
     """A job just requested: pending."""
     return {
-        **_request(job.job_id, job.run_id, job.days, job.profile, job.seed, "pending"),
+        **_request(job.job_id, job.run_id, job.days, job.profile, job.seed, "pending", _alpha(job.alpha)),
         "requested_at": job.requested_at,
         "requested_by": job.actor,
     }
 
 
 def view_of_row(row: JobRow) -> dict[str, Any]:
-    body = _request(row.job_id, row.run_id, row.days, row.profile, row.seed, row.status)
+    body = _request(row.job_id, row.run_id, row.days, row.profile, row.seed, row.status, _alpha(row.alpha))
     body["requested_at"] = row.requested_at
     body["requested_by"] = row.actor
     if row.status == "completed":
@@ -64,6 +89,7 @@ def view_of_row(row: JobRow) -> dict[str, Any]:
                 "drift_effect": row.drift_effect,
                 "drift_model": row.drift_model,
                 "completed_at": row.finished_at,
+                **_test(row),
             }
         )
         if row.error:
@@ -76,7 +102,7 @@ def view_of_row(row: JobRow) -> dict[str, Any]:
 def view_of_event(event: ReproductionCompleted | ReproductionFailed, job: Job) -> dict[str, Any]:
     """The same view built from the job and its terminal event (the read model may not have it yet)."""
     status = "failed" if isinstance(event, ReproductionFailed) else "completed"
-    body = _request(job.job_id, job.run_id, job.days, job.profile, job.seed, status)
+    body = _request(job.job_id, job.run_id, job.days, job.profile, job.seed, status, _alpha(job.alpha))
     body["requested_at"] = job.requested_at
     body["requested_by"] = job.actor
     if isinstance(event, ReproductionFailed):
@@ -94,6 +120,7 @@ def view_of_event(event: ReproductionCompleted | ReproductionFailed, job: Job) -
             "drift_effect": event.drift_effect,
             "drift_model": event.drift_model,
             "completed_at": event.occurred_at,
+            **_test(event),
         }
     )
     if event.error:

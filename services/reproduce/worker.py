@@ -175,6 +175,7 @@ class Worker:
                 days=job.days,
                 profile=job.profile,
                 seed=job.seed,
+                alpha=job.alpha if job.alpha is not None else _default_alpha(),
                 reproduction_of=run.run_hash,
                 created_at=created_at,
             )
@@ -219,6 +220,12 @@ class Worker:
             error=outcome.error,
             worker=self.name,
             attempts=attempt,
+            alpha=outcome.alpha,
+            p_value=outcome.p_value,
+            threshold=outcome.threshold,
+            baseline_p_value=outcome.baseline_p_value,
+            baseline_threshold=outcome.baseline_threshold,
+            explanation=outcome.explanation,
             kind=KIND,  # the owner's drift simulation: never an independent reproduction
         )
 
@@ -235,6 +242,12 @@ class Worker:
             worker=self.name,
             attempts=attempt,
         )
+
+
+def _default_alpha() -> float:
+    from services.reproduce.domain.drift import DEFAULT_ALPHA
+
+    return DEFAULT_ALPHA
 
 
 def _drift_model() -> str:

@@ -14,6 +14,8 @@ class ReproductionRequested(Event, frozen=True, tag="reproduction.requested"):
     days: float
     profile: str
     seed: int
+    alpha: float | None = None
+    """The verdict's level (false-"drifted" rate of an unchanged device); None: the default 0.01."""
 
 
 class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
@@ -39,6 +41,17 @@ class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
     """The reproduce process that ran the job (``host:pid``)."""
     attempts: int = 0
     """Deliveries of the job from the work queue, this one included (1 = first try)."""
+    alpha: float | None = None
+    """The tests' level."""
+    p_value: float | None = None
+    """Of 1 - HF(original, re-run) under the null "unchanged device" (parametric bootstrap)."""
+    threshold: float | None = None
+    """The (1 - alpha) quantile of that null: the verdict is not "reproduced" exactly above it."""
+    baseline_p_value: float | None = None
+    """The same test of the original against the undrifted re-run (a rejection is ``model_mismatch``)."""
+    baseline_threshold: float | None = None
+    explanation: str | None = None
+    """One sentence on a ``model_mismatch`` verdict."""
     kind: str = "simulated"
     """A drift simulation requested by the run's own workspace is a *simulated* reproduction, never
     an independent one (events written before this member existed are simulated too)."""

@@ -17,7 +17,9 @@ def _describe(job: Reproduction) -> str:
         return f"{job.job_id}  pending  (ql reproduce --job {job.job_id} --wait)"
     floor = f", noise floor {job.noise_floor:.4g}" if job.noise_floor is not None else ""
     fid = f"{job.hellinger_fidelity:.4f}" if job.hellinger_fidelity is not None else "-"
-    return f"{job.job_id}  {job.verdict}  hellinger fidelity {fid}{floor}  reproduced run {job.reproduced_run_id}"
+    test = f", p = {job.p_value:.3g} at alpha {job.alpha:g}" if job.p_value is not None and job.alpha else ""
+    line = f"{job.job_id}  {job.verdict}  hellinger fidelity {fid}{floor}{test}  reproduced run {job.reproduced_run_id}"
+    return f"{line}\n  {job.explanation}" if job.explanation else line
 
 
 @click.command()
@@ -33,6 +35,11 @@ def _describe(job: Reproduction) -> str:
     help="How the device drifts.",
 )
 @click.option("--seed", type=int, help="Seed of the drift and the simulation (drawn when absent).")
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0.001, 0.1),
+    help="The test's level: how often an unchanged device may be called drifted (server default 0.01).",
+)
 @click.option("--wait/--no-wait", default=False, show_default=True, help="Wait for the verdict (follows the job).")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait at most with --wait.")
 @click.option("--job", "job_id", help="Show (with --wait: follow) this job instead of starting one.")
@@ -42,13 +49,15 @@ def reproduce(
     days: float,
     profile: str,
     seed: int | None,
+    alpha: float | None,
     wait: bool,
     timeout: float,
     job_id: str | None,
     as_json: bool,
 ) -> None:
     """Re-run RUN_ID's circuit against its device drifted by --days and score the result
-    against the original (verdict reproduced, drifted or failed). Each call starts a new job;
+    against the original by a statistical test at level --alpha (verdict reproduced, drifted, or
+    model_mismatch when the run's own calibration does not explain its counts). Each call starts a new job;
     without --wait it prints the pending job (exit 6 if --wait runs out of time)."""
     if (run_id is None) == (job_id is None):
         raise click.UsageError("give a RUN_ID, or --job JOB_ID")
@@ -57,7 +66,9 @@ def reproduce(
             job = c.reproductions.get(job_id, wait=wait, timeout=timeout)
         else:
             assert run_id is not None
-            job = c.runs.reproduce(run_id, days=days, profile=profile, seed=seed, wait=wait, timeout=timeout)
+            job = c.runs.reproduce(
+                run_id, days=days, profile=profile, seed=seed, alpha=alpha, wait=wait, timeout=timeout
+            )
     if as_json:
         echo_json(job)
     else:

@@ -12,9 +12,6 @@ import click
 
 from quantumledger.cli import verify_log
 from quantumledger.cli._common import EXIT_FAILED, EXIT_VERIFY, client, echo_json, json_option, table
-from quantumledger.client import Client
-from quantumledger.errors import NotFoundError
-from quantumledger.models import RunSummary
 
 __all__ = ["ingest", "runs", "verify"]
 
@@ -101,45 +98,42 @@ def runs() -> None:
     """List and show the runs of your workspace."""
 
 
-def _programs(c: Client, page: list[RunSummary]) -> dict[str, str | None]:
-    """Program names by run id. The run list does not carry them, so each run's document is read
-    (documents never change; ``ql runs ls --json`` prints the list as the API gives it, without)."""
-    names: dict[str, str | None] = {}
-    for r in page:
-        try:
-            doc = c.runs.get(r.run_id, verify=False)
-        except NotFoundError:  # listed a moment before the read model that locates it caught up
-            names[r.run_id] = None
-            continue
-        program = doc.get("program") if isinstance(doc, dict) else None
-        names[r.run_id] = program.get("name") if isinstance(program, dict) else None
-    return names
-
-
 @runs.command("ls")
 @click.option("--backend", help="Only this backend: provider/name, e.g. ibm/ibm_kyiv.")
 @click.option("--status", type=click.Choice(["completed", "failed", "cancelled"]), help="Only runs with this status.")
+@click.option("--program", help="Only runs of this program (its exact name).")
+@click.option("--since", help="Only runs created on or after this date (YYYY-MM-DD) or time (RFC 3339).")
+@click.option("--until", help="Only runs created before the end of this date, or before this time.")
+@click.option("--search", "q", help="Only runs whose id, hash or program name starts with this.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200), help="Runs a page.")
 @click.option("--cursor", help="Start at this page (printed after a page when there are more).")
 @click.option("--all", "every", is_flag=True, help="Every page, not just one.")
 @json_option
 def runs_ls(
-    backend: str | None, status: str | None, limit: int, cursor: str | None, every: bool, as_json: bool
+    backend: str | None,
+    status: str | None,
+    program: str | None,
+    since: str | None,
+    until: str | None,
+    q: str | None,
+    limit: int,
+    cursor: str | None,
+    every: bool,
+    as_json: bool,
 ) -> None:
-    """List runs, most recent first: a table (its PROGRAM read from each run's document), or the
-    API's list as JSON with --json."""
+    """List runs, most recent first: a table, or the API's list as JSON with --json."""
+    filters = {"program": program, "since": since, "until": until, "q": q}
     with client() as c:
         if every:
-            rows, nxt = list(c.runs.iter(backend=backend, status=status, limit=limit)), None
+            rows, nxt = list(c.runs.iter(backend=backend, status=status, limit=limit, **filters)), None
         else:
-            page = c.runs.list(backend=backend, status=status, limit=limit, cursor=cursor)
+            page = c.runs.list(backend=backend, status=status, limit=limit, cursor=cursor, **filters)
             rows, nxt = page.items, page.next_cursor
         if as_json:
             echo_json(rows)
         else:
-            names = _programs(c, rows)
             header = ("RUN_ID", "CREATED", "PROGRAM", "BACKEND", "SHOTS", "STATUS")
-            table([(r.run_id, r.created_at, names.get(r.run_id), r.backend, r.shots, r.status) for r in rows], header)
+            table([(r.run_id, r.created_at, r.program, r.backend, r.shots, r.status) for r in rows], header)
     if nxt:
         click.echo(f"more: ql runs ls --cursor {nxt}", err=True)
 

@@ -12,9 +12,11 @@ __all__ = ["Report", "ReportSummary", "Reproduction"]
 class Reproduction(Model, frozen=True, kw_only=True):
     """A reproduction job: ``pending``, ``completed`` (with the verdict) or ``failed``.
 
-    The verdict members are absent until the job completes; newer servers add more (a
-    p-value and its threshold, a model-mismatch flag): read them with ``to_dict()`` if this
-    SDK does not name them yet.
+    The verdict members are absent until the job completes. ``verdict`` is ``reproduced``,
+    ``drifted`` or ``model_mismatch`` (the run's own calibration does not explain its counts);
+    ``p_value`` and ``threshold`` are the test's at level ``alpha`` (docs/reproduce.md), the
+    ``baseline_*`` the same test of the original against its own calibration, ``explanation``
+    one sentence. Members a newer server adds are readable with ``to_dict()``.
     """
 
     job_id: str
@@ -34,9 +36,13 @@ class Reproduction(Model, frozen=True, kw_only=True):
     detectable: bool | None = None
     drift_effect: float | None = None
     drift_model: str | None = None
+    alpha: float | None = None
     p_value: float | None = None
     threshold: float | None = None
     model_mismatch: bool | None = None
+    baseline_p_value: float | None = None
+    baseline_threshold: float | None = None
+    explanation: str | None = None
     completed_at: str | None = None
     error: str | None = None
     error_status: int | None = None

@@ -39,4 +39,6 @@ class RunSummary(Model, frozen=True, kw_only=True):
     status: str
     run_hash: str | None = None
     created_at: str | None = None
-    kind: str = "original"  # or "reproduction", or "simulated": a simulated reproduction (listed only when asked for)
+    program: str | None = None  # the program's name (servers before the web app: absent)
+    reproduction_of: str | None = None  # the run this one reproduces, when it is a reproduction
+    kind: str = "original"  # or "reproduction", or "simulated" (a simulated reproduction: listed only when asked for)

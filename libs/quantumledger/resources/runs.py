@@ -55,6 +55,16 @@ def _page(r: httpx.Response) -> Page[RunSummary]:
     return Page(decoded(builtins.list[RunSummary])(r), next_url=nxt, next_cursor=cursor)
 
 
+RUN_FILTERS = ("program", "since", "until", "q", "kind")
+
+
+def _filters(filters: dict[str, str | None]) -> dict[str, str | None]:
+    unknown = sorted(set(filters) - set(RUN_FILTERS))
+    if unknown:
+        raise TypeError(f"unknown run filter(s) {', '.join(unknown)}; one of {', '.join(RUN_FILTERS)}")
+    return filters
+
+
 def _verified(verify: bool) -> Any:
     def parse(r: httpx.Response) -> dict[str, Any]:
         doc: dict[str, Any] = json_value(r)
@@ -131,21 +141,22 @@ class Runs(Resource[M]):
         status: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
-        kind: str | None = None,
+        **filters: str | None,
     ) -> Call[Page[RunSummary]]:
         """One page of runs, most recent first; ``page.next_cursor`` fetches the next.
         ``backend`` is ``provider/name`` (``ibm/ibm_kyiv``); ``status`` completed|failed|cancelled;
-        ``kind``: experiments (the server's default: every run but the simulated reproductions),
-        original, reproduction, simulated (the simulated reproductions alone) or all."""
-        params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor, "kind": kind}
+        ``filters``: ``program`` (exact name), ``since``/``until`` (a date or an RFC 3339 time),
+        ``q`` (a prefix of the run id, the run hash or the program name), ``kind`` (experiments, the
+        server's default: every run but the simulated reproductions; original, reproduction, simulated, all)."""
+        params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor, **_filters(filters)}
         return Call("GET", "/api/v1/runs", _page, params=params)
 
     @paginated
     def iter(
-        self, *, backend: str | None = None, status: str | None = None, limit: int = 200, kind: str | None = None
+        self, *, backend: str | None = None, status: str | None = None, limit: int = 200, **filters: str | None
     ) -> Call[Page[RunSummary]]:
-        """Every run, most recent first, page after page (``Link: rel=next``); ``kind`` as in :meth:`list`."""
-        params = {"backend": backend, "status": status, "limit": limit, "kind": kind}
+        """Every run, most recent first, page after page (``Link: rel=next``); filters as :meth:`list`."""
+        params = {"backend": backend, "status": status, "limit": limit, **_filters(filters)}
         return Call("GET", "/api/v1/runs", _page, params=params)
 
     @endpoint
@@ -174,10 +185,14 @@ class Runs(Resource[M]):
         days: float = 30,
         profile: Profile | str = "typical",
         seed: int | None = None,
+        alpha: float | None = None,
         wait: bool = False,
         timeout: float = WAIT_S,
     ) -> Call[Reproduction]:
         """Re-run the stored circuit against its device drifted by ``days`` and score it.
+
+        ``alpha``: the test's level, the rate at which an unchanged device is called drifted
+        (0.001 to 0.1; the server's default, 0.01, when absent).
 
         ``wait=False``: answers at once with the pending job (poll ``ql.reproductions.get``).
         ``wait=True``: follows the job (``202`` + ``Location``, honouring ``Retry-After``) for up
@@ -188,6 +203,8 @@ class Runs(Resource[M]):
         body: dict[str, Any] = {"days": days, "profile": profile}
         if seed is not None:
             body["seed"] = seed
+        if alpha is not None:
+            body["alpha"] = alpha
         return Call(
             "POST",
             f"/api/v1/runs/{seg(run_id)}/reproduce",

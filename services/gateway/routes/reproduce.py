@@ -65,10 +65,13 @@ class ReproduceController(Controller):
         summary="Re-run the stored circuit against a drifted device state and score the result",
     )
     async def reproduce(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
-        """Body ``{"days": 90, "profile": "stable|typical|bad_day", "seed": 42}`` (``seed`` optional,
-        drawn and recorded when absent). 200: ``reproduced_run_id``, ``verdict``,
-        ``hellinger_fidelity``, ``noise_floor``, ``baseline_fidelity``, ``detectable``, ``days``,
-        ``profile``, ``seed``, ``job_id``; 202: the job is still running, poll ``Location``."""
+        """Body ``{"days": 90, "profile": "stable|typical|bad_day", "seed": 42, "alpha": 0.01}`` (``seed``
+        optional, drawn and recorded when absent; ``alpha``, the verdict's false-"drifted" rate for an
+        unchanged device, 0.001-0.1, default 0.01; outside: 422). 200: ``reproduced_run_id``,
+        ``verdict`` (reproduced | drifted | failed | model_mismatch), ``hellinger_fidelity``,
+        ``noise_floor``, ``p_value``, ``threshold``, ``alpha``, ``baseline_fidelity``,
+        ``baseline_p_value``, ``baseline_threshold``, ``explanation`` (model_mismatch), ``detectable``,
+        ``days``, ``profile``, ``seed``, ``job_id``; 202: the job is still running, poll ``Location``."""
         p = await authorized(request, scope="runs:write", feature="reproductions", quota="reproductions_per_month")
         params = await json_text(request)
         wait = prefer_wait(request.headers.get("prefer"))

@@ -49,6 +49,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     actor: str = "anonymous"
     correlation_id: str | None = None
     requested_event_id: str | None = None
+    alpha: float | None = None  # the verdict's level; None (jobs queued before it existed): 0.01
 
 
 _decoder = msgspec.json.Decoder(Job)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from .drift_stats import CalibrationDrift, MetricDrift, measure_drift
     from .errors import (
+        InvalidAlpha,
         InvalidDays,
         InvalidSeed,
         MissingCalibration,
@@ -35,13 +36,14 @@ if TYPE_CHECKING:
     from .noise import NoiseModelCache, build_noise_model
     from .reproduce import ReproductionOutcome, check_inputs, reproduce
     from .rerun import BaselineCache, baseline_counts, normalize_counts, simulate_counts
-    from .score import Score, Verdict, null_floor, score_counts, shot_noise_floor, verdict_for
+    from .score import NullTest, Score, Verdict, null_floor, null_test, score_counts, shot_noise_floor, verdict_for
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "circuit": ("CircuitNotRunnable", "PhysicalCircuit", "load_transpiled"),
     "drift": ("DRIFT_MODEL_VERSION", "PROFILES", "DriftProfile", "drift_calibration", "scale_calibration"),
     "drift_stats": ("CalibrationDrift", "MetricDrift", "measure_drift"),
     "errors": (
+        "InvalidAlpha",
         "InvalidDays",
         "InvalidSeed",
         "MissingCalibration",
@@ -53,7 +55,16 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "noise": ("NoiseModelCache", "build_noise_model"),
     "reproduce": ("ReproductionOutcome", "check_inputs", "reproduce"),
     "rerun": ("BaselineCache", "baseline_counts", "normalize_counts", "simulate_counts"),
-    "score": ("Score", "Verdict", "null_floor", "score_counts", "shot_noise_floor", "verdict_for"),
+    "score": (
+        "NullTest",
+        "Score",
+        "Verdict",
+        "null_floor",
+        "null_test",
+        "score_counts",
+        "shot_noise_floor",
+        "verdict_for",
+    ),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -64,6 +75,7 @@ __all__ = [
     "CalibrationDrift",
     "CircuitNotRunnable",
     "DriftProfile",
+    "InvalidAlpha",
     "InvalidDays",
     "InvalidSeed",
     "MetricDrift",
@@ -71,6 +83,7 @@ __all__ = [
     "MissingCircuit",
     "MissingCounts",
     "NoiseModelCache",
+    "NullTest",
     "PhysicalCircuit",
     "ReproduceInputError",
     "ReproductionOutcome",
@@ -85,6 +98,7 @@ __all__ = [
     "measure_drift",
     "normalize_counts",
     "null_floor",
+    "null_test",
     "reproduce",
     "scale_calibration",
     "score_counts",

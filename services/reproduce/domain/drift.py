@@ -1,92 +1,171 @@
-"""Drift model: the calibration a device would show ``days`` after the recorded one.
+"""Drift model ``ql-drift/2.0``: the calibration a device would show ``days`` after the recorded one.
 
-Per element (qubit or coupler) and metric, a log-normal perturbation whose spread grows with
-the days and saturates, because device fluctuations are mean-reverting (TLS defects wander,
-the device is recalibrated daily), not a random walk::
+Fitted from successive real IBM snapshots (``services/reproduce/tools/fit_drift.py``, parameters in
+``drift_params.json`` beside this module with their provenance; ``docs/drift-model.md`` gives the
+data, the fit and the held-out check). Per metric m (2q, 1q, readout error, T1, T2), in log units::
 
-    log x(N) = log x(0) + w(N)·b + c + ε,   w(N) = 1 - exp(-N/τ)
-    c ~ N(0, w(N)·(k·sigma_c)²)   one device-wide shift per metric
-    ε ~ N(0, w(N)·(k·sigma)²)     per element
+    log x(d) = log x(0) + c_m(d) + ε
+    c_m(d)   device-wide shift: N(μ_m(d), τ_m(d)²), its quantile named by the profile
+    ε        per element: sigma_m(d) · s_m · T_nu_m, joint across a qubit's 1q/readout/T1/T2
+             (Gaussian dependence fitted on normal scores), Student-t tails (nu_m fitted)
 
-with τ = 1 day, k the profile's spread scale and b the profile's bias (bad day: errors x1.5-2,
-T1/T2 ÷ 1.5, and a fraction of couplers failed). sigma and sigma_c were measured from successive real
-IBM snapshots; ``docs/drift-model.md`` gives the data, the method and the numbers.
+with sigma_m(d) = a + b·log(1 + d) or sigma30·(d/30)^p, μ and τ = (μ30, τ30)·(d/30)^r, all fitted;
+``d`` is clamped to the longest horizon in the data (``max_days`` of the parameters), and below one day every
+spread shrinks as √d (an assumption: the data start at two weeks). A qubit's T2 ≤ 2·T1 after
+drift; errors are capped at the physical maximum.
 
-Determinism: all random numbers come from one PCG64 stream seeded by ``seed``, drawn as
-standard normals in a fixed order (device shifts, then qubits by index, then couplers by sorted
-qubit pair) and scaled afterwards, so one seed gives the same pattern under every profile
-(``typical`` is ``stable``'s drift at twice the size). Values are rounded to 6 significant
-digits so the output does not depend on the last bit of a platform's ``exp``.
+Profiles are named quantiles of the fitted device-wide shift at the requested horizon:
+``typical`` its median, ``bad_day`` its 95th percentile in the direction that hurts (errors up,
+coherence down), ``stable`` its 10th percentile in that direction, or no shift where that
+percentile is an improvement (a device that improved a lot is as far from the original as one on
+a bad day; stable means it barely moved). Failed couplers are a *level*: the share of couplers
+with no working 2q gate is set to the profile's quantile of the share measured over real snapshots (10th, 50th,
+95th percentile); couplers failed in the recorded snapshot count toward it (none is added when
+they already reach it). :func:`sample_drift` draws the shift and the failed level from their
+fitted distributions instead (the model's full predictive spread, used for its bands).
+
+Determinism: all random numbers come from one PCG64 stream seeded by ``seed``, drawn in a fixed
+order (device-shift normals, qubit normals, qubit chi-squares, coupler normals, coupler
+chi-squares, a uniform for the failed level, a permutation of the couplers); the profile only
+changes the shift and the failed level, so one seed gives the same element pattern under every
+profile. Values are rounded to 6 significant digits so a platform's last-bit difference in
+``exp`` cannot change a document's hash.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
 import math
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from .calibration import advance_taken_at, check_calibration, gate_kind, max_gate_error
-from .errors import InvalidDays, InvalidSeed, UnknownProfile
+from .errors import InvalidAlpha, InvalidDays, InvalidSeed, UnknownProfile
 
 __all__ = [
-    "COMMON_SPREAD",
+    "DEFAULT_ALPHA",
     "DRIFT_MODEL_VERSION",
-    "ELEMENT_SPREAD",
     "FAILED_GATE_ERROR",
+    "MAX_ALPHA",
     "MAX_DAYS",
     "MAX_SEED",
+    "METRICS",
+    "MIN_ALPHA",
     "PROFILES",
-    "TAU_DAYS",
+    "DriftParams",
     "DriftProfile",
     "drift_calibration",
+    "drift_params",
     "get_profile",
+    "horizon",
+    "profile_shift",
+    "sample_drift",
     "scale_calibration",
+    "validate_alpha",
     "validate_days",
     "validate_seed",
 ]
 
-DRIFT_MODEL_VERSION = "ql-drift/1.0"
-TAU_DAYS = 1.0
+DRIFT_MODEL_VERSION = "ql-drift/2.0"
 MAX_DAYS = 36500.0
 MAX_READOUT_ERROR = 0.5
 #: how IBM snapshots mark a coupler whose calibration failed; the noise model caps it at d/(d+1)
 FAILED_GATE_ERROR = 1.0
-
-#: per-element log-spread sigma at saturation: 1.4826 x MAD of 14-35-day changes (fez, hanoi,
-#: marrakesh), rounded to 0.05; see docs/drift-model.md
-ELEMENT_SPREAD: Mapping[str, float] = MappingProxyType(
-    {"2q": 0.35, "1q": 0.50, "readout": 0.45, "t1": 0.35, "t2": 0.30}
-)
-#: device-wide common log-shift spread sigma_c: RMS of the per-pair median shifts over all 15
-#: snapshot pairs of >= 20-qubit devices, rounded to 0.05
-COMMON_SPREAD: Mapping[str, float] = MappingProxyType({"2q": 0.15, "1q": 0.10, "readout": 0.30, "t1": 0.10, "t2": 0.10})
-_METRICS = ("2q", "1q", "readout", "t1", "t2")
-_QUBIT_METRICS = ("t1", "t2", "readout", "1q")
+METRICS = ("2q", "1q", "readout", "t1", "t2")
+_QUBIT_METRICS = ("1q", "readout", "t1", "t2")
+_COHERENCE = frozenset({"t1", "t2"})
+#: a per-element Student-t draw is clipped at this many scale units (nu ≈ 2 has a very long tail)
+_T_CLIP = 10.0
 
 
 @dataclass(frozen=True, slots=True)
 class DriftProfile:
-    """How hard the device drifts: spread scale and the systematic part of a bad day."""
+    """A named quantile of the fitted device-wide shift and of the failed-coupler share."""
 
     name: str
-    spread_scale: float
-    error_factor: tuple[float, float] = (1.0, 1.0)  # device-wide xU(lo, hi) on every error
-    coherence_divisor: float = 1.0  # T1 and T2 ÷ this
-    failed_couplers: tuple[float, float] = (0.0, 0.0)  # fraction ~ U(lo, hi) of couplers failed
+    shift_quantile: float  # of the shift in the direction that hurts (errors up, T1/T2 down)
+    failed_quantile: str  # key of the measured failed-coupler share: q10, q50, q95
+    at_least_none: bool = False  # a quantile that would be an improvement is no shift instead
 
 
 PROFILES: Mapping[str, DriftProfile] = MappingProxyType(
     {
-        "stable": DriftProfile("stable", 0.5),
-        "typical": DriftProfile("typical", 1.0),
-        "bad_day": DriftProfile("bad_day", 1.0, (1.5, 2.0), 1.5, (0.01, 0.07)),
+        "stable": DriftProfile("stable", 0.10, "q10", at_least_none=True),
+        "typical": DriftProfile("typical", 0.50, "q50"),
+        "bad_day": DriftProfile("bad_day", 0.95, "q95"),
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class DriftParams:
+    """The fitted parameters (``drift_params.json``) as the model uses them."""
+
+    spread: Mapping[str, Mapping[str, Any]]
+    shift: Mapping[str, Mapping[str, float]]
+    nu: Mapping[str, float]
+    t_scale: Mapping[str, float]
+    qubit_chol: np.ndarray  # Cholesky factor of the 1q/readout/T1/T2 normal-score correlation
+    coupler_rho: float  # a coupler's 2q draw against its two qubits' 1q draws
+    shift_chol: np.ndarray  # Cholesky factor of the device-wide shifts' correlation (METRICS order)
+    failed: Mapping[str, Any]
+    max_days: float
+
+
+@functools.cache
+def drift_params() -> DriftParams:
+    raw = json.loads(resources.files(__package__).joinpath("drift_params.json").read_text())
+    if raw.get("model") != DRIFT_MODEL_VERSION:
+        raise RuntimeError(f"drift_params.json is for {raw.get('model')!r}, not {DRIFT_MODEL_VERSION}")
+    if tuple(raw["metrics"]) != METRICS or tuple(raw["qubit_metrics"]) != _QUBIT_METRICS:
+        raise RuntimeError("drift_params.json lists its metrics in another order")
+    return DriftParams(
+        spread=MappingProxyType(raw["spread"]),
+        shift=MappingProxyType(raw["shift"]),
+        nu=MappingProxyType({m: float(raw["tails"][m]["nu"]) for m in METRICS}),
+        t_scale=MappingProxyType({m: float(raw["tails"][m]["scale"]) for m in METRICS}),
+        qubit_chol=np.linalg.cholesky(np.array(raw["qubit_correlation"], dtype=np.float64)),
+        coupler_rho=float(raw["coupler_1q_correlation"]),
+        shift_chol=np.linalg.cholesky(np.array(raw["shift_correlation"], dtype=np.float64)),
+        failed=MappingProxyType(raw["failed_couplers"]),
+        max_days=float(raw["max_days"]),
+    )
+
+
+def horizon(days: float) -> dict[str, dict[str, float]]:
+    """Per metric, the model's element spread ``sigma`` and the shift's mean ``mu`` and SD ``tau``
+    (log units) ``days`` after the recorded calibration."""
+    p = drift_params()
+    d = min(days, p.max_days)
+    ramp = min(1.0, math.sqrt(max(days, 0.0)))  # below a day: a random walk's √d (assumed)
+    out = {}
+    for m in METRICS:
+        s = p.spread[m]
+        if s["form"] == "power":
+            sigma = s["sigma30"] * (d / 30.0) ** s["p"] if d > 0 else 0.0
+        else:
+            sigma = s["a"] + s["b"] * math.log1p(d)
+        sh = p.shift[m]
+        g = (d / 30.0) ** sh["r"] if d > 0 else 0.0
+        out[m] = {"sigma": max(sigma, 0.0) * ramp, "mu": sh["mu30"] * g * ramp, "tau": sh["tau30"] * g * ramp}
+    return out
+
+
+def profile_shift(profile: DriftProfile, metric: str, mu: float, tau: float) -> float:
+    """The device-wide log shift of ``metric`` that ``profile`` names, given the fitted N(mu, tau²)."""
+    sign = -1.0 if metric in _COHERENCE else 1.0  # the direction that hurts
+    hurt = sign * mu + statistics.NormalDist().inv_cdf(profile.shift_quantile) * tau
+    if profile.at_least_none:
+        hurt = max(hurt, 0.0)
+    return sign * hurt
 
 
 def get_profile(profile: str) -> DriftProfile:
@@ -101,6 +180,20 @@ def validate_days(days: Any) -> float:
     if not math.isfinite(days) or not 0 <= days <= MAX_DAYS:
         raise InvalidDays(f"days must be between 0 and {MAX_DAYS:g}, got {days}")
     return float(days)
+
+
+#: the verdict's level (false-"drifted" rate of an unchanged device): default and allowed range
+DEFAULT_ALPHA = 0.01
+MIN_ALPHA = 0.001
+MAX_ALPHA = 0.1
+
+
+def validate_alpha(alpha: Any) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not math.isfinite(alpha):
+        raise InvalidAlpha(f"alpha must be a number, got {alpha!r}")
+    if not MIN_ALPHA <= alpha <= MAX_ALPHA:
+        raise InvalidAlpha(f"alpha must be between {MIN_ALPHA:g} and {MAX_ALPHA:g}, got {alpha}")
+    return float(alpha)
 
 
 #: seeds are recorded in hashed JSON: RFC 8785 allows integers up to 2**53 - 1 only
@@ -126,38 +219,72 @@ def drift_calibration(calibration: Mapping[str, Any], *, days: float, profile: s
 
     ``days == 0`` returns the calibration exactly as recorded (a deep copy).
     """
+    return _drift(calibration, days=days, profile=get_profile(profile), seed=seed)
+
+
+def sample_drift(calibration: Mapping[str, Any], *, days: float, seed: int) -> dict[str, Any]:
+    """Like :func:`drift_calibration`, but the device-wide shift (jointly over the metrics) and the
+    failed-coupler level are drawn from their fitted distributions: one draw of the full model."""
+    return _drift(calibration, days=days, profile=None, seed=seed)
+
+
+def _drift(calibration: Mapping[str, Any], *, days: float, profile: DriftProfile | None, seed: int) -> dict[str, Any]:
     days = validate_days(days)
-    prof = get_profile(profile)
     seed = validate_seed(seed)
     cal = check_calibration(calibration)
     if days == 0:
         return copy.deepcopy(cal)
-
-    w = 1.0 - math.exp(-days / TAU_DAYS)
-    sw = math.sqrt(w) * prof.spread_scale
+    p = drift_params()
+    h = horizon(days)
     qubit_ids = sorted({q["qubit"] for q in cal["qubits"]})
     couplers = sorted({_coupler(g["qubits"]) for g in cal["gates"] if len(g["qubits"]) >= 2})
+    n_q, n_c = len(qubit_ids), len(couplers)
 
     rng = np.random.Generator(np.random.PCG64(seed))
-    z_common = rng.standard_normal(len(_METRICS))
-    z_qubit = rng.standard_normal((len(qubit_ids), len(_QUBIT_METRICS)))
-    z_coupler = rng.standard_normal(len(couplers))
-    u_factor, u_failed = rng.uniform(size=2)
-    order = rng.permutation(len(couplers))
+    z_shift = rng.standard_normal(len(METRICS))
+    z_qubit = rng.standard_normal((n_q, len(_QUBIT_METRICS))) @ p.qubit_chol.T
+    nu_q = np.array([p.nu[m] for m in _QUBIT_METRICS])
+    chi_qubit = rng.chisquare(nu_q, size=(n_q, len(_QUBIT_METRICS)))
+    z_coupler = rng.standard_normal(n_c)
+    chi_coupler = rng.chisquare(p.nu["2q"], size=n_c)
+    u_failed = float(rng.uniform())
+    order = rng.permutation(n_c)
 
-    common = {m: sw * COMMON_SPREAD[m] * z for m, z in zip(_METRICS, z_common, strict=True)}
-    lo, hi = prof.error_factor
-    error_bias = w * math.log(lo + (hi - lo) * u_factor)
-    coherence_bias = -w * math.log(prof.coherence_divisor)
-    shift: dict[tuple[str, Any], float] = {}
-    for row, q in enumerate(qubit_ids):
-        for col, m in enumerate(_QUBIT_METRICS):
-            shift[m, q] = common[m] + sw * ELEMENT_SPREAD[m] * z_qubit[row, col]
-    for c, z in zip(couplers, z_coupler, strict=True):
-        shift["2q", c] = common["2q"] + sw * ELEMENT_SPREAD["2q"] * z
-    lo, hi = prof.failed_couplers
-    n_failed = round(len(couplers) * w * (lo + (hi - lo) * u_failed))
-    failed = {couplers[i] for i in order[:n_failed]}
+    if profile is None:
+        zs = p.shift_chol @ z_shift
+        shift = {m: h[m]["mu"] + h[m]["tau"] * float(zs[i]) for i, m in enumerate(METRICS)}
+        fractions = p.failed["fractions"]
+        level = float(fractions[min(int(u_failed * len(fractions)), len(fractions) - 1)])
+    else:
+        shift = {m: profile_shift(profile, m, h[m]["mu"], h[m]["tau"]) for m in METRICS}
+        level = float(p.failed[profile.failed_quantile])
+
+    t_qubit = np.clip(z_qubit * np.sqrt(nu_q / chi_qubit), -_T_CLIP, _T_CLIP)
+    row_of = {q: i for i, q in enumerate(qubit_ids)}
+    element: dict[tuple[str, Any], float] = {}
+    for col, m in enumerate(_QUBIT_METRICS):
+        scale = h[m]["sigma"] * p.t_scale[m]
+        for q, i in row_of.items():
+            element[m, q] = shift[m] + scale * float(t_qubit[i, col])
+    rho = p.coupler_rho
+    scale_2q = h["2q"]["sigma"] * p.t_scale["2q"]
+    col_1q = _QUBIT_METRICS.index("1q")
+    for k, c in enumerate(couplers):
+        w = sum(float(z_qubit[row_of[q], col_1q]) for q in c if q in row_of) / math.sqrt(max(len(c), 1))
+        zc = rho * w + math.sqrt(1.0 - rho * rho) * float(z_coupler[k])
+        tc = max(-_T_CLIP, min(_T_CLIP, zc * math.sqrt(p.nu["2q"] / float(chi_coupler[k]))))
+        element["2q", c] = shift["2q"] + scale_2q * tc
+
+    working: dict[tuple[int, ...], bool] = {}
+    for g in cal["gates"]:
+        e = g.get("error")
+        if gate_kind(g["gate"], len(g["qubits"])) == "2q" and e is not None:
+            c = _coupler(g["qubits"])
+            working[c] = working.get(c, False) or e < FAILED_GATE_ERROR
+    already = sum(not ok for ok in working.values())
+    to_fail = max(0, round(level * n_c) - already)
+    candidates = [couplers[i] for i in order if working.get(couplers[i], False)]
+    failed = set(candidates[:to_fail])
 
     def moved(x: float | None, log_shift: float, cap: float = math.inf) -> float | None:
         if x is None or x <= 0:
@@ -167,12 +294,16 @@ def drift_calibration(calibration: Mapping[str, Any], *, days: float, profile: s
     qubits_out = []
     for q in cal["qubits"]:
         i = q["qubit"]
-        t1 = moved(q.get("t1_us"), shift["t1", i] + coherence_bias)
-        t2 = moved(q.get("t2_us"), shift["t2", i] + coherence_bias)
+        row = {
+            **q,
+            "t1_us": moved(q.get("t1_us"), element["t1", i]),
+            "t2_us": moved(q.get("t2_us"), element["t2", i]),
+            "readout_error": moved(q.get("readout_error"), element["readout", i], MAX_READOUT_ERROR),
+        }
+        t1, t2 = row["t1_us"], row["t2_us"]
         if t1 is not None and t2 is not None and t2 > 2 * t1:
-            t2 = _sig(2 * t1)
-        readout = moved(q.get("readout_error"), shift["readout", i] + error_bias, MAX_READOUT_ERROR)
-        qubits_out.append({**q, "t1_us": t1, "t2_us": t2, "readout_error": readout})
+            row["t2_us"] = _sig(2 * t1)
+        qubits_out.append(row)
 
     gates_out = []
     for g in cal["gates"]:
@@ -182,12 +313,11 @@ def drift_calibration(calibration: Mapping[str, Any], *, days: float, profile: s
         elif kind == "2q" and error is not None and error >= FAILED_GATE_ERROR:
             pass  # failed in the recorded snapshot: stays failed
         elif kind == "2q":
-            s = shift["2q", _coupler(g["qubits"])] + error_bias
-            error = moved(error, s, max_gate_error(len(g["qubits"])))
+            error = moved(error, element["2q", _coupler(g["qubits"])], max_gate_error(len(g["qubits"])))
         elif kind == "1q":
-            error = moved(error, shift["1q", g["qubits"][0]] + error_bias, max_gate_error(1))
+            error = moved(error, element["1q", g["qubits"][0]], max_gate_error(1))
         elif kind == "readout":
-            error = moved(error, shift["readout", g["qubits"][0]] + error_bias, MAX_READOUT_ERROR)
+            error = moved(error, element["readout", g["qubits"][0]], MAX_READOUT_ERROR)
         gates_out.append({**g, "error": error})
 
     return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from qlcore.errors import Unprocessable
 
 __all__ = [
+    "InvalidAlpha",
     "InvalidDays",
     "InvalidSeed",
     "MissingCalibration",
@@ -30,6 +31,11 @@ class ReproduceInputError(Unprocessable):
 class InvalidDays(ReproduceInputError):
     slug = "reproduce-invalid-days"
     title = "days must be a finite number between 0 and 36500"
+
+
+class InvalidAlpha(ReproduceInputError):
+    slug = "reproduce-invalid-alpha"
+    title = "alpha must be a number between 0.001 and 0.1"
 
 
 class UnknownProfile(ReproduceInputError):

@@ -24,6 +24,7 @@ th{background:#f0f0f0}code{font:12px ui-monospace,monospace;word-break:break-all
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dt{color:#555}
 .verdict{padding:1px 8px;border-radius:10px;color:#fff;font-size:12px}
 .reproduced{background:#2e8b57}.drifted{background:#c9a000}.failed{background:#c0392b}
+.model_mismatch{background:#7d3c98}
 .pending{background:#888}.ok{color:#2e8b57}.bad{color:#c0392b}.muted{color:#666}
 .badges img{margin-right:6px;vertical-align:middle}figure{margin:0;overflow-x:auto}
 """
@@ -145,18 +146,25 @@ def _reproductions(items: Sequence[Mapping[str, Any]]) -> str:
             f"<td>{_fmt(j.get('requested_by'))}</td><td>{_fmt(j['days'])}</td><td>{_fmt(j['profile'])}</td>"
             f"<td>{_fmt(j['seed'])}</td><td>{_verdict(j.get('verdict'), j['status'])}</td>"
             f"<td>{_fmt(j.get('hellinger_fidelity'))}</td><td>{_fmt(j.get('noise_floor'), 2)}</td>"
-            f"<td>{_fmt(j.get('baseline_fidelity'))}</td><td>{_fmt(j.get('detectable'))}</td><td>{link}"
+            f"<td>{_fmt(j.get('p_value'), 3)} / {_fmt(j.get('threshold'), 3)} (&alpha; {_fmt(j.get('alpha'), 3)})</td>"
+            f"<td>{_fmt(j.get('baseline_fidelity'))} (p {_fmt(j.get('baseline_p_value'), 3)})</td>"
+            f"<td>{_fmt(j.get('detectable'))}</td><td>{link}"
             f"{'<br><span class=muted>' + escape(str(j['error'])) + '</span>' if j.get('error') else ''}</td></tr>"
         )
+        if j.get("explanation"):
+            rows.append(f'<tr><td></td><td colspan="12" class="bad">{escape(str(j["explanation"]))}</td></tr>')
     return (
         "<h2>Reproductions</h2>"
         '<p class="muted">Drift simulations requested by this workspace: <em>simulated</em> reproductions,'
         " never independent ones (a card's <code>reproduced</code> badge does not count them).</p>"
         "<table><tr><th>requested</th><th>kind</th><th>requested by</th><th>days</th><th>profile</th><th>seed</th>"
-        "<th>verdict</th><th>Hellinger fidelity</th><th>noise floor</th><th>baseline</th><th>drift detectable</th>"
-        "<th>reproduced run</th></tr>" + "".join(rows) + "</table>"
-        '<p class="muted">reproduced: 1 &minus; HF &le; 3 &times; the shot-noise floor;'
-        " drifted: beyond that with HF &ge; 0.90; failed: below 0.90.</p>"
+        "<th>verdict</th><th>Hellinger fidelity</th><th>noise floor</th><th>p-value / threshold</th>"
+        "<th>baseline HF</th><th>drift detectable</th><th>reproduced run</th></tr>" + "".join(rows) + "</table>"
+        '<p class="muted">Each verdict is a test at level &alpha; (the false-&ldquo;drifted&rdquo; rate of an'
+        " unchanged device): the threshold is the (1 &minus; &alpha;) quantile of 1 &minus; HF between two samples"
+        " of the unchanged device (parametric bootstrap). model_mismatch: the re-run of the run's own calibration"
+        " already fails the test, so the noise model does not explain the original; reproduced: 1 &minus; HF"
+        " &le; threshold; drifted: above it with HF &ge; 0.90; failed: below 0.90.</p>"
     )
 
 

@@ -71,7 +71,7 @@ async def test_a_captured_cirq_run_ingests_and_reproduces(stack: Stack) -> None:
         # Google's calibration, mapped into the document and rebuilt as an Aer noise model,
         # gives back the counts of Cirq's own noise model within shot noise
         assert out["verdict"] == "reproduced", out
-        assert 1 - out["hellinger_fidelity"] <= 3 * out["noise_floor"]
+        assert 1 - out["hellinger_fidelity"] <= out["threshold"] and out["baseline_p_value"] > out["alpha"]
         later = await reproduce(c, run_id, 30, "bad_day", 11)
         assert later.status_code == 200, later.text
         assert later.json()["verdict"] in ("reproduced", "drifted", "failed")

@@ -42,6 +42,10 @@ BAD_BODIES: dict[str, tuple[bytes, str]] = {
     "days beyond a century": (b'{"days": 1e6, "profile": "typical"}', "reproduce-invalid-days"),
     "unknown profile": (b'{"days": 30, "profile": "apocalyptic"}', "reproduce-unknown-profile"),
     "seed out of range": (b'{"days": 30, "profile": "typical", "seed": 9007199254740992}', "not-i-json"),
+    "alpha too small": (b'{"days": 30, "alpha": 0.0001}', "reproduce-invalid-alpha"),
+    "alpha too large": (b'{"days": 30, "alpha": 0.5}', "reproduce-invalid-alpha"),
+    "alpha huge": (b'{"days": 30, "alpha": 1e308}', "reproduce-invalid-alpha"),
+    "alpha as text": (b'{"days": 30, "alpha": "0.01"}', "unprocessable"),
     "days as text": (b'{"days": "ninety", "profile": "typical"}', "unprocessable"),
     "no days": (b'{"profile": "typical"}', "unprocessable"),
     "unknown member": (b'{"days": 1, "profile": "typical", "dayz": 2}', "unprocessable"),
@@ -125,6 +129,23 @@ async def test_another_tenants_run_is_a_404(stack: Stack, tenant_run: tuple[Any,
     async with stack.client(intruder) as c:
         r = await c.get(job["location"])
         assert r.status_code == 404 and job["reproduced_run_id"] not in r.text
+
+
+async def test_alpha_is_chosen_and_returned_with_the_test(stack: Stack, tenant_run: tuple[Any, str]) -> None:
+    t, run_id = tenant_run
+    async with stack.client(t) as c:
+        r = await c.post(
+            f"/api/v1/runs/{run_id}/reproduce", json={"days": 30, "profile": "bad_day", "seed": 4, "alpha": 0.05}
+        )
+        assert r.status_code == 200, r.text
+        out = r.json()
+        await stack.wait_caught_up("reproduce")
+        job = (await c.get(out["location"])).json()
+    assert out["alpha"] == 0.05 and 0 < out["p_value"] <= 1 and out["threshold"] > 0
+    assert (out["p_value"] <= 0.05) == (1 - out["hellinger_fidelity"] > out["threshold"])
+    assert out["baseline_p_value"] > 0.05 and out["model_mismatch"] is False
+    for key in ("alpha", "p_value", "threshold", "baseline_p_value", "baseline_threshold", "verdict"):
+        assert job[key] == out[key], key
 
 
 async def test_a_circuit_that_cannot_run_fails_as_a_verdict(stack: Stack) -> None:

@@ -52,7 +52,11 @@ async def test_ingest_runs_ls_show_verify(stack: Stack, tmp_path: Path) -> None:
     every = await blocking(ql, stack, t, "runs", "ls", "--limit", "1", "--all", "--json", home=tmp_path)
     listed = json.loads(every.stdout)
     assert len(listed) == 3 and json.loads(rest.stdout)[0]["run_id"] == listed[2]["run_id"]
-    assert {"run_id", "backend", "shots", "status"} <= set(listed[0])
+    assert {"run_id", "backend", "shots", "status", "program"} <= set(listed[0])
+    only = await blocking(ql, stack, t, "runs", "ls", "--program", "ghz_3", "--json", home=tmp_path)
+    assert [r["run_id"] for r in json.loads(only.stdout)] == [run_id]
+    found = await blocking(ql, stack, t, "runs", "ls", "--search", run_id[:12], "--json", home=tmp_path)
+    assert run_id in [r["run_id"] for r in json.loads(found.stdout)]
 
     show = await blocking(ql, stack, t, "runs", "show", run_id, home=tmp_path)
     doc = json.loads(show.stdout)
@@ -92,9 +96,21 @@ async def test_cards_reproduce_report(stack: Stack, tmp_path: Path) -> None:
     )
 
     waited = await blocking(
-        ql, stack, t, "reproduce", run_id, "--days", "90", "--profile", "bad_day", "--wait", home=tmp_path
+        ql,
+        stack,
+        t,
+        "reproduce",
+        run_id,
+        "--days",
+        "90",
+        "--profile",
+        "bad_day",
+        "--alpha",
+        "0.05",
+        "--wait",
+        home=tmp_path,
     )
-    assert waited.exit_code == 0 and "hellinger fidelity" in waited.stdout
+    assert waited.exit_code == 0 and "hellinger fidelity" in waited.stdout and "at alpha 0.05" in waited.stdout
     started = await blocking(ql, stack, t, "reproduce", run_id, "--json", home=tmp_path)
     job = json.loads(started.stdout)
     followed = await blocking(ql, stack, t, "reproduce", "--job", job["job_id"], "--wait", "--json", home=tmp_path)

@@ -36,8 +36,9 @@ def test_days_zero_reproduces_with_the_recorded_calibration(kyiv_documents):
         assert out.document["calibration"] == doc["calibration"]
         assert out.baseline_fidelity == out.hellinger_fidelity
         assert out.drift_effect == 0 and not out.detectable
-        # the null floor is the formula's (K - 1)/(2N) when every outcome is populated
-        assert out.floor == pytest.approx(shot_noise_floor(2**n, 4096), rel=0.2)
+        # the null floor is about the formula's (K - 1)/(2N), which assumes every outcome well
+        # populated; GHZ-5's rare outcomes put the null's mean up to ~25 % above it
+        assert out.floor == pytest.approx(shot_noise_floor(2**n, 4096), rel=0.3)
 
 
 def test_the_reproduction_is_a_valid_run_document(kyiv_documents):
@@ -175,6 +176,93 @@ def test_the_baseline_is_simulated_once_per_run(kyiv_documents):
         reproduce(kyiv_documents[3], days=d, profile=p, seed=s, cache=cache, baselines=baselines)
         for d, p, s in ((7, "stable", 1), (30, "typical", 2), (90, "bad_day", 3))
     ]
-    assert (baselines.misses, baselines.hits) == (1, 2)
+    # the undrifted re-run and the null's reference (16 x the shots): each simulated once
+    assert (baselines.misses, baselines.hits) == (2, 4)
     assert len({r.baseline_fidelity for r in runs}) == 1
     assert cache.misses == 4  # one undrifted model, three drifted ones
+
+
+def _resimulated(doc: dict, calibration: dict, shots: int, seed: int) -> dict:
+    """``doc`` with counts simulated afresh under ``calibration`` (an original the model explains or not)."""
+    physical = load_transpiled(doc["transpiled"]["source"], doc["transpiled"].get("format", "openqasm3"))
+    out = copy.deepcopy(doc)
+    out["results"]["counts"] = simulate_counts(physical, calibration, shots=shots, seed=seed)
+    out["execution"]["shots"] = shots
+    return out
+
+
+def one_qubit_document(bell: dict) -> dict:
+    """A 1-qubit run (H, measured) on the Bell run's device: 2 outcomes, the hardest case for a floor rule."""
+    doc = copy.deepcopy(bell)
+    doc["transpiled"]["source"] = (
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[1] meas;\nrz(pi/2) $0;\nsx $0;\nrz(pi/2) $0;\n'
+        "meas[0] = measure $0;\n"
+    )
+    return doc
+
+
+def test_false_drifted_rate_at_days_zero_is_controlled(kyiv_documents):
+    """An unchanged device (the original simulated from its own calibration), 50 deterministic seeds
+    per circuit at alpha = 0.1: Binomial(50, 0.1) has mean 5 and P(X >= 12) < 0.5 %. At days = 0
+    the re-run is the baseline: a rejection is a model_mismatch, never "drifted"."""
+    for doc in (one_qubit_document(kyiv_documents[2]), kyiv_documents[3]):
+        verdicts = []
+        for seed in range(50):
+            original = _resimulated(doc, doc["calibration"], 4096, 10_000 + seed)
+            out = reproduce(original, days=0, profile="typical", seed=seed, alpha=0.1, created_at=WHEN)
+            assert out.alpha == 0.1 and out.p_value == out.baseline_p_value
+            assert (out.p_value <= 0.1) == (out.verdict != "reproduced")
+            verdicts.append(out.verdict)
+        assert "drifted" not in verdicts
+        assert 1 <= verdicts.count("model_mismatch") < 12, verdicts.count("model_mismatch")
+
+
+def test_an_original_with_other_readout_is_a_model_mismatch_not_drift(kyiv_documents):
+    """The original ran with a real asymmetric readout (P(1|0) = 0.1 %, P(0|1) = 4 %) while the document
+    keeps only the symmetric mean: the baseline already fails, at every horizon."""
+    doc = kyiv_documents[3]
+    used = {0, 1, 2}
+    true = copy.deepcopy(doc["calibration"])
+    recorded = copy.deepcopy(doc["calibration"])
+    for t, r in zip(true["qubits"], recorded["qubits"], strict=True):
+        if t["qubit"] in used:
+            t["prob_meas1_prep0"], t["prob_meas0_prep1"], t["readout_error"] = 0.001, 0.04, 0.0205
+            r.pop("prob_meas1_prep0", None), r.pop("prob_meas0_prep1", None)
+            r["readout_error"] = 0.0205
+    original = _resimulated(doc, true, 65_536, 7)
+    original["calibration"] = recorded
+    for days in (0, 30):
+        out = reproduce(original, days=days, profile="typical", seed=3, created_at=WHEN)
+        assert out.verdict == "model_mismatch", (days, out.verdict, out.baseline_p_value)
+        assert out.baseline_p_value is not None and out.baseline_p_value <= out.alpha
+        assert out.baseline_threshold is not None and 1 - out.baseline_fidelity > out.baseline_threshold
+        assert out.detectable is None
+        assert out.explanation and out.explanation.count(". ") == 0 and "does not explain" in out.explanation
+    # the same original judged against the calibration it really ran with is reproduced
+    faithful = copy.deepcopy(original)
+    faithful["calibration"] = true
+    assert reproduce(faithful, days=0, profile="typical", seed=3, created_at=WHEN).verdict == "reproduced"
+
+
+def test_detectable_never_contradicts_the_verdict(kyiv_documents):
+    for n, doc in kyiv_documents.items():
+        for days, profile in ((30, "typical"), (365, "bad_day"), (3, "stable")):
+            out = reproduce(doc, days=days, profile=profile, seed=n, created_at=WHEN)
+            if out.verdict == "model_mismatch":
+                assert out.detectable is None
+            else:
+                assert out.detectable == (out.verdict in ("drifted", "failed")), (n, days, out)
+                assert out.detectable == (1 - out.hellinger_fidelity > out.threshold - 1e-9)
+            assert 0 < out.p_value <= 1 and out.threshold > 0
+
+
+def test_alpha_is_a_bounded_request_parameter(kyiv_documents):
+    from services.reproduce.domain import InvalidAlpha
+
+    for alpha in (0.0, 0.0009, 0.11, 1.0, float("nan"), True, "0.01"):
+        with pytest.raises(InvalidAlpha) as info:
+            reproduce(kyiv_documents[2], days=3, profile="typical", seed=1, alpha=alpha)
+        assert info.value.status == 422
+    loose = reproduce(kyiv_documents[3], days=30, profile="bad_day", seed=2, alpha=0.1)
+    strict = reproduce(kyiv_documents[3], days=30, profile="bad_day", seed=2, alpha=0.001)
+    assert strict.threshold > loose.threshold and strict.p_value == pytest.approx(loose.p_value, abs=0.02)

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from html import escape
 from typing import Any
 
 import orjson
@@ -216,6 +217,34 @@ def test_report_page_escapes_and_embeds_the_histogram() -> None:
     assert page.count('<img src="/badge/ghz-3/') == 5
 
 
+def test_report_carries_the_test_and_explains_a_model_mismatch() -> None:
+    sentence = "The noise model of the run's own calibration does not explain the original counts <x>."
+    mismatch = _job(
+        job_id="J3",
+        verdict="model_mismatch",
+        detectable=None,
+        alpha=0.01,
+        p_value=0.0005,
+        threshold=0.002,
+        baseline_p_value=0.0005,
+        baseline_threshold=0.002,
+        explanation=sentence,
+    )
+    report = build_report(_inputs(jobs=[_job(alpha=0.05, p_value=0.01, threshold=0.003), mismatch]), "")
+    first, second = report["reproductions"]
+    assert (first["alpha"], first["p_value"], first["threshold"], first["model_mismatch"]) == (0.05, 0.01, 0.003, False)
+    assert "explanation" not in first
+    assert second["verdict"] == "model_mismatch" and second["model_mismatch"] is True
+    assert second["explanation"] == sentence and second["baseline_p_value"] == 0.0005
+    assert report["summary"]["verdicts"] == {"drifted": 1, "model_mismatch": 1}
+    page = render_report_page(report)
+    assert '<span class="verdict model_mismatch">model_mismatch</span>' in page
+    assert escape(sentence) in page and sentence not in page  # shown, escaped
+    # a verdict from before the test (no alpha stored) shows the default level, no p-value
+    old = build_report(_inputs(jobs=[_job()]), "")["reproductions"][0]
+    assert old["alpha"] == 0.01 and old["p_value"] is None
+
+
 def test_histogram_is_valid_svg_with_bars_in_proportion() -> None:
     svg = render_histogram([("original", {"00": 75, "11": 25}), ("copy <1>", {"00": 50, "11": 50})])
     root = ET.fromstring(svg)
@@ -263,7 +292,23 @@ def test_validating_a_request_does_not_import_qiskit() -> None:
     code = (
         "import sys\n"
         "from services.reproduce.handlers import _validated\n"
-        'print(_validated(b\'{"days": 3, "profile": "stable", "seed": 1}\'), \'qiskit\' in sys.modules)\n'
+        'body = b\'{"days": 3, "profile": "stable", "seed": 1, "alpha": 0.05}\'\n'
+        "print(_validated(body), 'qiskit' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert re.fullmatch(r"\(3\.0, 'stable', 1\) False\n", out), out
+    assert re.fullmatch(r"\(3\.0, 'stable', 1, 0\.05\) False\n", out), out
+
+
+@pytest.mark.parametrize("alpha", ["0", "0.0005", "0.2", "1", "-0.01", "1e308", "true", '"0.01"', "null"])
+def test_alpha_outside_its_bounds_is_a_422(alpha: str) -> None:
+    from qlcore.errors import Unprocessable
+
+    from services.reproduce.handlers import _validated
+
+    body = ('{"days": 3, "alpha": ' + alpha + "}").encode()
+    if alpha == "null":  # absent or null: the default
+        assert _validated(body)[3] == 0.01
+        return
+    with pytest.raises(Unprocessable) as info:
+        _validated(body)
+    assert info.value.status == 422
