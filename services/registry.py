@@ -9,15 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from qlcore.config import BACKEND_SERVICES, SERVICES
-from qlcore.service import LegacySpec, ServiceSpec
+from qlcore.service import ServiceSpec
 
 __all__ = ["BACKEND_SERVICES", "SERVICES", "SERVICE_MODULE", "load_spec"]
 
 SERVICE_MODULE = "services.{}"  # each service runs as `python -m services.<name>`
 
 
-def load_spec(name: str) -> ServiceSpec[Any] | LegacySpec:
+def load_spec(name: str) -> ServiceSpec[Any]:
     if name not in SERVICES:
         raise KeyError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
-    factory: Callable[[], ServiceSpec[Any] | LegacySpec] = importlib.import_module(f"services.{name}.bootstrap").spec
+    factory: Callable[[], ServiceSpec[Any]] = importlib.import_module(f"services.{name}.bootstrap").spec
     return factory()

@@ -47,6 +47,7 @@ __all__ = [
     "backend_id",
     "decode_document",
     "document_head",
+    "is_simulated_reproduction",
 ]
 
 SCHEMA_ID = "qlprov/run/1.0"
@@ -238,3 +239,15 @@ def document_head(document: dict[str, Any]) -> dict[str, Any]:
 def backend_id(provider: str, name: str) -> str:
     """The backend as responses name it: ``provider/name`` (e.g. ``ibm/ibm_kyiv``)."""
     return f"{provider}/{name}"
+
+
+def is_simulated_reproduction(
+    reproduction_of: str | None, seed_simulator: int | None, *, has_reproduction_record: bool = False
+) -> bool:
+    """Whether a run is a *simulated* reproduction: it names the run it reproduces
+    (``lineage.reproduction_of``) and it was simulated, not run on hardware (an
+    ``execution.seed_simulator``, or the ``reproduction`` member the reproduce service's drift
+    simulations record, failed ones included). Such a run is not an experiment of its own: run
+    lists hide it unless asked, compliance checks over runs leave it out, and a card counts it
+    as a simulated reproduction, never an independent one (docs/reproduce.md, "Kinds")."""
+    return reproduction_of is not None and (seed_simulator is not None or has_reproduction_record)

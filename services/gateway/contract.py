@@ -129,6 +129,13 @@ class RunSummary(_Open, kw_only=True):
     shots: int
     status: str
     created_at: Time
+    kind: Annotated[
+        Literal["original", "reproduction", "simulated"],
+        msgspec.Meta(
+            description="simulated: a simulated reproduction (e.g. a drift simulation; listed only with"
+            " ?kind=simulated|all); reproduction: reproduces another run; original: reproduces nothing"
+        ),
+    ] = "original"
 
 
 class Named(_Open, kw_only=True):
@@ -191,6 +198,15 @@ class OEmbed(_Open, kw_only=True):
     height: int
 
 
+ReproductionKind = Annotated[
+    Literal["independent", "simulated"],
+    msgspec.Meta(
+        description="independent: another workspace's run, or a run on hardware; simulated: the card"
+        " owner's own simulation (never counted by the reproduced and fidelity badges)"
+    ),
+]
+
+
 class Reproduction(_Open, kw_only=True):
     reproduction_id: str
     slug: str
@@ -198,6 +214,8 @@ class Reproduction(_Open, kw_only=True):
     run_hash: Hex64
     hellinger_fidelity: float
     verdict: str
+    kind: ReproductionKind | None = None
+    submitted_by: Literal["owner", "another workspace"] | None = None
 
 
 class ReproduceOutcome(_Open, kw_only=True):
@@ -208,6 +226,17 @@ class ReproduceOutcome(_Open, kw_only=True):
     reproduced_run_id: str | None = None
     verdict: str | None = None
     hellinger_fidelity: float | None = None
+    kind: Annotated[
+        Literal["simulated"], msgspec.Meta(description="a drift simulation is a simulated reproduction")
+    ] = "simulated"
+    requested_by: str | None = None
+    card_slug: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="the run's Result Card, when it has one; with a verdict, the card, its page and badges"
+            " already show the reproduction"
+        ),
+    ] = None
 
 
 class Report(_Open, kw_only=True):

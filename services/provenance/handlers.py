@@ -12,7 +12,7 @@ from qlcore.service import Operation
 from qlprov.hashing import with_hash
 
 from services.provenance import store
-from services.provenance.domain import ListQuery, encode_cursor, run_filter
+from services.provenance.domain import ListQuery, encode_cursor, item_kind, run_filter
 
 if TYPE_CHECKING:
     from services.provenance.bootstrap import Deps
@@ -42,6 +42,7 @@ async def list_runs(deps: Deps, req: RpcRequest) -> RpcReply:
             "created_at": r.created_at_text,
             "program": r.program,
             "reproduction_of": r.reproduction_of,
+            "kind": item_kind(r.kind, r.reproduction_of),
         }
         for r in rows[: f.limit]
     ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import psycopg
 from qlcore.events import Event, RunIngested
+from qlprov.document import is_simulated_reproduction
 
 from services.provenance import store
+from services.provenance.domain import run_kind
 
 __all__ = ["RunsProjection", "Summary"]
 
@@ -19,14 +23,15 @@ class _Backend(msgspec.Struct):
 class _Execution(msgspec.Struct):
     shots: int
     status: str
-
-
-class _Program(msgspec.Struct):
-    name: str = ""
+    seed_simulator: int | None = None
 
 
 class _Lineage(msgspec.Struct):
     reproduction_of: str | None = None
+
+
+class _Program(msgspec.Struct):
+    name: str = ""
 
 
 class Summary(msgspec.Struct):
@@ -37,6 +42,7 @@ class Summary(msgspec.Struct):
     execution: _Execution
     program: _Program | None = None
     lineage: _Lineage | None = None
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _summary = msgspec.json.Decoder(Summary)
@@ -72,6 +78,13 @@ class RunsProjection:
                     event.document_seq,
                     s.program.name if s.program else "",
                     s.lineage.reproduction_of if s.lineage else None,
+                    run_kind(
+                        is_simulated_reproduction(
+                            s.lineage.reproduction_of if s.lineage else None,
+                            s.execution.seed_simulator,
+                            has_reproduction_record=isinstance(s.reproduction, dict),
+                        )
+                    ),
                 )
             )
         await store.insert_runs(cur, rows)

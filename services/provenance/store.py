@@ -13,6 +13,11 @@ where a descending index takes time-ordered keys at its left end and splits page
 with several workspaces both split in half, so ascending is never worse. docs/scale.md has the
 figures (``bench/scale_bench.py``).
 
+Every index starts ``(workspace_id, kind, ...)``: the list of one kind (``original`` by default,
+the workspace's own experiments; ``simulated``, its simulated reproductions) is one range; the list
+of both (``kind=all``) merges two ranges (``UNION ALL`` of two ordered, limited scans, a Merge Append),
+still ``limit + 1`` rows each at most.
+
 The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
 ``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
 speed (``docs/decisions/0007-documents-read-from-the-log.md``).
@@ -48,19 +53,27 @@ CREATE TABLE IF NOT EXISTS runs (
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS program text NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS reproduction_of text;
 DROP INDEX IF EXISTS runs_ws_recent;
-CREATE INDEX IF NOT EXISTS runs_ws_created ON runs (workspace_id, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_backend_created ON runs (workspace_id, provider, backend_name, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_status_created ON runs (workspace_id, status, created_at, run_id);
-CREATE INDEX IF NOT EXISTS runs_ws_backend_status_created
-    ON runs (workspace_id, provider, backend_name, status, created_at, run_id);
+-- original | simulated (a simulated reproduction; listed only when asked for). A read model from
+-- before this column lists every run as original until it is replayed.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'original';
+DROP INDEX IF EXISTS runs_ws_created;
+DROP INDEX IF EXISTS runs_ws_backend_created;
+DROP INDEX IF EXISTS runs_ws_status_created;
+DROP INDEX IF EXISTS runs_ws_backend_status_created;
+CREATE INDEX IF NOT EXISTS runs_ws_kind_created ON runs (workspace_id, kind, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_created
+    ON runs (workspace_id, kind, provider, backend_name, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_status_created ON runs (workspace_id, kind, status, created_at, run_id);
+CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_status_created
+    ON runs (workspace_id, kind, provider, backend_name, status, created_at, run_id);
 """
 
 TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
 
 _INSERT = (
     "INSERT INTO runs (run_id, workspace_id, run_hash, provider, backend_name, shots, status,"
-    " created_at, created_at_text, seq, document_seq, program, reproduction_of)"
-    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+    " created_at, created_at_text, seq, document_seq, program, reproduction_of, kind)"
+    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
     " ON CONFLICT (run_id) DO NOTHING"
 )
 
@@ -77,6 +90,7 @@ class RunListRow:
     created_at: datetime
     program: str = ""
     reproduction_of: str | None = None
+    kind: str = "original"
 
 
 @dataclass(frozen=True)
@@ -94,39 +108,45 @@ async def insert_runs(cur: psycopg.AsyncCursor, rows: list[tuple[object, ...]]) 
 def list_query(workspace_id: str, f: RunFilter) -> tuple[str, tuple[object, ...]]:
     """The SQL of one page of a workspace's runs and its arguments (``list_runs`` runs it; the
     scale benchmark EXPLAINs it)."""
-    where, args = ["workspace_id = %s"], [workspace_id]
+    where: list[str] = ["workspace_id = %s", "kind = %s"]
+    args: list[object] = [workspace_id]
+    rest: list[object] = []
     if f.provider is not None:
         where += ["provider = %s", "backend_name = %s"]
-        args += [f.provider, f.backend_name or ""]
+        rest += [f.provider, f.backend_name or ""]
     if f.status is not None:
         where.append("status = %s")
-        args.append(f.status)
+        rest.append(f.status)
     if f.program is not None:
         where.append("program = %s")
-        args.append(f.program)
+        rest.append(f.program)
     if f.since is not None:
         where.append("created_at >= %s::timestamptz")
-        args.append(f.since)
+        rest.append(f.since)
     if f.until is not None:
         where.append("created_at < %s::timestamptz")
-        args.append(f.until)
-    if f.kind == "original":
+        rest.append(f.until)
+    if f.lineage == "original":
         where.append("reproduction_of IS NULL")
-    elif f.kind == "reproduction":
+    elif f.lineage == "reproduction":
         where.append("reproduction_of IS NOT NULL")
     if f.search is not None:  # a prefix of the run id or hash, or of the program name (any case)
         pattern = _like_prefix(f.search)
         where.append("(run_id LIKE %s OR run_hash LIKE %s OR lower(program) LIKE %s)")
-        args += [pattern, pattern.lower(), pattern.lower()]
+        rest += [pattern, pattern.lower(), pattern.lower()]
     if f.after is not None:
         where.append("(created_at, run_id) < (%s::timestamptz, %s)")
-        args += list(f.after)
-    sql = (
+        rest += list(f.after)
+    one = (
         "SELECT run_id, run_hash, provider, backend_name, shots, status, created_at_text, created_at,"
-        " program, reproduction_of"
+        " program, reproduction_of, kind"
         f" FROM runs WHERE {' AND '.join(where)} ORDER BY created_at DESC, run_id DESC LIMIT %s"
     )
-    return sql, (*args, f.limit + 1)
+    if f.kind is not None:
+        return one, (*args, f.kind, *rest, f.limit + 1)
+    both = f"({one}) UNION ALL ({one}) ORDER BY created_at DESC, run_id DESC LIMIT %s"
+    page = f.limit + 1
+    return both, (*args, "original", *rest, page, *args, "simulated", *rest, page, page)
 
 
 def _like_prefix(text: str) -> str:

@@ -1,13 +1,5 @@
-"""The reproduce read model, built from the run log alone.
-
-* ``runs`` - every ingested run: the summary a report shows, ``reproduction_of`` from the
-  document's lineage, and the log sequence of its event: a reproduction or a report reads the
-  document back from the log (``qlcore.runlog``, decision 0007);
-* ``reproductions`` - one row per job: ``reproduction.requested`` makes it ``pending``, the
-  first ``reproduction.completed`` / ``reproduction.failed`` of that job settles it for good
-  (a duplicate terminal event, e.g. from a job run twice, changes nothing);
-* ``cards`` - which runs have a Result Card (``card.published`` / ``card.unpublished``), for
-  the report's badges.
+"""The reproduce read model, built from the run log alone (tables and SQL:
+:mod:`services.reproduce.store`).
 
 Everything comes from event fields (times as the events wrote them), so a replay rebuilds
 byte-identical rows.
@@ -19,13 +11,16 @@ from collections.abc import Sequence
 
 import msgspec
 import psycopg
+import structlog
 from qlcore.events import Event, RunIngested
 from qlcore.events.cards import CardPublished, CardUnpublished
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed, ReproductionRequested
 
-from services.reproduce.tables import DDL, TABLES
+from services.reproduce import store
 
 __all__ = ["ReproduceProjection", "RunSummary"]
+
+log = structlog.get_logger("reproduce.projection")
 
 
 class _Named(msgspec.Struct):
@@ -58,46 +53,15 @@ class RunSummary(msgspec.Struct):
 
 _summary = msgspec.json.Decoder(RunSummary)
 
-_INSERT_RUN = (
-    "INSERT INTO runs (run_id, workspace_id, run_hash, reproduction_of, program_name, provider, backend_name,"
-    " shots, status, created_at, seq) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-    " ON CONFLICT (run_id) DO NOTHING"
-)
-_REQUESTED = (
-    "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
-    " requested_at, requested_seq, status, alpha) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'pending',%s)"
-    " ON CONFLICT (job_id) DO NOTHING"
-)
-# A completion settles a pending job once; one without a request (written by another producer) is kept too.
-_COMPLETED = (
-    "INSERT INTO reproductions (job_id, workspace_id, run_id, days, profile, seed, actor, correlation_id,"
-    " requested_at, requested_seq, status, reproduced_run_id, reproduced_run_hash, verdict, hellinger_fidelity,"
-    " noise_floor, baseline_fidelity, detectable, drift_effect, drift_model, error, worker, attempts,"
-    " finished_at, finished_seq, alpha, p_value, threshold, baseline_p_value, baseline_threshold, explanation)"
-    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'completed',%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-    "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (job_id) DO UPDATE SET status = 'completed',"
-    " reproduced_run_id = EXCLUDED.reproduced_run_id, reproduced_run_hash = EXCLUDED.reproduced_run_hash,"
-    " verdict = EXCLUDED.verdict, hellinger_fidelity = EXCLUDED.hellinger_fidelity,"
-    " noise_floor = EXCLUDED.noise_floor, baseline_fidelity = EXCLUDED.baseline_fidelity,"
-    " detectable = EXCLUDED.detectable, drift_effect = EXCLUDED.drift_effect, drift_model = EXCLUDED.drift_model,"
-    " error = EXCLUDED.error, worker = EXCLUDED.worker, attempts = EXCLUDED.attempts,"
-    " finished_at = EXCLUDED.finished_at, finished_seq = EXCLUDED.finished_seq,"
-    " alpha = EXCLUDED.alpha, p_value = EXCLUDED.p_value, threshold = EXCLUDED.threshold,"
-    " baseline_p_value = EXCLUDED.baseline_p_value, baseline_threshold = EXCLUDED.baseline_threshold,"
-    " explanation = EXCLUDED.explanation"
-    " WHERE reproductions.status = 'pending'"
-)
-_FAILED = (
-    "UPDATE reproductions SET status = 'failed', error = %s, error_status = %s, worker = %s, attempts = %s,"
-    " finished_at = %s, finished_seq = %s WHERE job_id = %s AND status = 'pending'"
-)
-
 
 def _run_row(event: RunIngested, seq: int) -> tuple[object, ...]:
     try:
         s = _summary.decode(event.head)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        s = RunSummary()  # ingest validated it; a summary we cannot read still keeps the run
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        # ingest validated it: a summary we cannot read keeps the run (it may still be reproduced or
+        # reported on), with empty summary columns, and says so in the log
+        log.warning("reproduce.unreadable_run_summary", run_id=event.run_id, seq=seq, error=repr(exc))
+        s = RunSummary()
     lineage = s.lineage.reproduction_of if s.lineage else None
     return (
         event.run_id,
@@ -116,8 +80,8 @@ def _run_row(event: RunIngested, seq: int) -> tuple[object, ...]:
 
 class ReproduceProjection:
     service: str = "reproduce"
-    ddl: str = DDL
-    tables: Sequence[tuple[str, str]] = TABLES
+    ddl: str = store.DDL
+    tables: Sequence[tuple[str, str]] = store.TABLES
     handles: frozenset[str] | None = frozenset(
         str(t.__struct_config__.tag)
         for t in (
@@ -142,80 +106,21 @@ class ReproduceProjection:
                 runs.append(_run_row(event, seq))
                 continue
             if runs:
-                await cur.executemany(_INSERT_RUN, runs)
+                await store.insert_runs(cur, runs)
                 runs = []
             await self._apply_other(cur, event, seq)
         if runs:
-            await cur.executemany(_INSERT_RUN, runs)
+            await store.insert_runs(cur, runs)
 
     async def _apply_other(self, cur: psycopg.AsyncCursor, event: Event, seq: int) -> None:
         match event:
             case ReproductionRequested():
-                await cur.execute(
-                    _REQUESTED,
-                    (
-                        event.job_id,
-                        event.workspace_id or "",
-                        event.run_id,
-                        event.days,
-                        event.profile,
-                        event.seed,
-                        event.actor,
-                        event.correlation_id,
-                        event.occurred_at,
-                        seq,
-                        event.alpha,
-                    ),
-                )
+                await store.record_requested(cur, event, seq)
             case ReproductionCompleted():
-                await cur.execute(
-                    _COMPLETED,
-                    (
-                        event.job_id,
-                        event.workspace_id or "",
-                        event.run_id,
-                        event.days,
-                        event.profile,
-                        event.seed,
-                        event.actor,
-                        event.correlation_id,
-                        event.occurred_at,
-                        seq,
-                        event.reproduced_run_id,
-                        event.reproduced_run_hash,
-                        event.verdict,
-                        event.hellinger_fidelity,
-                        event.noise_floor,
-                        event.baseline_fidelity,
-                        event.detectable,
-                        event.drift_effect,
-                        event.drift_model,
-                        event.error,
-                        event.worker,
-                        event.attempts,
-                        event.occurred_at,
-                        seq,
-                        event.alpha,
-                        event.p_value,
-                        event.threshold,
-                        event.baseline_p_value,
-                        event.baseline_threshold,
-                        event.explanation,
-                    ),
-                )
+                await store.record_completed(cur, event, seq)
             case ReproductionFailed():
-                await cur.execute(
-                    _FAILED,
-                    (event.error, event.status, event.worker, event.attempts, event.occurred_at, seq, event.job_id),
-                )
+                await store.record_failed(cur, event, seq)
             case CardPublished():
-                await cur.execute(
-                    "INSERT INTO cards (concept_id, run_id, slug, withdrawn, seq) VALUES (%s,%s,%s,false,%s)"
-                    " ON CONFLICT (concept_id) DO UPDATE SET run_id = EXCLUDED.run_id, slug = EXCLUDED.slug,"
-                    " withdrawn = false, seq = EXCLUDED.seq",
-                    (event.concept_id, event.run_id, event.slug, seq),
-                )
+                await store.record_card(cur, event, seq)
             case CardUnpublished():
-                await cur.execute(
-                    "UPDATE cards SET withdrawn = true, seq = %s WHERE concept_id = %s", (seq, event.concept_id)
-                )
+                await store.withdraw_card(cur, event, seq)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import structlog
-from qlcore.service import ServiceContext
 
 from services.reproduce import store
-from services.reproduce.config import ReproduceConfig
-from services.reproduce.jobs import Job, JobQueue
+from services.reproduce.adapters.jobs import Job
+
+if TYPE_CHECKING:
+    from services.reproduce.bootstrap import Deps
 
 __all__ = ["requeue_lost_jobs", "sweep_once"]
 
@@ -29,11 +31,12 @@ def _rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-async def sweep_once(ctx: ServiceContext, queue: JobQueue, older_than_s: float) -> list[str]:
+async def sweep_once(deps: Deps, older_than_s: float) -> list[str]:
     """Enqueue every pending job requested more than ``older_than_s`` ago and missing from the
     queue; returns their ids."""
     before = _rfc3339(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than_s))
-    async with ctx.pool.connection() as conn:
+    queue = deps.queue
+    async with deps.rt.pool.connection() as conn:
         pending = await store.pending_jobs(conn, before)
     requeued = []
     for row in pending:
@@ -59,19 +62,18 @@ async def sweep_once(ctx: ServiceContext, queue: JobQueue, older_than_s: float) 
     return requeued
 
 
-async def requeue_lost_jobs(ctx: ServiceContext) -> None:
+async def requeue_lost_jobs(deps: Deps) -> None:
     """The service task: sweep on the projection leader every ``min(60 s, requeue_after_s)``."""
-    config: ReproduceConfig = ctx.state["config"]  # type: ignore[assignment]
-    queue: JobQueue = ctx.state["queue"]  # type: ignore[assignment]
+    rt, config = deps.rt, deps.config
     every = max(0.5, min(60.0, config.requeue_after_s))
-    while not ctx.stop.is_set():
+    while not rt.stop.is_set():
         try:
-            await asyncio.wait_for(ctx.stop.wait(), every)
+            await asyncio.wait_for(rt.stop.wait(), every)
             return
         except TimeoutError:
             pass
-        if ctx.runner is not None and ctx.runner.leader:
+        if rt.runner is not None and rt.runner.leader:
             try:
-                await sweep_once(ctx, queue, config.requeue_after_s)
+                await sweep_once(deps, config.requeue_after_s)
             except Exception as exc:  # the next sweep tries again
                 log.warning("reproduce.requeue_failed", error=repr(exc))

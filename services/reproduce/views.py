@@ -7,10 +7,14 @@ from typing import Any
 
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
 
-from services.reproduce.jobs import Job
+from services.reproduce.adapters.jobs import Job
 from services.reproduce.store import JobRow
 
-__all__ = ["job_location", "view_of_event", "view_of_job", "view_of_row"]
+__all__ = ["KIND", "job_location", "view_of_event", "view_of_job", "view_of_row"]
+
+KIND = "simulated"
+"""Every job is a drift simulation requested by the run's own workspace: a *simulated* reproduction,
+never an independent one (docs/reproduce.md, "Kinds")."""
 
 
 def job_location(job_id: str) -> str:
@@ -35,6 +39,7 @@ def _request(
     return {
         "job_id": job_id,
         "status": status,
+        "kind": KIND,
         "run_id": run_id,
         "days": _days(days),
         "profile": profile,
@@ -63,12 +68,14 @@ def view_of_job(job: Job) -> dict[str, Any]:
     return {
         **_request(job.job_id, job.run_id, job.days, job.profile, job.seed, "pending", _alpha(job.alpha)),
         "requested_at": job.requested_at,
+        "requested_by": job.actor,
     }
 
 
 def view_of_row(row: JobRow) -> dict[str, Any]:
     body = _request(row.job_id, row.run_id, row.days, row.profile, row.seed, row.status, _alpha(row.alpha))
     body["requested_at"] = row.requested_at
+    body["requested_by"] = row.actor
     if row.status == "completed":
         body.update(
             {
@@ -97,6 +104,7 @@ def view_of_event(event: ReproductionCompleted | ReproductionFailed, job: Job) -
     status = "failed" if isinstance(event, ReproductionFailed) else "completed"
     body = _request(job.job_id, job.run_id, job.days, job.profile, job.seed, status, _alpha(job.alpha))
     body["requested_at"] = job.requested_at
+    body["requested_by"] = job.actor
     if isinstance(event, ReproductionFailed):
         body.update({"error": event.error, "error_status": event.status, "failed_at": event.occurred_at})
         return body

@@ -17,11 +17,10 @@ after ``max_attempts`` deliveries the job is given up as ``reproduction.failed``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import structlog
@@ -29,11 +28,13 @@ from nats import errors as nats_errors
 from nats.aio.msg import Msg
 from qlcore import rpc, runlog
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
-from qlcore.service import ServiceContext
 
 from services.reproduce import store
-from services.reproduce.config import ReproduceConfig
-from services.reproduce.jobs import Job, JobQueue, decode_job
+from services.reproduce.adapters.jobs import Job, decode_job
+from services.reproduce.views import KIND
+
+if TYPE_CHECKING:
+    from services.reproduce.bootstrap import Deps
 
 __all__ = ["Worker", "work"]
 
@@ -57,16 +58,25 @@ def _warm_up() -> None:
     AerSimulator().run(circuit, shots=1).result()
 
 
+async def _nak(msg: Msg, delay: float | None = None) -> None:
+    """Hand a job back now; if NATS refuses (the connection is going), JetStream redelivers it
+    after ``ack_wait`` anyway: logged, not raised."""
+    try:
+        await asyncio.wait_for(msg.nak(delay=delay), 1.0)
+    except (nats_errors.Error, TimeoutError) as exc:
+        log.warning("reproduce.nak_failed", error=repr(exc), redelivered_after="ack_wait")
+
+
 class Worker:
-    def __init__(self, ctx: ServiceContext, config: ReproduceConfig, queue: JobQueue) -> None:
-        self.ctx, self.config, self.queue = ctx, config, queue
+    def __init__(self, deps: Deps) -> None:
+        self.deps, self.rt, self.config, self.queue = deps, deps.rt, deps.config, deps.queue
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     async def loop(self) -> None:
         """Fetch and run jobs one at a time until the service stops."""
         psub = await self.queue.subscribe()
         try:
-            while not self.ctx.stop.is_set():
+            while not self.rt.stop.is_set():
                 try:
                     msgs = await psub.fetch(1, timeout=1.0)
                 except TimeoutError:
@@ -80,11 +90,12 @@ class Worker:
                         await self.handle(msg)
                     except Exception as exc:  # e.g. the log refused the terminal event: the job comes back
                         log.exception("reproduce.job_error", error=repr(exc))
-                        with contextlib.suppress(Exception):
-                            await msg.nak(delay=1.0)
+                        await _nak(msg, delay=1.0)
         finally:
-            with contextlib.suppress(Exception):
+            try:
                 await psub.unsubscribe()
+            except nats_errors.Error as exc:  # the connection may be closing already (shutdown)
+                log.info("reproduce.unsubscribe_failed", error=repr(exc))
 
     async def handle(self, msg: Msg) -> None:
         try:
@@ -101,7 +112,7 @@ class Worker:
             structlog.contextvars.unbind_contextvars("job_id", "run_id")
 
     async def _handle(self, msg: Msg, job: Job, attempt: int) -> None:
-        async with self.ctx.pool.connection() as conn:
+        async with self.rt.pool.connection() as conn:
             row = await store.job(conn, job.job_id)
         if row is not None and row.status != "pending":
             log.info("reproduce.job_already_settled", status=row.status, attempt=attempt)
@@ -116,8 +127,7 @@ class Worker:
             try:
                 event = await self._execute(job, attempt)
             except asyncio.CancelledError:  # stopping: hand the job back at once, not after ack_wait
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(msg.nak(), 1.0)
+                await _nak(msg)
                 raise
             except Exception as exc:
                 delay = min(30.0, 0.5 * 2**attempt)
@@ -127,7 +137,7 @@ class Worker:
                 return
             finally:
                 beat.cancel()
-        appended = await self.ctx.bus.append(event, msg_id=job.job_id)
+        appended = await self.rt.bus.append(event, msg_id=job.job_id)
         await msg.ack()
         log.info(
             "reproduce.job_done",
@@ -150,14 +160,14 @@ class Worker:
         from services.reproduce.domain.errors import ReproduceInputError
         from services.reproduce.domain.reproduce import reproduce
 
-        async with self.ctx.pool.connection() as conn:
+        async with self.rt.pool.connection() as conn:
             run = await store.run(conn, job.run_id)
         if run is None:
             raise RetryLater(f"run {job.run_id} is not in the read model yet")
         if run.workspace_id != job.workspace_id:
             return self._failed(job, f"no run {job.run_id!r} in this workspace", 404, attempt)
         created_at = dt.datetime.fromisoformat(job.requested_at.replace("Z", "+00:00"))
-        document = orjson.loads(await runlog.document_at(self.ctx.bus, run.seq, run.run_id))
+        document = orjson.loads(await runlog.document_at(self.rt.bus, run.seq, run.run_id))
         try:
             outcome = await asyncio.to_thread(
                 reproduce,
@@ -173,8 +183,8 @@ class Worker:
             return self._failed(job, str(exc), 422, attempt)
         ctx = rpc.RpcContext(job.workspace_id, job.org_id, job.actor, job.correlation_id)
         reply = await rpc.call(
-            self.ctx.bus.nc,
-            self.ctx.settings,
+            self.rt.bus.nc,
+            self.rt.settings,
             "ingest",
             "runs.ingest",
             orjson.dumps(outcome.document),
@@ -216,6 +226,7 @@ class Worker:
             baseline_p_value=outcome.baseline_p_value,
             baseline_threshold=outcome.baseline_threshold,
             explanation=outcome.explanation,
+            kind=KIND,  # the owner's drift simulation: never an independent reproduction
         )
 
     def _failed(self, job: Job, error: str, status: int, attempt: int) -> ReproductionFailed:
@@ -245,10 +256,8 @@ def _drift_model() -> str:
     return DRIFT_MODEL_VERSION
 
 
-async def work(ctx: ServiceContext) -> None:
+async def work(deps: Deps) -> None:
     """The service's worker task: warm up, then ``concurrency`` loops over the shared consumer."""
-    config: ReproduceConfig = ctx.state["config"]  # type: ignore[assignment]
-    queue: JobQueue = ctx.state["queue"]  # type: ignore[assignment]
     await asyncio.to_thread(_warm_up)
-    worker = Worker(ctx, config, queue)
-    await asyncio.gather(*(worker.loop() for _ in range(config.concurrency)))
+    worker = Worker(deps)
+    await asyncio.gather(*(worker.loop() for _ in range(deps.config.concurrency)))

@@ -5,9 +5,8 @@ projection applies, the events it appends, its read-model tables and its tasks. 
 an operation (or an event, a table, a task) without its line in the catalogue fails here, and so does
 a line naming something the code does not have.
 
-Operations come from the service's spec: the ``Operation`` table of a service on the typed template,
-or, for one still on ``qlcore.service.legacy``, the names its ``register(rpc, ctx)`` registers on a
-recording stand-in for the RPC server (registration only stores closures; nothing runs).
+Operations come from the service's spec: the ``Operation`` table every service declares on the
+typed template.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import pytest
 from qlcore.busauth.permissions import APPENDS, SELF_APPENDS
 from qlcore.config import SERVICES
 from qlcore.events.registry import EVENT_TYPES, TYPE_NAMES
-from qlcore.service import LegacySpec, ServiceSpec
+from qlcore.service import ServiceSpec
 from qlcore.service.operations import register_operator_ops
 
 from services.registry import load_spec
@@ -90,12 +89,8 @@ class _Recorder:
 
 def operations_of(name: str) -> list[str]:
     spec = load_spec(name)
-    if isinstance(spec, ServiceSpec):
-        return [op.name for op in spec.operations]
-    assert isinstance(spec, LegacySpec)
-    rpc = _Recorder()
-    spec.register(rpc, MagicMock(name=f"{name}-context"))  # type: ignore[arg-type]
-    return rpc.names
+    assert isinstance(spec, ServiceSpec), f"{name} is not on the typed template"
+    return [op.name for op in spec.operations]
 
 
 def _tags(types: tuple[type, ...]) -> set[str]:

@@ -67,7 +67,8 @@ SELF_APPENDS: tuple[type[Event], ...] = OPS_EVENTS
 # believed by the callee). The gateway speaks for workspaces; these two are the exceptions:
 RPC_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
     # a reproduced run is a run like any other: the worker ingests it as the requesting workspace
-    "reproduce": (("ingest", "runs.ingest"),),
+    # and, before it answers with a verdict, waits until the card read model shows it (cards.applied)
+    "reproduce": (("ingest", "runs.ingest"), ("card", "cards.applied")),
     # a reproduction submitted to a card is ingested as the submitter's workspace (the gateway's ctx)
     "card": (("ingest", "runs.ingest"),),
 }

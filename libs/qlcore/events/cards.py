@@ -53,6 +53,10 @@ class ReproductionSubmitted(Event, frozen=True, tag="card.reproduction_submitted
     backend_provider: str = ""
     backend_name: str = ""
     shots: int = 0
+    kind: str = ""
+    """``independent`` (submitted by another workspace, or run on hardware) or ``simulated`` (the
+    card's own workspace, on a simulator); empty in events written before it existed (the card's
+    projection derives it then)."""
 
 
 CARD_EVENTS: tuple[type[Event], ...] = (CardPublished, CardUnpublished, ReproductionSubmitted)

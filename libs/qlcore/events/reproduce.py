@@ -52,6 +52,9 @@ class ReproductionCompleted(Event, frozen=True, tag="reproduction.completed"):
     baseline_threshold: float | None = None
     explanation: str | None = None
     """One sentence on a ``model_mismatch`` verdict."""
+    kind: str = "simulated"
+    """A drift simulation requested by the run's own workspace is a *simulated* reproduction, never
+    an independent one (events written before this member existed are simulated too)."""
 
 
 class ReproductionFailed(Event, frozen=True, tag="reproduction.failed"):

@@ -2,7 +2,6 @@
 from the shared :class:`Runtime`, a table of :class:`Operation` handlers, optional tasks, and a
 projection; :func:`main` runs one as a process (``docs/architecture.md``)."""
 
-from qlcore.service.legacy import LegacySpec, ServiceContext
 from qlcore.service.operations import NO_REPLY
 from qlcore.service.process import main, run_service, tune_gc
 from qlcore.service.runtime import Runtime
@@ -11,10 +10,8 @@ from qlcore.service.spec import Operation, ServiceSpec
 
 __all__ = [
     "NO_REPLY",
-    "LegacySpec",
     "Operation",
     "Runtime",
-    "ServiceContext",
     "ServiceSpec",
     "main",
     "run_service",

@@ -21,7 +21,6 @@ from qlcore.db import make_pool
 from qlcore.logging import configure_logging
 from qlcore.projection import ProjectionRunner
 from qlcore.rpc import RpcRequest, RpcServer
-from qlcore.service.legacy import LegacySpec, ServiceContext
 from qlcore.service.operations import register_operator_ops
 from qlcore.service.runtime import Runtime
 from qlcore.service.spec import ServiceSpec
@@ -30,7 +29,7 @@ __all__ = ["heartbeat", "main", "run_service", "tune_gc"]
 
 log = structlog.get_logger("qlcore.service")
 
-AnySpec = ServiceSpec[Any] | LegacySpec
+AnySpec = ServiceSpec[Any]
 
 
 async def run_service(
@@ -44,9 +43,7 @@ async def run_service(
         settings.database_url, settings.schema(spec.name), max_size=spec.pool_size, autocommit=True
     )
     runner = ProjectionRunner(bus, pool, spec.projection()) if spec.projection else None
-    legacy = isinstance(spec, LegacySpec)
-    rt_type = ServiceContext if legacy else Runtime
-    rt = rt_type(spec.name, settings, bus, pool, runner, stop, autocommit_pool=statements)
+    rt = Runtime(spec.name, settings, bus, pool, runner, stop, autocommit_pool=statements)
     rpc = RpcServer(bus.nc, settings, spec.name)
     register_operator_ops(rpc, rt)
     tasks: list[asyncio.Task[None]] = []
@@ -54,21 +51,13 @@ async def run_service(
     try:
         if runner is not None:
             await runner.setup()
-        if isinstance(spec, LegacySpec):
-            assert isinstance(rt, ServiceContext)
-            spec.register(rpc, rt)
-            if spec.on_start is not None:
-                await spec.on_start(rt)
-            task_args: Any = rt
-        else:
-            deps = await spec.build(rt)
-            for op in spec.operations:
-                rpc.add(op.name, _bind(op.handler, deps), broadcast=op.broadcast)
-            task_args = deps
+        deps = await spec.build(rt)
+        for op in spec.operations:
+            rpc.add(op.name, _bind(op.handler, deps), broadcast=op.broadcast)
         await rpc.start()
         if runner is not None:
             tasks.append(asyncio.create_task(runner.run(stop), name=f"{spec.name}-projection"))
-        tasks.extend(asyncio.create_task(t(task_args), name=f"{spec.name}-{t.__name__}") for t in spec.tasks)
+        tasks.extend(asyncio.create_task(t(deps), name=f"{spec.name}-{t.__name__}") for t in spec.tasks)
         if settings.heartbeat_file is not None:
             tasks.append(asyncio.create_task(heartbeat(settings.heartbeat_file, stop), name=f"{spec.name}-heartbeat"))
         log.info("service.started", instance=rt.instance_id)
@@ -88,10 +77,7 @@ async def run_service(
         stop.set()
         await rpc.stop()
         await _stop_tasks(tasks)
-        if isinstance(spec, LegacySpec):
-            if spec.on_stop is not None:
-                await spec.on_stop(rt)  # type: ignore[arg-type]
-        elif spec.close is not None and deps is not None:
+        if spec.close is not None and deps is not None:
             await spec.close(deps)
         await pool.close()
         await statements.close()

@@ -41,3 +41,4 @@ class RunSummary(Model, frozen=True, kw_only=True):
     created_at: str | None = None
     program: str | None = None  # the program's name (servers before the web app: absent)
     reproduction_of: str | None = None  # the run this one reproduces, when it is a reproduction
+    kind: str = "original"  # or "reproduction", or "simulated" (a simulated reproduction: listed only when asked for)

@@ -146,7 +146,8 @@ class Runs(Resource[M]):
         """One page of runs, most recent first; ``page.next_cursor`` fetches the next.
         ``backend`` is ``provider/name`` (``ibm/ibm_kyiv``); ``status`` completed|failed|cancelled;
         ``filters``: ``program`` (exact name), ``since``/``until`` (a date or an RFC 3339 time),
-        ``q`` (a prefix of the run id, the run hash or the program name), ``kind``."""
+        ``q`` (a prefix of the run id, the run hash or the program name), ``kind`` (experiments, the
+        server's default: every run but the simulated reproductions; original, reproduction, simulated, all)."""
         params = {"backend": backend, "status": status, "limit": limit, "cursor": cursor, **_filters(filters)}
         return Call("GET", "/api/v1/runs", _page, params=params)
 

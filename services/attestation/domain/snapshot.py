@@ -21,6 +21,7 @@ from qlprov.document import (
     RunDocument,
     Transpiled,
     backend_id,
+    is_simulated_reproduction,
     validate_document,
 )
 
@@ -63,6 +64,14 @@ class RunFacts(_Facts, frozen=True, kw_only=True):
     transpiled_format: str | None = None
     seeds: dict[str, int] = {}
     reproduction_of: str | None = None
+    reproduction_record: bool = False  # the reproduce service's ``reproduction`` member is present
+
+    @property
+    def simulated_reproduction(self) -> bool:
+        """A simulated reproduction (``qlprov.document.is_simulated_reproduction``), not an experiment."""
+        return is_simulated_reproduction(
+            self.reproduction_of, self.seeds.get("seed_simulator"), has_reproduction_record=self.reproduction_record
+        )
 
 
 class Author(_Facts, frozen=True, kw_only=True):
@@ -137,6 +146,7 @@ class FactsDocument(msgspec.Struct, frozen=True):
     environment: Environment
     transpiled: Transpiled | None = None
     lineage: Lineage | None = None
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _facts_decoder = msgspec.json.Decoder(FactsDocument)
@@ -178,4 +188,9 @@ def run_facts_from_document(
         transpiled_format=doc.transpiled.format if doc.transpiled is not None else None,
         seeds=seeds,
         reproduction_of=doc.lineage.reproduction_of if doc.lineage is not None else None,
+        reproduction_record=(
+            isinstance(document.get("reproduction"), dict)
+            if isinstance(document, dict)
+            else isinstance(getattr(doc, "reproduction", None), dict)
+        ),
     )

@@ -22,7 +22,14 @@ import msgspec
 from qlprov.document import validate_document
 from qlprov.hashing import run_hash as compute_run_hash
 
-from services.card.domain.model import Card, PublishRequest, Reproduction, ReproductionSummary, RunSummary
+from services.card.domain.model import (
+    Card,
+    PublishRequest,
+    Reproduction,
+    ReproductionKind,
+    ReproductionSummary,
+    RunSummary,
+)
 from services.card.domain.programs import program_hash
 
 __all__ = [
@@ -30,6 +37,7 @@ __all__ = [
     "PublishOutcome",
     "default_title",
     "publish",
+    "reproduction_kind",
     "summarize_reproductions",
     "summarize_run",
     "withdraw",
@@ -125,15 +133,23 @@ def summarize_run(run_id: str, document: Mapping[str, Any], *, claimed_hash: str
     )
 
 
-_VERDICT_RANK = {"reproduced": 2, "drifted": 1, "failed": 0}
+_VERDICT_RANK = {"reproduced": 3, "drifted": 2, "model_mismatch": 1, "failed": 0}
+
+
+def _best(items: list[Reproduction]) -> Reproduction | None:
+    return max(items, key=lambda item: (_VERDICT_RANK[item.verdict], item.hellinger_fidelity), default=None)
 
 
 def summarize_reproductions(reproductions: Iterable[Reproduction]) -> ReproductionSummary:
-    """Counts by verdict, the best fidelity (and its verdict), the latest submission time."""
+    """Counts by verdict and kind, the best fidelity (and its verdict) of all and of the independent
+    ones, the latest submission time."""
     items = list(reproductions)
     if not items:
         return ReproductionSummary()
-    best = max(items, key=lambda item: (_VERDICT_RANK[item.verdict], item.hellinger_fidelity))
+    best = _best(items)
+    assert best is not None
+    independent = [item for item in items if item.kind == "independent"]
+    best_independent = _best(independent)
     return ReproductionSummary(
         count=len(items),
         reproduced=sum(item.verdict == "reproduced" for item in items),
@@ -142,4 +158,17 @@ def summarize_reproductions(reproductions: Iterable[Reproduction]) -> Reproducti
         best_fidelity=max(item.hellinger_fidelity for item in items),
         best_verdict=best.verdict,
         latest_at=max(item.submitted_at for item in items),
+        independent=len(independent),
+        independent_reproduced=sum(item.verdict == "reproduced" for item in independent),
+        simulated=len(items) - len(independent),
+        best_independent_fidelity=max((item.hellinger_fidelity for item in independent), default=None),
+        best_independent_verdict=best_independent.verdict if best_independent else None,
     )
+
+
+def reproduction_kind(*, owner_workspace: str, submitter_workspace: str, on_simulator: bool) -> ReproductionKind:
+    """``independent`` for a run submitted by another workspace, or run on hardware; ``simulated``
+    for the card owner's own simulation (a drift simulation, a simulator run)."""
+    if submitter_workspace != owner_workspace or not on_simulator:
+        return "independent"
+    return "simulated"

@@ -24,16 +24,22 @@ __all__ = [
     "Author",
     "Card",
     "CardState",
+    "Method",
     "PublishRequest",
     "Reproduction",
+    "ReproductionKind",
     "ReproductionSummary",
     "RunSummary",
+    "Submitter",
     "Tombstone",
     "Verdict",
     "decode_publish_request",
 ]
 
-Verdict = Literal["reproduced", "drifted", "failed"]
+Verdict = Literal["reproduced", "drifted", "failed", "model_mismatch"]  # model_mismatch: reproduce service
+ReproductionKind = Literal["independent", "simulated"]
+Submitter = Literal["owner", "another workspace"]
+Method = Literal["submitted run", "drift simulation"]
 CardState = Literal["published", "withdrawn"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -132,7 +138,8 @@ class RunSummary(msgspec.Struct, frozen=True):
 
 
 class Reproduction(msgspec.Struct, frozen=True):
-    """One independent reproduction, scored against the card's run."""
+    """One reproduction, scored against the card's run: ``independent`` (another workspace's run, or
+    a run on hardware) or ``simulated`` (the owner's simulation, e.g. a drift simulation)."""
 
     reproduction_id: str
     run_id: str
@@ -145,10 +152,17 @@ class Reproduction(msgspec.Struct, frozen=True):
     noise_floor: float
     verdict: Verdict
     submitted_at: str
+    kind: ReproductionKind = "independent"
+    submitted_by: Submitter = "another workspace"
+    method: Method = "submitted run"
 
 
 class ReproductionSummary(msgspec.Struct, frozen=True):
-    """The reproductions of a card in numbers (what the badges and the page show)."""
+    """The reproductions of a card in numbers (what the badges and the page show).
+
+    ``count`` .. ``best_verdict`` count every reproduction; the ``independent*`` members only the
+    independent ones (what the ``reproduced`` and ``fidelity`` badges rest on); ``simulated``
+    counts the owner's simulations."""
 
     count: int = 0
     reproduced: int = 0
@@ -157,6 +171,11 @@ class ReproductionSummary(msgspec.Struct, frozen=True):
     best_fidelity: float | None = None
     best_verdict: Verdict | None = None
     latest_at: str | None = None
+    independent: int = 0
+    independent_reproduced: int = 0
+    simulated: int = 0
+    best_independent_fidelity: float | None = None
+    best_independent_verdict: Verdict | None = None
 
 
 class Card(msgspec.Struct, frozen=True):

@@ -26,7 +26,9 @@ class RunView(msgspec.Struct, frozen=True):
 
 
 class ReproductionView(msgspec.Struct, frozen=True):
-    """One reproduction as the public sees it: no submitter workspace, no private run id."""
+    """One reproduction as the public sees it: its kind, who submitted it (the card's owner or
+    another workspace, never which one), how (a submitted run or a drift simulation); no private
+    run id."""
 
     reproduction_id: str
     run_hash: str
@@ -36,6 +38,9 @@ class ReproductionView(msgspec.Struct, frozen=True):
     noise_floor: float
     verdict: str
     submitted_at: str
+    kind: str
+    submitted_by: str
+    method: str
 
 
 class CardView(msgspec.Struct, frozen=True):
@@ -103,6 +108,9 @@ def card_view(
                 noise_floor=item.noise_floor,
                 verdict=item.verdict,
                 submitted_at=item.submitted_at,
+                kind=item.kind,
+                submitted_by=item.submitted_by,
+                method=item.method,
             )
             for item in sorted(items, key=lambda item: (item.submitted_at, item.reproduction_id), reverse=True)
         ),

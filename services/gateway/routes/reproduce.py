@@ -5,6 +5,10 @@ job, and read a run's report (JSON, or HTML for people).
 service's time limit, else 202 with ``Location: /api/v1/reproductions/{job_id}`` to poll. A
 client may ask to wait less with RFC 7240 ``Prefer: wait=N`` (seconds) or not at all with
 ``Prefer: respond-async``.
+
+An answer with a verdict is already in every read model the client reads next (the reproduced
+run, the report, the card, its page and badges): the reproduce service waits for them, and this
+route drops the card's cached badges (``card_slug``) before answering.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from typing import Any
 import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
+from qlcore import rpc
 from qlcore.errors import Unprocessable
 
 from services.gateway.deps import authorized, forward, gw_of
+from services.gateway.routes.badges import badge_cache
 from services.gateway.validation import json_text
 
 __all__ = ["ReproduceController"]
@@ -71,8 +77,16 @@ class ReproduceController(Controller):
         wait = prefer_wait(request.headers.get("prefer"))
         body = b'{"run_id":' + orjson.dumps(run_id) + b',"params":' + params
         body += (b',"wait":' + orjson.dumps(wait) if wait is not None else b"") + b"}"
-        timeout = gw_of(request).settings.request_timeout + (wait if wait is not None else MAX_WAIT_S)
-        return await forward(request, SERVICE, "reproductions.request", body, p, timeout=timeout)
+        gw = gw_of(request)
+        timeout = gw.settings.request_timeout + (wait if wait is not None else MAX_WAIT_S)
+        reply = await rpc.call(gw.nc, gw.settings, SERVICE, "reproductions.request", body, gw.ctx(p), timeout=timeout)
+        if reply.status == 200:  # the outcome is in the card read model: drop the card's cached badges here
+            slug = (reply.json() or {}).get("card_slug")
+            if isinstance(slug, str):
+                badge_cache(request.app.state).invalidate(slug)
+        return Response(
+            reply.body, status_code=reply.status, media_type=reply.content_type, headers=reply.headers or None
+        )
 
     @get(
         "/reproductions/{job_id:str}",
@@ -93,7 +107,13 @@ class ReproduceController(Controller):
         request: Request[Any, Any, Any],
         run_id: str,
         format: str | None = Parameter(default=None, description="json (default) or html; else by Accept"),
+        before: str | None = Parameter(
+            default=None,
+            description="a job id: list the reproductions requested before it (the report's links.older);"
+            " a report lists 50 at most",
+        ),
     ) -> Response[bytes]:
         p = await authorized(request, scope="runs:read")
         fmt = "html" if wants_html(request.headers.get("accept"), format) else "json"
-        return await forward(request, SERVICE, "runs.report", {"run_id": run_id, "format": fmt}, p)
+        q = {"run_id": run_id, "format": fmt, **({"before": before} if before else {})}
+        return await forward(request, SERVICE, "runs.report", q, p)

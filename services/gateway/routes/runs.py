@@ -66,7 +66,12 @@ class RunsController(Controller):
         since: str | None = Parameter(default=None, description="created at or after: a date or RFC 3339 time"),
         until: str | None = Parameter(default=None, description="created before: a date (inclusive) or RFC 3339"),
         q: str | None = Parameter(default=None, description="prefix of the run id, run hash or program name"),
-        kind: str | None = Parameter(default=None, description="all (default), original or reproduction"),
+        kind: str | None = Parameter(
+            default=None,
+            description="experiments (default: every run but the simulated reproductions), original (reproduces"
+            " nothing), reproduction (reproduces a run), simulated (the simulated reproductions, e.g. drift"
+            " simulations) or all",
+        ),
     ) -> Response[bytes]:
         p = await principal_of(request)
         require_scope(p, "runs:read")

@@ -1,5 +1,8 @@
 """The run list: its query parameters, their validation, and opaque keyset cursors.
 
+The list shows a workspace's own experiments: a simulated reproduction (``kind`` ``simulated``) is
+listed only when asked for (``kind=simulated`` or ``kind=all``); every item says its kind.
+
 A cursor is the (created_at, run_id) of the last row of a page, base64url-encoded JSON: the next
 page starts strictly after it in the list's order (most recent first), so pages never skip or
 repeat a run while new runs arrive.
@@ -11,12 +14,23 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import msgspec
 import orjson
 from qlcore.errors import Unprocessable
 
-__all__ = ["ListQuery", "RunFilter", "decode_cursor", "encode_cursor", "run_filter"]
+__all__ = [
+    "KINDS",
+    "ListQuery",
+    "RunFilter",
+    "RunKind",
+    "decode_cursor",
+    "encode_cursor",
+    "item_kind",
+    "run_filter",
+    "run_kind",
+]
 
 
 class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
@@ -28,7 +42,14 @@ class ListQuery(msgspec.Struct, forbid_unknown_fields=True):
     since: str | None = None  # created at or after (a date: its 00:00 UTC; or an RFC 3339 time)
     until: str | None = None  # created before (a date: the whole day is included)
     q: str | None = None  # a prefix of the run id, the run hash or the program name
-    kind: str | None = None  # all (default) | original | reproduction
+    kind: str | None = None  # (default: every run but the simulated reproductions) | KINDS
+
+
+RunKind = Literal["original", "simulated"]  # the read model's column: a simulated reproduction or not
+#: ``experiments`` (the default): every run but the simulated reproductions; ``original``: runs that
+#: reproduce nothing; ``reproduction``: runs that reproduce another (simulated ones included);
+#: ``simulated``: the simulated reproductions alone; ``all``: every run
+KINDS = ("experiments", "original", "reproduction", "simulated", "all")
 
 
 @dataclass(frozen=True)
@@ -44,7 +65,8 @@ class RunFilter:
     since: str | None = None  # RFC 3339, inclusive
     until: str | None = None  # RFC 3339, exclusive
     search: str | None = None
-    kind: str = "all"
+    kind: RunKind | None = "original"  # the column's value; None: both (simulated reproductions listed)
+    lineage: Literal["original", "reproduction"] | None = None  # reproduction_of null / not null
 
 
 def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
@@ -58,7 +80,7 @@ def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
         if not provider or not name:
             raise Unprocessable("backend filter is provider/name, e.g. ibm/ibm_kyiv")
     after = decode_cursor(q.cursor) if q.cursor else None
-    kind = q.kind or "all"
+    kind = q.kind or "experiments"
     if kind not in KINDS:
         raise Unprocessable(f"kind must be one of {', '.join(KINDS)}")
     search = (q.q or "").strip() or None
@@ -67,6 +89,7 @@ def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
     program = q.program or None
     if program is not None and (len(program) > 256 or "\x00" in program):
         raise Unprocessable("program must be at most 256 characters, without NUL")
+    column: RunKind | None = {"experiments": "original", "original": "original", "simulated": "simulated"}.get(kind)  # type: ignore[assignment]
     return RunFilter(
         limit,
         provider,
@@ -77,11 +100,23 @@ def run_filter(q: ListQuery, *, default_page: int, max_page: int) -> RunFilter:
         since=_instant("since", q.since, end_of_day=False),
         until=_instant("until", q.until, end_of_day=True),
         search=search,
-        kind=kind,
+        kind=column,
+        lineage="original" if kind == "original" else ("reproduction" if kind == "reproduction" else None),
     )
 
 
-KINDS = ("all", "original", "reproduction")
+def run_kind(simulated_reproduction: bool) -> RunKind:
+    """A run's kind column: ``simulated`` for a simulated reproduction (a drift simulation by the
+    run's owner, ``qlprov.document.is_simulated_reproduction``), else ``original``."""
+    return "simulated" if simulated_reproduction else "original"
+
+
+def item_kind(kind: str, reproduction_of: str | None) -> str:
+    """What a list item says it is: ``simulated`` (a simulated reproduction), ``reproduction``
+    (reproduces another run, e.g. on hardware) or ``original``."""
+    if kind == "simulated":
+        return "simulated"
+    return "reproduction" if reproduction_of is not None else "original"
 
 
 def _instant(name: str, value: str | None, *, end_of_day: bool) -> str | None:

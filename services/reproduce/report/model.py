@@ -7,14 +7,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.reproduce.store import CardRow, JobRow, RunRow
+import msgspec
+
+from services.reproduce.store import CardRow, JobRow, JobSummary, RunRow
 from services.reproduce.views import view_of_row
 
-__all__ = ["BADGE_TYPES", "MAX_SERIES", "ReportInputs", "build_report", "calibration_summary"]
+__all__ = [
+    "BADGE_TYPES",
+    "MAX_EMBEDDED",
+    "MAX_SERIES",
+    "ReportInputs",
+    "build_report",
+    "calibration_summary",
+    "counts_of",
+    "summarize",
+    "used_qubits",
+]
 
 #: the card service's badge types (``/badge/{slug}/{type}.svg|.json``)
 BADGE_TYPES = ("provenance", "reproduced", "fidelity", "backend", "attested")
 MAX_SERIES = 7  # the original and the six latest reproductions in the histogram
+MAX_EMBEDDED = 50  # reproductions listed in one report; older ones are the next page (``links.older``)
 _NON_GATES = frozenset({"measure", "reset", "delay", "barrier"})
 
 
@@ -28,6 +41,10 @@ class ReportInputs:
     reproduced_counts: Mapping[str, Mapping[str, int]]  # reproduced run id -> counts
     original: RunRow | None  # the run this one reproduces, when it is a reproduction in this workspace
     card: CardRow | None
+    summary: JobSummary | None = None  # of every reproduction; None: of ``jobs``
+    series: Sequence[JobRow] | None = None  # the latest completed ones for the histogram; None: from ``jobs``
+    older: str | None = None  # the job id to page back from, when older reproductions are not listed
+    before: str | None = None  # the page asked for (``?before=``), None for the latest
 
 
 def _median(values: Sequence[float | None]) -> float | None:
@@ -88,7 +105,8 @@ def _label(job: JobRow) -> str:
 
 def _series(inputs: ReportInputs, counts: Mapping[str, int]) -> list[dict[str, Any]]:
     series: list[dict[str, Any]] = [{"label": "original", "run_id": inputs.run.run_id, "counts": dict(counts)}]
-    done = [j for j in inputs.jobs if j.status == "completed" and j.reproduced_run_id in inputs.reproduced_counts]
+    candidates = inputs.jobs if inputs.series is None else inputs.series
+    done = [j for j in candidates if j.status == "completed" and j.reproduced_run_id in inputs.reproduced_counts]
     for job in done[-(MAX_SERIES - 1) :]:
         series.append(
             {
@@ -102,20 +120,21 @@ def _series(inputs: ReportInputs, counts: Mapping[str, int]) -> list[dict[str, A
     return series
 
 
-def _summary(jobs: Sequence[JobRow]) -> dict[str, Any]:
+def summarize(jobs: Sequence[JobRow]) -> JobSummary:
+    """The summary of these jobs (the service asks the store for it over every job of a run)."""
     verdicts: dict[str, int] = {}
     for j in jobs:
         if j.status == "completed" and j.verdict:
             verdicts[j.verdict] = verdicts.get(j.verdict, 0) + 1
     fidelities = [j.hellinger_fidelity for j in jobs if j.status == "completed" and j.hellinger_fidelity is not None]
-    return {
-        "total": len(jobs),
-        "pending": sum(j.status == "pending" for j in jobs),
-        "completed": sum(j.status == "completed" for j in jobs),
-        "failed": sum(j.status == "failed" for j in jobs),
-        "verdicts": verdicts,
-        "best_fidelity": max(fidelities) if fidelities else None,
-    }
+    return JobSummary(
+        total=len(jobs),
+        pending=sum(j.status == "pending" for j in jobs),
+        completed=sum(j.status == "completed" for j in jobs),
+        failed=sum(j.status == "failed" for j in jobs),
+        verdicts=dict(sorted(verdicts.items())),
+        best_fidelity=max(fidelities) if fidelities else None,
+    )
 
 
 def _badges(base_url: str, card: CardRow | None) -> list[dict[str, str]]:
@@ -156,6 +175,7 @@ def build_report(inputs: ReportInputs, base_url: str) -> dict[str, Any]:
             "document": api,
             "reproduce": f"{api}/reproduce",
             "card": f"{base_url}/cards/{card.slug}" if card else None,
+            "older": f"{api}/report?before={inputs.older}" if inputs.older else None,
         },
         "provenance": {
             "schema": doc.get("schema"),
@@ -176,6 +196,43 @@ def build_report(inputs: ReportInputs, base_url: str) -> dict[str, Any]:
         "calibration": calibration_summary(doc.get("calibration"), inputs.used_qubits),
         "histogram": _series(inputs, counts),
         "reproductions": [view_of_row(j) for j in inputs.jobs],
-        "summary": _summary(inputs.jobs),
+        "reproductions_before": inputs.before,
+        "summary": msgspec.to_builtins(inputs.summary if inputs.summary is not None else summarize(inputs.jobs)),
         "badges": _badges(base_url, card),
     }
+
+
+def used_qubits(document: Mapping[str, Any]) -> list[int] | None:
+    """The device qubits the run used: recorded by a reproduction, else read from its transpiled
+    circuit (qiskit: imported on first use). None when there is no readable circuit."""
+    recorded = document.get("reproduction")
+    if isinstance(recorded, Mapping) and isinstance(recorded.get("physical_qubits"), list):
+        return [int(q) for q in recorded["physical_qubits"]]
+    transpiled = document.get("transpiled")
+    if not isinstance(transpiled, Mapping) or not isinstance(transpiled.get("source"), str):
+        return None
+    from services.reproduce.domain.circuit import CircuitNotRunnable, load_transpiled
+
+    try:
+        return list(load_transpiled(transpiled["source"], str(transpiled.get("format", "openqasm3"))).physical_qubits)
+    except CircuitNotRunnable:
+        return None
+
+
+class _Results(msgspec.Struct):
+    counts: dict[str, int] = {}
+
+
+class _Counts(msgspec.Struct):
+    results: _Results = msgspec.field(default_factory=_Results)
+
+
+_counts_of = msgspec.json.Decoder(_Counts)
+
+
+def counts_of(document: bytes) -> dict[str, int]:
+    """Only the counts of a reproduced run's document (msgspec skips the rest)."""
+    try:
+        return _counts_of.decode(document).results.counts
+    except msgspec.ValidationError:
+        return {}

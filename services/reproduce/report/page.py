@@ -142,7 +142,8 @@ def _reproductions(items: Sequence[Mapping[str, Any]]) -> str:
         run = j.get("reproduced_run_id")
         link = f'<a href="/api/v1/runs/{escape(run)}/report?format=html">{escape(run)}</a>' if run else "—"
         rows.append(
-            f"<tr><td>{_fmt(j.get('requested_at'))}</td><td>{_fmt(j['days'])}</td><td>{_fmt(j['profile'])}</td>"
+            f"<tr><td>{_fmt(j.get('requested_at'))}</td><td>{_fmt(j.get('kind'))}</td>"
+            f"<td>{_fmt(j.get('requested_by'))}</td><td>{_fmt(j['days'])}</td><td>{_fmt(j['profile'])}</td>"
             f"<td>{_fmt(j['seed'])}</td><td>{_verdict(j.get('verdict'), j['status'])}</td>"
             f"<td>{_fmt(j.get('hellinger_fidelity'))}</td><td>{_fmt(j.get('noise_floor'), 2)}</td>"
             f"<td>{_fmt(j.get('p_value'), 3)} / {_fmt(j.get('threshold'), 3)} (&alpha; {_fmt(j.get('alpha'), 3)})</td>"
@@ -151,9 +152,12 @@ def _reproductions(items: Sequence[Mapping[str, Any]]) -> str:
             f"{'<br><span class=muted>' + escape(str(j['error'])) + '</span>' if j.get('error') else ''}</td></tr>"
         )
         if j.get("explanation"):
-            rows.append(f'<tr><td></td><td colspan="10" class="bad">{escape(str(j["explanation"]))}</td></tr>')
+            rows.append(f'<tr><td></td><td colspan="12" class="bad">{escape(str(j["explanation"]))}</td></tr>')
     return (
-        "<h2>Reproductions</h2><table><tr><th>requested</th><th>days</th><th>profile</th><th>seed</th>"
+        "<h2>Reproductions</h2>"
+        '<p class="muted">Drift simulations requested by this workspace: <em>simulated</em> reproductions,'
+        " never independent ones (a card's <code>reproduced</code> badge does not count them).</p>"
+        "<table><tr><th>requested</th><th>kind</th><th>requested by</th><th>days</th><th>profile</th><th>seed</th>"
         "<th>verdict</th><th>Hellinger fidelity</th><th>noise floor</th><th>p-value / threshold</th>"
         "<th>baseline HF</th><th>drift detectable</th><th>reproduced run</th></tr>" + "".join(rows) + "</table>"
         '<p class="muted">Each verdict is a test at level &alpha; (the false-&ldquo;drifted&rdquo; rate of an'
@@ -170,6 +174,17 @@ def _badges(badges: Sequence[Mapping[str, str]], card_url: str | None) -> str:
     imgs = "".join(f'<img src="{escape(b["svg"])}" alt="{escape(b["type"])} badge" height="20">' for b in badges)
     link = f' <a href="{escape(card_url)}">Result Card</a>' if card_url else ""
     return f'<p class="badges">{imgs}{link}</p>'
+
+
+def _older(report: Mapping[str, Any]) -> str:
+    older = report["links"].get("older")
+    if not older:
+        return ""
+    total = (report.get("summary") or {}).get("total")
+    return (
+        f'<p class="muted">{len(report["reproductions"])} of {escape(str(total))} reproductions listed;'
+        f' <a href="{escape(older)}&amp;format=html">older ones</a>.</p>'
+    )
 
 
 def render_report_page(report: Mapping[str, Any]) -> str:
@@ -194,6 +209,7 @@ def render_report_page(report: Mapping[str, Any]) -> str:
         + svg
         + "</figure>"
         + _reproductions(report["reproductions"])
+        + _older(report)
         + f'<p class="muted"><a href="{escape(report["links"]["self"])}">this report as JSON</a></p>'
         + "</main></body></html>\n"
     )

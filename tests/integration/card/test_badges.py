@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -18,6 +20,16 @@ from tests.integration.card.helpers import eventually, ghz, ingest, publish
 pytestmark = pytest.mark.integration
 
 KINDS = ("provenance", "reproduced", "fidelity", "backend", "attested")
+
+
+def _envelope(status: str, controls: list[str]) -> dict[str, Any]:
+    """A DSSE envelope whose statement states the framework status and each control's status."""
+    statement = {
+        "_type": "https://in-toto.io/Statement/v1",
+        "predicate": {"status": status, "controls": [{"id": f"c{i}", "status": c} for i, c in enumerate(controls)]},
+    }
+    payload = base64.b64encode(json.dumps(statement).encode()).decode()
+    return {"payload": payload, "payloadType": "application/vnd.in-toto+json", "signatures": []}
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +77,7 @@ async def test_badge_messages_and_errors(stack: Stack, card: dict[str, Any]) -> 
         got = {k: (await anon.get(f"/badge/{slug}/{k}.json")).json() for k in KINDS}
         assert got["provenance"]["message"] == "verified" and got["provenance"]["color"] == "brightgreen"
         assert got["backend"]["message"] == "ibm/ibm_kyiv"
-        assert got["reproduced"]["message"] == "none yet" and got["attested"]["message"] == "none"
+        assert got["reproduced"]["message"] == "not yet" and got["attested"]["message"] == "none"
         missing = await anon.get("/badge/no-such-card/provenance.svg")
         assert missing.status_code == 404 and b"card not found" in missing.content
         assert (await anon.get(f"/badge/{slug}/nonsense.json")).status_code == 404
@@ -81,7 +93,7 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
     bus = await qlbus.connect(stack.settings, "test-card-badges", user=TEST)
     try:
         async with stack.client(card["tenant"]) as c, stack.client() as anon:
-            assert (await anon.get(url)).json()["message"] == "none yet"  # cached in the gateway now
+            assert (await anon.get(url)).json()["message"] == "not yet"  # cached in the gateway now
             drifted = ghz("kyiv", seed=99)
             drifted["results"]["counts"] = {"000": 1800, "111": 1800, "010": 496}
             drifted.pop("run_hash", None)
@@ -107,43 +119,71 @@ async def test_reproduce_service_results_and_attestations_reach_the_badges(stack
             )
 
             async def shows_reproduction() -> bool:
-                return (await anon.get(url)).json()["message"] == "1 · best 0.934"
+                listed = (await anon.get(f"/api/v1/cards/{slug}")).json()["reproduction_list"]
+                return len(listed) == 1
 
             await eventually(shows_reproduction)
-            assert (await anon.get(url)).json()["color"] == "yellow"
             listed = (await anon.get(f"/api/v1/cards/{slug}")).json()["reproduction_list"]
-            assert [(i["verdict"], i["backend"]) for i in listed] == [("drifted", "ibm/ibm_kyiv")]
+            assert [(i["verdict"], i["backend"], i["kind"], i["submitted_by"], i["method"]) for i in listed] == [
+                ("drifted", "ibm/ibm_kyiv", "simulated", "owner", "drift simulation")
+            ]
+            # the owner's drift simulation is no reproduction: the badges say so (issue 14: "1 · best 0.934")
+            assert (await anon.get(url)).json() | {"cacheSeconds": 0} == {
+                "schemaVersion": 1,
+                "label": "reproduced",
+                "message": "not yet",
+                "color": "lightgrey",
+                "cacheSeconds": 0,
+            }
+            assert (await anon.get(f"/badge/{slug}/fidelity.json")).json()["message"] == "no data"
 
             attested = f"/badge/{slug}/attested.json"
-            await bus.append(
-                AttestationIssued.new(
-                    actor="service:attestation",
-                    workspace_id=card["tenant"].workspace_id,
-                    attestation_id="att-card-1",
-                    framework_id="reproducibility-baseline",
-                    framework_version="1.0.0",
-                    evidence_root="0" * 64,
-                    keyid="k1",
-                    envelope={},
+            ws = card["tenant"].workspace_id
+
+            async def issue(attestation_id: str, framework: str, status: str, controls: list[str]) -> None:
+                await bus.append(
+                    AttestationIssued.new(
+                        actor="service:attestation",
+                        workspace_id=ws,
+                        attestation_id=attestation_id,
+                        framework_id=framework,
+                        framework_version="1.0.0",
+                        evidence_root="0" * 64,
+                        keyid="k1",
+                        envelope=_envelope(status, controls),
+                        status=status,
+                    )
                 )
-            )
 
-            async def attested_now() -> bool:
-                return (await anon.get(attested)).json()["message"] == "reproducibility-baseline"
-
-            await eventually(attested_now)
-            await bus.append(
-                AttestationRevoked.new(
-                    actor="service:attestation",
-                    workspace_id=card["tenant"].workspace_id,
-                    attestation_id="att-card-1",
-                    reason="test",
+            async def revoke(attestation_id: str) -> None:
+                await bus.append(
+                    AttestationRevoked.new(
+                        actor="service:attestation", workspace_id=ws, attestation_id=attestation_id, reason="test"
+                    )
                 )
+
+            async def badge_is(message: str, color: str) -> None:
+                async def now() -> bool:
+                    got = (await anon.get(attested)).json()
+                    return bool(got["message"] == message and got["color"] == color)
+
+                await eventually(now)
+
+            # a failing attestation (1 of 3 applicable controls pass) is red, never green
+            await issue(
+                "att-card-1", "reproducibility-baseline", "failing", ["passing", "failing", "failing", "not_applicable"]
             )
-
-            async def revoked_now() -> bool:
-                return (await anon.get(attested)).json()["message"] == "none"
-
-            await eventually(revoked_now)
+            await badge_is("failing (1 of 3 controls pass)", "red")
+            svg = (await anon.get(f"/badge/{slug}/attested.svg")).text
+            assert "failing (1 of 3 controls pass)" in svg and "#dd4343" in svg and "#4b0" not in svg
+            # another framework passing does not hide the failing one
+            await issue("att-card-2", "eu-ai-act", "passing", ["passing", "passing"])
+            await badge_is("failing (1 of 3 controls pass)", "red")
+            page = (await anon.get(f"/cards/{slug}")).text
+            assert "attested: failing (1 of 3 controls pass)" in page
+            await revoke("att-card-1")
+            await badge_is("eu-ai-act passing", "brightgreen")
+            await revoke("att-card-2")
+            await badge_is("revoked", "orange")
     finally:
         await bus.close()

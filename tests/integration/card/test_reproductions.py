@@ -40,12 +40,23 @@ async def test_a_bundle_from_another_org_is_ingested_scored_and_counted(stack: S
         assert shown["reproductions"]["count"] == 1
         assert shown["reproduction_list"][0]["reproduction_id"] == out["reproduction_id"]
         assert "workspace_id" not in shown["reproduction_list"][0]
+        # another workspace's run: an independent reproduction, submitted by "another workspace"
+        listed = shown["reproduction_list"][0]
+        assert (listed["kind"], listed["submitted_by"], listed["method"]) == (
+            "independent",
+            "another workspace",
+            "submitted run",
+        )
+        assert (out["kind"], out["submitted_by"]) == ("independent", "another workspace")
         badge = (await anon.get(f"/badge/{slug}/reproduced.json")).json()
         best = f"{int(out['hellinger_fidelity'] * 1000) / 1000:.3f}"
-        assert badge["message"] == f"1 · best {best}"
+        reproduced = int(out["verdict"] == "reproduced")
+        assert badge["message"] == f"{reproduced} of 1 independent"
+        assert badge["color"] == ("brightgreen" if reproduced else "yellow")
         assert (await anon.get(f"/badge/{slug}/fidelity.json")).json()["message"] == best
         page = await anon.get(f"/cards/{slug}")
-        assert "ibm/ibm_brisbane" in page.text and "No independent reproductions yet" not in page.text
+        assert "ibm/ibm_brisbane" in page.text and "No reproductions yet" not in page.text
+        assert "another workspace" in page.text and "independent" in page.text
 
         again = await o.post(f"/api/v1/cards/{slug}/reproductions", json=ghz("brisbane", seed=5))
         assert again.status_code == 200 and again.json()["deduplicated"] is True

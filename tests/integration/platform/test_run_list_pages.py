@@ -40,6 +40,7 @@ FILTERS: list[dict[str, str]] = [
     *({"status": s} for s in STATUSES),
     *({"backend": b, "status": s} for b, s in itertools.product(BACKENDS, STATUSES)),
 ]
+KINDS = ({}, {"kind": "simulated"})  # the default (original) and the simulated reproductions alone
 
 
 def _event(ws: str, i: int) -> RunIngested:
@@ -136,7 +137,8 @@ async def test_each_filter_is_an_index_range_in_the_lists_order(
     async with pool.connection() as conn:
         await conn.execute("SET enable_seqscan = off")  # 660 rows: a plain scan would win otherwise
         await conn.execute("SET enable_bitmapscan = off")
-        for q, after in itertools.product(FILTERS, (None, cursor)):
+        for filters, kind, after in itertools.product(FILTERS, KINDS, (None, cursor)):
+            q = {**filters, **kind}
             f = run_filter(ListQuery(limit=50, cursor=after, **q), default_page=50, max_page=200)
             sql, args = store.list_query("A", f)
             row = await (await conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args)).fetchone()
@@ -148,8 +150,31 @@ async def test_each_filter_is_an_index_range_in_the_lists_order(
             cond = scans[0]["Index Cond"]
             columns = [
                 "workspace_id",
+                "kind",
                 *(["provider", "backend_name"] if "backend" in q else []),
-                *q.keys() - {"backend"},
+                *q.keys() - {"backend", "kind"},
             ]
             assert all(c in cond for c in columns), (q, cond)
             assert ("created_at" in cond) == (after is not None), (q, cond)
+
+
+async def test_every_kind_at_once_merges_two_index_ranges(
+    runs: tuple[AsyncConnectionPool, list[dict[str, Any]]],
+) -> None:
+    """``kind=all``: the original runs and the simulated reproductions, each one range of its index,
+    merged in the list's order (no sort, no scan of the workspace)."""
+    pool, _ = runs
+    cursor = encode_cursor(datetime(2025, 3, 3, 12, tzinfo=UTC), "RA0300")
+    async with pool.connection() as conn:
+        await conn.execute("SET enable_seqscan = off")
+        await conn.execute("SET enable_bitmapscan = off")
+        for q, after in itertools.product(FILTERS, (None, cursor)):
+            f = run_filter(ListQuery(limit=50, cursor=after, kind="all", **q), default_page=50, max_page=200)
+            sql, args = store.list_query("A", f)
+            row = await (await conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args)).fetchone()
+            assert row is not None
+            nodes = _nodes(row[0][0]["Plan"])
+            assert not any(n["Node Type"] in ("Sort", "Incremental Sort") for n in nodes), (q, after)
+            assert any(n["Node Type"] == "Merge Append" for n in nodes), (q, after)
+            scans = [n for n in nodes if "Index" in n["Node Type"] and "Scan" in n["Node Type"]]
+            assert len(scans) == 2 and all("Filter" not in s for s in scans), (q, after, scans)

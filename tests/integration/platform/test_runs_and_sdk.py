@@ -44,7 +44,9 @@ async def test_list_most_recent_first_with_link_pagination_and_filters(stack: St
             "created_at",
             "program",
             "reproduction_of",
+            "kind",
         }
+        assert {item["kind"] for item in seen} == {"original"}
         torino = (await c.get("/api/v1/runs", params={"backend": "ibm/ibm_torino"})).json()
         assert len(torino) == 3 and {x["backend"] for x in torino} == {"ibm/ibm_torino"}
         failed = (await c.get("/api/v1/runs", params={"status": "failed"})).json()

@@ -100,6 +100,18 @@ def test_only_the_gateway_speaks_for_workspaces_with_two_recorded_exceptions() -
     assert "provenance runs.list" in callers["gateway"] and "ingest runs.ingest_many" in callers["gateway"]
 
 
+def test_reproduce_may_wait_for_the_card_read_model_and_do_nothing_else_there() -> None:
+    """Read-your-writes across services: reproduce waits for ``cards.applied``; no other card
+    operation (publishing, reading on someone's behalf) is open to it."""
+    reproduce = ALL["reproduce"]
+    assert may_publish(reproduce, "ql.rpc.card.cards.applied")
+    for op in ("cards.publish", "cards.unpublish", "cards.reproduce", "cards.get", "ops.replay"):
+        assert not may_publish(reproduce, f"ql.rpc.card.{op}"), op
+    assert not any(
+        may_publish(ALL[u], "ql.rpc.card.cards.applied") for u in SERVICES if u not in ("reproduce", "gateway")
+    )
+
+
 def test_operator_operations_are_the_operators_alone() -> None:
     gateway, operator = ALL["gateway"], ALL[OPERATOR]
     for service in SERVICES:
@@ -157,8 +169,8 @@ def test_every_service_reads_the_log_and_only_reproduce_touches_its_work_queue()
 
 
 def test_the_work_queue_names_are_the_reproduce_services() -> None:
+    from services.reproduce.adapters.jobs import JobQueue
     from services.reproduce.config import ReproduceConfig
-    from services.reproduce.jobs import JobQueue
 
     queue = JobQueue(SimpleNamespace(settings=S), ReproduceConfig())  # type: ignore[arg-type]
     assert jobs_names(S) == (queue.stream, queue.subjects, queue.durable)

@@ -11,7 +11,7 @@ from qlcore import rpc
 from qlcore.config import load_settings
 from qlcore.errors import Unavailable
 
-from services.card.changes import ALL, ChangeFeed
+from services.card.adapters.changes import ALL, ChangeFeed
 from services.gateway.routes import badges
 from services.gateway.routes.badges import BadgeCache
 

@@ -10,6 +10,12 @@ from typing import Any
 import msgspec
 import pytest
 
+from services.card.domain.attestations import (
+    AttestationFacts,
+    AttestationState,
+    AttestationSummary,
+    summarize_attestations,
+)
 from services.card.domain.badges import (
     BadgeView,
     badge_for,
@@ -56,30 +62,64 @@ def test_colors() -> None:
         to_svg_color("not-a-color")
 
 
-def _views(card: Card, summary: ReproductionSummary, attestations: tuple[str, ...] = ()) -> dict[str, BadgeView]:
+def _passing(*frameworks: str) -> AttestationSummary:
+    return summarize_attestations(
+        AttestationState(f, AttestationFacts("passing", 3, 3), revoked=False) for f in frameworks
+    )
+
+
+def _views(
+    card: Card, summary: ReproductionSummary, attestations: AttestationSummary = AttestationSummary()
+) -> dict[str, BadgeView]:
     return {kind: badge_for(kind, card, summary, attestations) for kind in BADGE_TYPES}
 
 
-REPRODUCED = ReproductionSummary(count=3, reproduced=2, drifted=1, best_fidelity=0.99961, best_verdict="reproduced")
+REPRODUCED = ReproductionSummary(
+    count=3,
+    reproduced=2,
+    drifted=1,
+    best_fidelity=0.99961,
+    best_verdict="reproduced",
+    independent=3,
+    independent_reproduced=2,
+    best_independent_fidelity=0.99961,
+    best_independent_verdict="reproduced",
+)
 
 
 def test_badge_messages(card: Card) -> None:
     fresh = _views(card, ReproductionSummary())
     assert {k: (v.message, v.color) for k, v in fresh.items()} == {
         "provenance": ("verified", "brightgreen"),
-        "reproduced": ("none yet", "lightgrey"),
+        "reproduced": ("not yet", "lightgrey"),
         "fidelity": ("no data", "lightgrey"),
         "backend": ("ibm/ibm_kyiv", "blue"),
         "attested": ("none", "lightgrey"),
     }
-    seen = _views(card, REPRODUCED, ("ISO-27001", "EU-AI-Act", "ISO-27001"))
-    assert (seen["reproduced"].message, seen["reproduced"].color) == ("3 · best 0.999", "brightgreen")
+    seen = _views(card, REPRODUCED, _passing("ISO-27001", "EU-AI-Act", "ISO-27001"))
+    assert (seen["reproduced"].message, seen["reproduced"].color) == ("2 of 3 independent", "brightgreen")
     assert (seen["fidelity"].message, seen["fidelity"].color) == ("0.999", "brightgreen")
-    assert (seen["attested"].message, seen["attested"].color) == ("EU-AI-Act, ISO-27001", "brightgreen")
-    drifted = ReproductionSummary(count=1, drifted=1, best_fidelity=0.93, best_verdict="drifted")
+    assert (seen["attested"].message, seen["attested"].color) == ("EU-AI-Act, ISO-27001 passing", "brightgreen")
+    drifted = ReproductionSummary(
+        count=1,
+        drifted=1,
+        best_fidelity=0.93,
+        best_verdict="drifted",
+        independent=1,
+        best_independent_fidelity=0.93,
+        best_independent_verdict="drifted",
+    )
     assert badge_for("reproduced", card, drifted).color == "yellow"
     assert badge_for("fidelity", card, drifted).color == "yellow"
-    failed = ReproductionSummary(count=1, failed=1, best_fidelity=0.41, best_verdict="failed")
+    failed = ReproductionSummary(
+        count=1,
+        failed=1,
+        best_fidelity=0.41,
+        best_verdict="failed",
+        independent=1,
+        best_independent_fidelity=0.41,
+        best_independent_verdict="failed",
+    )
     fidelity = badge_for("fidelity", card, failed)
     assert (fidelity.message, fidelity.color) == ("0.410", "red")
     unverified = msgspec.structs.replace(card, run=msgspec.structs.replace(card.run, hash_verified=False))
@@ -89,7 +129,7 @@ def test_badge_messages(card: Card) -> None:
 
 def test_a_withdrawn_cards_badges_say_so_in_grey(card: Card) -> None:
     gone = withdraw(card, now="2026-12-01T00:00:00Z")
-    for kind, view in _views(gone, REPRODUCED, ("EU-AI-Act",)).items():
+    for kind, view in _views(gone, REPRODUCED, _passing("EU-AI-Act")).items():
         assert (view.label, view.message, view.color) == (kind, "withdrawn", "lightgrey")
         assert 'fill="#939393"' in view.svg().decode()
 

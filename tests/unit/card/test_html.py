@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import msgspec
 import pytest
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.citation import to_bibtex
 from services.card.domain.html import (
     content_security_policy,
@@ -86,7 +87,9 @@ def hostile(card: Card) -> Card:
 
 
 def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> None:
-    html = render_card_page(card, links, [_reproduction()], attestations=["EU-AI-Act"])
+    html = render_card_page(
+        card, links, [_reproduction()], attestations=AttestationSummary("passing", ("EU-AI-Act",), 3, 3)
+    )
     assert html.startswith("<!doctype html>")
     page = Page(html)
     assert page.stack == []
@@ -94,10 +97,10 @@ def test_card_page_is_complete_and_balanced(card: Card, links: CardLinks) -> Non
     assert [img["src"] for img in images] == [links.badges[kind].svg for kind in links.badges]
     assert [img["alt"] for img in images] == [
         "provenance: verified",
-        "reproduced: 1 · best 0.973",
+        "reproduced: 0 of 1 independent",
         "fidelity: 0.973",
         "backend: ibm/ibm_kyiv",
-        "attested: EU-AI-Act",
+        "attested: EU-AI-Act passing",
     ]
     text = " ".join(page.text)
     for expected in ("Zoë Ñúñez", "李雷", "4096", "2026-11-20T08:00:00Z", card.run.run_hash, "drifted", "0.973"):

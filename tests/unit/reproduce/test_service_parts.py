@@ -15,8 +15,8 @@ import pytest
 from qlcore.events.reproduce import ReproductionCompleted, ReproductionFailed
 
 from services.gateway.routes.reproduce import prefer_wait, wants_html
+from services.reproduce.adapters.jobs import Job, decode_job
 from services.reproduce.config import load_config
-from services.reproduce.jobs import Job, decode_job
 from services.reproduce.report.histogram import OTHER, outcomes_of, render_histogram
 from services.reproduce.report.model import ReportInputs, build_report, calibration_summary
 from services.reproduce.report.page import render_report_page
@@ -128,7 +128,14 @@ def test_job_round_trips() -> None:
 def test_views_agree_whether_from_the_row_or_the_event() -> None:
     row = _job()
     job = Job(
-        job_id="J1", run_id="R1", workspace_id="ws", days=90.0, profile="bad_day", seed=7, requested_at=row.requested_at
+        job_id="J1",
+        run_id="R1",
+        workspace_id="ws",
+        days=90.0,
+        profile="bad_day",
+        seed=7,
+        requested_at=row.requested_at,
+        actor=row.actor,
     )
     event = ReproductionCompleted(
         event_id="e",
@@ -153,6 +160,7 @@ def test_views_agree_whether_from_the_row_or_the_event() -> None:
         drift_effect=0.04,
     )
     assert view_of_event(event, job) == view_of_row(row)
+    assert view_of_row(row)["kind"] == "simulated" and view_of_row(row)["requested_by"] == row.actor
     assert view_of_row(row)["days"] == 90 and isinstance(view_of_row(row)["days"], int)
     assert view_of_job(job)["status"] == "pending" and view_of_job(job)["location"] == "/api/v1/reproductions/J1"
     failed = ReproductionFailed(

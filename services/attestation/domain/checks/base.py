@@ -79,11 +79,15 @@ def public_cards(snapshot: WorkspaceSnapshot) -> list[CardFacts]:
 
 
 def scoped_runs(snapshot: WorkspaceSnapshot, scope: RunScope) -> list[RunFacts]:
-    """All runs, or only those behind a card the public can read (FAIR applies to shared data)."""
+    """All the workspace's own experiments, or only those behind a card the public can read (FAIR
+    applies to shared data). A simulated reproduction (a drift simulation of one of its runs) is not
+    an experiment of the lab's: no check over runs judges it (its calibration is a model's, its
+    "execution" a simulation of the original's)."""
+    experiments = [run for run in snapshot.runs if not run.simulated_reproduction]
     if scope == "all":
-        return list(snapshot.runs)
+        return experiments
     published = {card.run_id for card in public_cards(snapshot)}
-    return [run for run in snapshot.runs if run.run_id in published]
+    return [run for run in experiments if run.run_id in published]
 
 
 def parse_time(text: str) -> datetime:

@@ -4,13 +4,17 @@
 type           message                                  color
 =============  =======================================  ========================================
 provenance     ``verified`` / ``unverified``            brightgreen / red
-reproduced     ``none yet`` or ``<n> · best <HF>``      by the best verdict: reproduced →
-                                                        brightgreen, drifted → yellow,
-                                                        failed → red; none → lightgrey
-fidelity       best Hellinger fidelity or ``no data``   ≥ 0.99 brightgreen, ≥ 0.95 green,
-                                                        ≥ 0.90 yellow, below red; lightgrey
+reproduced     ``not yet``, or ``<r> of <n> independent``  r ≥ 1 → brightgreen; else by the best
+               (``r`` independent reproductions with    independent verdict: drifted → yellow,
+               verdict reproduced, of ``n``)            failed → red; not yet → lightgrey
+fidelity       best Hellinger fidelity of the           ≥ 0.99 brightgreen, ≥ 0.95 green,
+               independent reproductions, or            ≥ 0.90 yellow, below red; lightgrey
+               ``no data``
 backend        ``provider/name``                        blue
-attested       ``none`` or the frameworks attested      lightgrey / brightgreen
+attested       the workspace's attestations' status:    passing → brightgreen, failing → red
+               ``<frameworks> passing``, ``failing (n   (never green), revoked → orange,
+               of m controls pass)``, ``revoked``,      not applicable / unknown / none →
+               ``not applicable``, ``unknown``, ``none`` lightgrey (services.card.domain.attestations)
 =============  =======================================  ========================================
 
 A withdrawn card's badges, whatever the type, say ``withdrawn`` in lightgrey. Fidelities are
@@ -20,11 +24,11 @@ shown truncated (never rounded up) to three decimals: 0.9996 reads 0.999, not 1.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Literal, get_args
 
 import msgspec
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges.endpoint import MIN_CACHE_SECONDS, endpoint_json
 from services.card.domain.badges.svg import render_flat
 from services.card.domain.errors import UnknownBadgeType
@@ -34,6 +38,7 @@ __all__ = [
     "BADGE_TYPES",
     "BadgeType",
     "BadgeView",
+    "attested_badge",
     "badge_for",
     "format_fidelity",
     "not_found_badge",
@@ -42,7 +47,7 @@ __all__ = [
 
 BadgeType = Literal["provenance", "reproduced", "fidelity", "backend", "attested"]
 BADGE_TYPES: tuple[BadgeType, ...] = get_args(BadgeType)
-_VERDICT_COLOR = {"reproduced": "brightgreen", "drifted": "yellow", "failed": "red"}
+_VERDICT_COLOR = {"reproduced": "brightgreen", "drifted": "yellow", "failed": "red", "model_mismatch": "lightgrey"}
 
 
 class BadgeView(msgspec.Struct, frozen=True):
@@ -81,10 +86,13 @@ def _fidelity_color(value: float) -> str:
     return "red"
 
 
+_NO_ATTESTATION = AttestationSummary()
+
+
 def badge_for(
-    kind: BadgeType, card: Card, reproductions: ReproductionSummary, attestations: Sequence[str] = ()
+    kind: BadgeType, card: Card, reproductions: ReproductionSummary, attestations: AttestationSummary = _NO_ATTESTATION
 ) -> BadgeView:
-    """The badge ``kind`` of ``card``; ``attestations`` names the frameworks attested for its run."""
+    """The badge ``kind`` of ``card``; ``attestations``: its workspace's attestations, summarized."""
     if card.withdrawn:
         return BadgeView(kind, "withdrawn", "lightgrey")
     match kind:
@@ -92,25 +100,40 @@ def badge_for(
             if card.run.hash_verified:
                 return BadgeView(kind, "verified", "brightgreen")
             return BadgeView(kind, "unverified", "red")
-        case "reproduced":
-            if reproductions.count == 0 or reproductions.best_fidelity is None:
-                return BadgeView(kind, "none yet", "lightgrey")
-            message = f"{reproductions.count} · best {format_fidelity(reproductions.best_fidelity)}"
-            return BadgeView(kind, message, _VERDICT_COLOR[reproductions.best_verdict or "failed"])
+        case "reproduced":  # only independent reproductions count: never the owner's simulations
+            r = reproductions
+            if r.independent == 0:
+                return BadgeView(kind, "not yet", "lightgrey")
+            message = f"{r.independent_reproduced} of {r.independent} independent"
+            verdict = "reproduced" if r.independent_reproduced else (r.best_independent_verdict or "failed")
+            return BadgeView(kind, message, _VERDICT_COLOR[verdict])
         case "fidelity":
-            if reproductions.best_fidelity is None:
+            best = reproductions.best_independent_fidelity
+            if best is None:
                 return BadgeView(kind, "no data", "lightgrey")
-            best = reproductions.best_fidelity
             return BadgeView(kind, format_fidelity(best), _fidelity_color(best))
         case "backend":
             return BadgeView(kind, card.run.backend, "blue")
         case "attested":
-            names = sorted(set(attestations))
-            if not names:
-                return BadgeView(kind, "none", "lightgrey")
-            message = ", ".join(names) if len(names) <= 2 else f"{len(names)} frameworks"
-            return BadgeView(kind, message, "brightgreen")
+            return attested_badge(attestations)
     raise UnknownBadgeType(kind)
+
+
+def attested_badge(a: AttestationSummary) -> BadgeView:
+    """The ``attested`` badge: the status, coloured by it; a failing attestation is never green."""
+    names = ", ".join(a.frameworks) if len(a.frameworks) <= 2 else f"{len(a.frameworks)} frameworks"
+    match a.state:
+        case "passing":
+            return BadgeView("attested", f"{names} passing", "brightgreen")
+        case "failing":
+            return BadgeView("attested", f"failing ({a.passing_controls} of {a.total_controls} controls pass)", "red")
+        case "revoked":
+            return BadgeView("attested", "revoked", "orange")
+        case "not_applicable":
+            return BadgeView("attested", "not applicable", "lightgrey")
+        case "unknown":
+            return BadgeView("attested", "status unknown", "lightgrey")
+    return BadgeView("attested", "none", "lightgrey")
 
 
 def not_found_badge(kind: str) -> BadgeView:

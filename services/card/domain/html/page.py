@@ -12,6 +12,7 @@ from html import escape
 
 import msgspec
 
+from services.card.domain.attestations import AttestationSummary
 from services.card.domain.badges.kinds import BADGE_TYPES, badge_for, format_fidelity
 from services.card.domain.citation import FORMATS, render_citation
 from services.card.domain.citation.common import published_date
@@ -107,7 +108,9 @@ def _authors(card: Card) -> str:
     return f'<ul class="authors">{"".join(items)}</ul>'
 
 
-def _badges(card: Card, links: CardLinks, reproductions: Sequence[Reproduction], attestations: Sequence[str]) -> str:
+def _badges(
+    card: Card, links: CardLinks, reproductions: Sequence[Reproduction], attestations: AttestationSummary
+) -> str:
     summary = summarize_reproductions(reproductions)
     images = []
     for kind in BADGE_TYPES:
@@ -135,15 +138,24 @@ def _run_table(card: Card, links: CardLinks) -> str:
 
 def _reproductions(reproductions: Sequence[Reproduction]) -> str:
     if not reproductions:
-        return '<p class="muted">No independent reproductions yet.</p>'
+        return '<p class="muted">No reproductions yet.</p>'
+    independent = sum(item.kind == "independent" for item in reproductions)
+    note = (
+        f'<p class="muted">{independent} independent, {len(reproductions) - independent} simulated by the'
+        " card's owner (simulations are not independent reproductions).</p>"
+    )
     rows = "".join(
-        f"<tr><td><time>{escape(item.submitted_at)}</time></td>"
+        f'<tr class="{escape(item.kind)}"><td><time>{escape(item.submitted_at)}</time></td>'
+        f"<td>{escape(item.kind)}</td><td>{escape(item.submitted_by)}</td><td>{escape(item.method)}</td>"
         f"<td>{escape(item.backend_provider)}/{escape(item.backend_name)}</td><td>{item.shots}</td>"
         f"<td>{format_fidelity(item.hellinger_fidelity)}</td><td>{escape(item.verdict)}</td></tr>"
         for item in sorted(reproductions, key=lambda item: item.submitted_at, reverse=True)
     )
-    head = "<tr><th>Submitted</th><th>Backend</th><th>Shots</th><th>Hellinger fidelity</th><th>Verdict</th></tr>"
-    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+    head = (
+        "<tr><th>Submitted</th><th>Kind</th><th>Submitted by</th><th>How</th><th>Backend</th><th>Shots</th>"
+        "<th>Hellinger fidelity</th><th>Verdict</th></tr>"
+    )
+    return f"{note}<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
 
 def _copy_block(block_id: str, text: str, label: str) -> str:
@@ -170,14 +182,14 @@ def render_card_page(
     links: CardLinks,
     reproductions: Sequence[Reproduction] = (),
     *,
-    attestations: Sequence[str] = (),
+    attestations: AttestationSummary = AttestationSummary(),
     attestation_refs: Sequence[tuple[str, str]] = (),
     embed: bool = False,
 ) -> str:
     """The card page; ``embed`` gives the compact page shown inside the embed iframe (no script:
-    the iframe's sandbox runs none). ``attestations``: the frameworks of the workspace's
-    unrevoked attestations (its badge); ``attestation_refs``: those attestations as (id,
-    framework), whose signatures the reader's browser checks."""
+    the iframe's sandbox runs none). ``attestations``: the workspace's attestations summarized
+    (status and controls: its ``attested`` badge); ``attestation_refs``: its unrevoked attestations
+    as (id, framework), whose signatures the reader's browser checks."""
     if card.withdrawn:
         raise ValueError("a withdrawn card is shown as its tombstone")
     head = (

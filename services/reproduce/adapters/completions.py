@@ -42,8 +42,8 @@ class Completions:
         for sub in self._subs:
             try:
                 await sub.unsubscribe()
-            except Exception:  # the connection may be closing already
-                log.debug("completions.unsubscribe_failed")
+            except Exception as exc:  # the connection may be closing already (shutdown)
+                log.info("completions.unsubscribe_failed", error=repr(exc))
         self._subs.clear()
 
     def expect(self, job_id: str) -> asyncio.Future[Terminal]:

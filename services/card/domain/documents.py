@@ -8,13 +8,17 @@ microseconds a run; ``hash_verified`` is a BLAKE3 of the very bytes that were ha
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import blake3
 import msgspec
+from qlprov.document import is_simulated_reproduction
 
 from services.card.domain.model import RunSummary
 from services.card.domain.programs import program_hash
 
-__all__ = ["RunFacts", "decode_facts", "hash_matches"]
+__all__ = ["RunFacts", "decode_facts", "hash_matches", "ran_on_simulator"]
 
 
 class _Program(msgspec.Struct):
@@ -35,6 +39,11 @@ class _Calibration(msgspec.Struct):
 class _Execution(msgspec.Struct):
     shots: int
     status: str
+    seed_simulator: int | None = None
+
+
+class _Lineage(msgspec.Struct):
+    reproduction_of: str | None = None
 
 
 class _Results(msgspec.Struct):
@@ -48,6 +57,8 @@ class _Document(msgspec.Struct):
     calibration: _Calibration
     execution: _Execution
     results: _Results
+    lineage: _Lineage | None = None
+    reproduction: Any = None  # the reproduce service's record of a drift simulation (any JSON: an extra member)
 
 
 _decoder = msgspec.json.Decoder(_Document)
@@ -66,6 +77,8 @@ class RunFacts(msgspec.Struct, frozen=True):
     created_at: str
     status: str
     counts: dict[str, int]
+    on_simulator: bool = False
+    """Simulated, not run on hardware (:func:`ran_on_simulator`)."""
 
     def summary(self, run_id: str, run_hash: str, hash_verified: bool) -> RunSummary:
         return RunSummary(
@@ -98,7 +111,36 @@ def decode_facts(document: bytes) -> RunFacts:
         created_at=d.created_at,
         status=d.execution.status,
         counts=d.results.counts,
+        on_simulator=ran_on_simulator(
+            d.backend.provider,
+            d.backend.name,
+            d.execution.seed_simulator,
+            reproduction_of=d.lineage.reproduction_of if d.lineage else None,
+            has_reproduction_record=isinstance(d.reproduction, dict),
+        ),
     )
+
+
+_SIMULATOR_PROVIDERS = frozenset({"aer", "qiskit_aer", "qiskit-aer", "cirq", "simulator", "local"})
+_SIMULATOR_NAME = re.compile(r"(?:^|[_.\-])(?:fake|sim|simulator|aer|statevector|qasm_simulator)(?:$|[_.\-])|simulator")
+
+
+def ran_on_simulator(
+    provider: str,
+    name: str,
+    seed_simulator: int | None,
+    *,
+    reproduction_of: str | None = None,
+    has_reproduction_record: bool = False,
+) -> bool:
+    """Whether a run was simulated rather than run on a device: a simulator seed, a simulated
+    reproduction (``qlprov.document.is_simulated_reproduction``), or a simulator's provider or name
+    (``aer``, ``fake_*``, ``*simulator*``). A run on hardware records none of these."""
+    if seed_simulator is not None or is_simulated_reproduction(
+        reproduction_of, seed_simulator, has_reproduction_record=has_reproduction_record
+    ):
+        return True
+    return provider.lower() in _SIMULATOR_PROVIDERS or _SIMULATOR_NAME.search(name.lower()) is not None
 
 
 def hash_matches(canonical_body: bytes, run_hash: str) -> bool:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 import structlog
 from qlcore.config import ALL_CARDS
-from qlcore.service import ServiceContext
+
+if TYPE_CHECKING:
+    from services.card.bootstrap import Deps
 
 __all__ = ["ALL", "ChangeFeed", "broadcast_changes"]
 
@@ -58,18 +61,17 @@ class ChangeFeed:
         return self._noted.is_set()
 
 
-async def broadcast_changes(ctx: ServiceContext) -> None:
+async def broadcast_changes(deps: Deps) -> None:
     """Service task: publish the notes of the projection once they are committed."""
-    runner = ctx.runner
-    feed: ChangeFeed | None = getattr(runner.p, "changes", None) if runner is not None else None
+    runner, feed = deps.rt.runner, deps.changes
     if runner is None or feed is None:
         return
-    subject = ctx.settings.card_changed_subject
-    while not ctx.stop.is_set():
+    subject = deps.rt.settings.card_changed_subject
+    while not deps.rt.stop.is_set():
         if not await feed.wait(0.5):
             continue
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(TimeoutError):  # not yet committed: publish what is, wait again
             await runner.wait_for(feed.highest, timeout=1.0)
         for slug in feed.take(runner.position):
-            await ctx.bus.nc.publish(subject, slug.encode())
+            await deps.rt.bus.nc.publish(subject, slug.encode())
         log.debug("card.changes_published", position=runner.position)
