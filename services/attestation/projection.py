@@ -109,11 +109,27 @@ class AttestationProjection:
                 await store.withdraw_card(cur, event.concept_id)
             case ReproductionSubmitted(workspace_id=str(ws)):
                 await store.insert_reproduction(
-                    cur, f"card:{event.reproduction_id}", event.concept_id, event.run_id, ws, event.verdict, None, seq
+                    cur,
+                    f"card:{event.reproduction_id}",
+                    event.concept_id,
+                    event.run_id,
+                    ws,
+                    event.verdict,
+                    None,
+                    seq,
+                    event.kind,
                 )
             case ReproductionCompleted(workspace_id=str(ws)):
                 await store.insert_reproduction(
-                    cur, f"job:{event.job_id}", None, event.run_id, ws, event.verdict, event.reproduced_run_id, seq
+                    cur,
+                    f"job:{event.job_id}",
+                    None,
+                    event.run_id,
+                    ws,
+                    event.verdict,
+                    event.reproduced_run_id,
+                    seq,
+                    event.kind,
                 )
             case FrameworkEnabled(workspace_id=str(ws)):
                 await store.upsert_enabled(

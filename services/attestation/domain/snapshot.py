@@ -84,6 +84,7 @@ class ReproductionFacts(_Facts, frozen=True, kw_only=True):
     verdict: str
     workspace_id: str
     run_id: str | None = None
+    kind: str = ""  # independent | simulated (empty: recorded before reproductions had a kind)
 
 
 class CardFacts(_Facts, frozen=True, kw_only=True):

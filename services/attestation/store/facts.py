@@ -94,11 +94,12 @@ async def insert_reproduction(
     verdict: str,
     reproducing_run_id: str | None,
     seq: int,
+    kind: str = "",
 ) -> None:
     await cur.execute(
         "INSERT INTO reproductions (reproduction_id, concept_id, run_id, workspace_id, verdict, reproducing_run_id,"
-        " seq) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (reproduction_id) DO NOTHING",
-        (reproduction_id, concept_id, run_id, workspace_id, verdict, reproducing_run_id, seq),
+        " seq, kind) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (reproduction_id) DO NOTHING",
+        (reproduction_id, concept_id, run_id, workspace_id, verdict, reproducing_run_id, seq, kind),
     )
 
 
@@ -142,7 +143,7 @@ async def snapshot(conn: AsyncConnection, workspace_id: str, as_of: str) -> Work
     ).fetchall()
     repros = await (
         await conn.execute(
-            "SELECT c.concept_id, r.verdict, r.workspace_id, COALESCE(r.reproducing_run_id, r.reproduction_id)"
+            "SELECT c.concept_id, r.verdict, r.workspace_id, COALESCE(r.reproducing_run_id, r.reproduction_id), r.kind"
             " FROM cards c JOIN reproductions r ON r.concept_id = c.concept_id"
             "   OR (r.concept_id IS NULL AND r.run_id = c.run_id)"
             " WHERE c.workspace_id = %s ORDER BY r.reproduction_id",
@@ -157,8 +158,10 @@ async def snapshot(conn: AsyncConnection, workspace_id: str, as_of: str) -> Work
         )
     ).fetchall()
     by_card: dict[str, list[ReproductionFacts]] = {}
-    for concept_id, verdict, ws, run_id in repros:
-        by_card.setdefault(concept_id, []).append(ReproductionFacts(verdict=verdict, workspace_id=ws, run_id=run_id))
+    for concept_id, verdict, ws, run_id, kind in repros:
+        by_card.setdefault(concept_id, []).append(
+            ReproductionFacts(verdict=verdict, workspace_id=ws, run_id=run_id, kind=kind)
+        )
     return WorkspaceSnapshot(
         workspace_id=workspace_id,
         as_of=as_of,

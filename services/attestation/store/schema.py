@@ -41,6 +41,8 @@ CREATE INDEX IF NOT EXISTS cards_ws ON cards (workspace_id);
 CREATE TABLE IF NOT EXISTS reproductions (
     reproduction_id text PRIMARY KEY, concept_id text, run_id text NOT NULL, workspace_id text NOT NULL,
     verdict text NOT NULL, reproducing_run_id text, seq bigint NOT NULL);
+-- independent | simulated (events before the member existed: empty, judged by workspace)
+ALTER TABLE reproductions ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS reproductions_run ON reproductions (run_id);
 CREATE INDEX IF NOT EXISTS reproductions_concept ON reproductions (concept_id);
 CREATE TABLE IF NOT EXISTS api_keys (

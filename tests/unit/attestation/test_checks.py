@@ -128,6 +128,22 @@ def test_reproduction_must_be_independent_and_reproduced(make: Any) -> None:
     assert lenient["only-own"][0] and lenient["drifted"][0] and not lenient["none"][0]
 
 
+def test_independent_is_the_recorded_kind_not_the_workspace(make: Any) -> None:
+    """The owner's run on hardware is independent; a simulation is not, whoever's it is (issue 14.6)."""
+    own_hardware = ReproductionFacts(verdict="reproduced", workspace_id=make.ws, kind="independent")
+    own_simulation = ReproductionFacts(verdict="reproduced", workspace_id=make.ws, kind="simulated")
+    foreign_simulation = ReproductionFacts(verdict="reproduced", workspace_id=make.other_ws, kind="simulated")
+    cards = [
+        make.card("hardware", reproductions=[own_hardware]),
+        make.card("simulated", reproductions=[own_simulation, foreign_simulation]),
+    ]
+    result = outcome("card_independently_reproduced", make.snapshot(cards=cards))
+    assert result == {
+        "hardware": (True, ""),
+        "simulated": (False, "0 of 1 independent reproduction(s) scoring reproduced"),
+    }
+
+
 def test_card_identifier_and_run_recorded(make: Any) -> None:
     cards = [make.card("ok-slug"), make.card("Bad Slug!"), make.card("orphan", run_id="01JGONE")]
     snap = make.snapshot(cards=cards)

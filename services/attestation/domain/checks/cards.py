@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from services.attestation.domain.checks.base import Check, CheckParams, Observation, Subject, public_cards
-from services.attestation.domain.snapshot import CardFacts, WorkspaceSnapshot
+from services.attestation.domain.snapshot import CardFacts, ReproductionFacts, WorkspaceSnapshot
 
 __all__ = ["CARD_CHECKS", "is_orcid"]
 
@@ -37,18 +37,24 @@ class ReproducedParams(CheckParams, frozen=True, kw_only=True):
     independent: bool = True
 
 
+def _independent(r: ReproductionFacts, workspace_id: str) -> bool:
+    """The reproduction's recorded kind (docs/reproduce.md, "Kinds": submitted by another
+    workspace, or run on hardware); one recorded before kinds existed: from another workspace."""
+    return r.kind == "independent" if r.kind else r.workspace_id != workspace_id
+
+
 def _reproduced(snapshot: WorkspaceSnapshot, p: ReproducedParams) -> Iterator[Observation]:
-    """Independent means submitted from another workspace than the card's own."""
+    """Independent: an *independent* reproduction, never the owner's drift simulation."""
     for card in public_cards(snapshot):
         counted = [
             r
             for r in card.reproductions
-            if r.verdict in p.verdicts and not (p.independent and r.workspace_id == snapshot.workspace_id)
+            if r.verdict in p.verdicts and (not p.independent or _independent(r, snapshot.workspace_id))
         ]
         facts = {
             "run_id": card.run_id,
             "reproductions": [
-                {"verdict": r.verdict, "workspace_id": r.workspace_id, "run_id": r.run_id}
+                {"verdict": r.verdict, "workspace_id": r.workspace_id, "run_id": r.run_id, "kind": r.kind or None}
                 for r in sorted(card.reproductions, key=lambda r: (r.workspace_id, r.run_id or "", r.verdict))
             ],
             "counted": len(counted),
