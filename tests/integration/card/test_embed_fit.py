@@ -117,3 +117,36 @@ async def _fits(stack: Stack, snippet: str, width: int, shot: Path) -> None:
     assert m["nav"] == 0  # the embed has no site navigation
     assert m["clientWidth"] <= 560 and (width > 600 or m["clientWidth"] < 390), m
     assert "Full card" in m["moreText"]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_the_full_card_page_joins_the_site(
+    stack: Stack, slugs: dict[str, str], width: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The full page has the site's header (home, leaderboard, API docs) and footer, no sideways
+    scrolling at 390 px, and its "Check this card yourself" section, with a clean console."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
+        try:
+            page = await browser.new_page(viewport={"width": width, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            response = await page.goto(f"{stack.base_url}/cards/{slugs['long']}", wait_until="networkidle")
+            assert response is not None and response.status == 200
+            nav = page.get_by_role("navigation", name="Main")
+            links = await nav.locator("a").evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href')])")
+            checks = await page.locator("#card-checks li").count()
+            heading = await page.get_by_role("heading", name="Check this card yourself").count()
+            sizes = await page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            header_bg = await page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor")
+            await page.screenshot(path=str(tmp_path_factory.getbasetemp() / f"card-page-{width}.png"), full_page=True)
+        finally:
+            await browser.close()
+    assert links == [["QuantumLedger", "/"], ["Leaderboard", "/leaderboard"], ["API docs", "/docs"]]
+    assert checks == 5 and heading == 1
+    assert sizes[0] <= sizes[1], sizes  # no sideways scrolling, even at 390 px
+    assert header_bg == "rgb(245, 247, 250)"  # the site's header (app.css `.top`: var(--soft))
+    assert errors == [], errors

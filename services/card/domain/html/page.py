@@ -204,7 +204,7 @@ def _reproductions(reproductions: Sequence[Reproduction]) -> str:
         "<tr><th>Submitted</th><th>Kind</th><th>Submitted by</th><th>How</th><th>Backend</th><th>Shots</th>"
         "<th>Hellinger fidelity</th><th>Verdict</th></tr>"
     )
-    return f"{note}<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+    return f'{note}<div class="table-wrap"><table><thead>{head}</thead><tbody>{rows}</tbody></table></div>'
 
 
 def _copy_block(block_id: str, text: str, label: str) -> str:
