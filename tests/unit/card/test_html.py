@@ -210,3 +210,47 @@ def test_oembed(card: Card, links: CardLinks) -> None:
     [iframe] = Page(small.html).all("iframe")
     assert (iframe["width"], iframe["height"]) == ("400", "300")
     assert oembed(card, links, maxwidth=10).width == 240  # never narrower than the page can be read
+
+
+def test_full_page_joins_the_site_and_the_embed_stays_bare(card: Card, links: CardLinks) -> None:
+    """The full page wears the site's header (public links only: the card service reads no
+    session) and footer; the embed, shown inside other sites, has no navigation."""
+    page = Page(render_card_page(card, links))
+    [nav] = page.all("nav")
+    assert nav["aria-label"] == "Main"
+    hrefs = [a["href"] for a in page.all("a")]
+    assert hrefs[:4] == ["#main", "/", "/leaderboard", "/docs"]  # skip link, then home, leaderboard, API docs
+    assert not {"/runs", "/settings", "/signout", "/compare"} & set(hrefs)
+    assert page.all("main")[0]["id"] == "main" and len(page.all("footer")) == 1
+    assert page.all("body")[0]["class"] == "site"
+    assert page.pre["embed-code"] == embed_snippet(card, links)  # the sections below the header are all there
+    assert any(ol.get("id") == "card-checks" for ol in page.all("ol"))
+    embed = Page(render_card_page(card, links, embed=True))
+    assert embed.all("nav") == [] and embed.all("header") == [] and embed.all("footer") == []
+    tombstone = Page(render_tombstone_page(withdraw(card, now="2026-12-01T00:00:00Z").tombstone()))
+    assert len(tombstone.all("nav")) == 1
+
+
+def test_embed_is_a_bounded_compact_card(card: Card, links: CardLinks) -> None:
+    """Every line of the embed is bounded (card.css cuts it), so the frame's height does not grow
+    with the card; long author lists are summarized, every value still escaped."""
+    many = [*card.authors, *(msgspec.structs.replace(card.authors[0], name=f"<b>Author {i}</b>") for i in range(9))]
+    big = msgspec.structs.replace(card, title=HOSTILE, authors=many)
+    html = render_card_page(big, links, embed=True)
+    page = Page(html)
+    assert "<script>alert" not in html and "<b>Author" not in html
+    [h1] = page.all("h1")
+    assert h1["title"] == HOSTILE
+    [byline] = [p for p in page.all("p") if p.get("class") == "byline"]
+    assert byline["title"] == ", ".join(author.name for author in many)
+    text = " ".join(page.text)
+    assert "Zoë Ñúñez, 李雷, Ludwig van Beethoven and 9 more · version 1 · 2026-11-24" in text
+    assert [th for th in page.text if th in ("Program", "Backend", "Shots", "run_hash")] == [
+        "Program",
+        "Backend",
+        "Shots",
+        "run_hash",
+    ]
+    [facts] = [t for t in page.all("table") if t.get("class") == "facts"]
+    assert facts is not None and card.run.run_hash in text
+    assert [a["class"] for a in page.all("a") if a["href"] == links.html] == ["embed-more"]

@@ -29,14 +29,31 @@ __all__ = ["render_card_page", "render_tombstone_page"]
 _FORMAT_TITLES = {"bibtex": "BibTeX", "csl": "CSL-JSON", "ris": "RIS", "cff": "CITATION.cff"}
 
 
+# The site's header and footer (services/gateway/web/templates/base.html), public links only: the
+# card service reads no session, so the page is the same for everyone (and cacheable).
+_SITE_HEADER = (
+    '<a class="skip" href="#main">Skip to content</a>'
+    '<header class="top"><nav aria-label="Main"><a class="brand" href="/">QuantumLedger</a>'
+    '<a href="/leaderboard">Leaderboard</a><a href="/docs">API docs</a></nav></header>'
+)
+_SITE_FOOTER = (
+    '<footer class="foot"><p>QuantumLedger · provenance for quantum runs · <a href="/docs">API</a> · '
+    '<a href="/leaderboard">Leaderboard</a></p></footer>'
+)
+
+
 def _document(title: str, head: str, body: str, *, embed: bool = False, scripts: str = "") -> str:
-    body_tag = '<body class="embed">' if embed else "<body>"
+    """A whole page; the embed (shown in another site's iframe) gets no site navigation."""
+    if embed:
+        page = f'<body class="embed"><main>{body}</main>'
+    else:
+        page = f'<body class="site">{_SITE_HEADER}<main id="main">{body}</main>{_SITE_FOOTER}'
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<link rel="icon" href="{ICON}">'  # no /favicon.ico request (and no 404 in the console)
         f'<title>{escape(title)}</title>{head}<link rel="stylesheet" href="{STYLESHEET}"></head>'
-        f"{body_tag}<main>{body}</main>{scripts}</body></html>\n"
+        f"{page}{scripts}</body></html>\n"
     )
 
 
@@ -136,6 +153,38 @@ def _run_table(card: Card, links: CardLinks) -> str:
     return f"<table>{cells}</table>"
 
 
+_EMBED_AUTHORS = 3
+
+
+def _embed_body(card: Card, links: CardLinks, badges: str) -> str:
+    """The compact card of the embed iframe: a fixed design that fits the snippet's 560 x 360 and
+    a 390 px wide phone (card.css, ``.embed``): the title on at most two lines, the authors and
+    each fact on one line (cut with an ellipsis, whole in a ``title``), the badges, the link to
+    the full card at the bottom. Its height does not grow with the card."""
+    run = card.run
+    names = [author.name for author in card.authors]
+    shown = ", ".join(names[:_EMBED_AUTHORS])
+    if len(names) > _EMBED_AUTHORS:
+        shown += f" and {len(names) - _EMBED_AUTHORS} more"
+    byline = f"{shown} · version {card.version} · {published_date(card).isoformat()}"
+    facts = (
+        ("Program", run.program_name),
+        ("Backend", f"{run.backend} ({run.num_qubits} qubits)"),
+        ("Shots", str(run.shots)),
+        ("run_hash", run.run_hash),
+    )
+    rows = "".join(
+        f'<tr><th scope="row">{name}</th><td title="{escape(value)}">{escape(value)}</td></tr>' for name, value in facts
+    )
+    return (
+        f'<h1 title="{escape(card.title)}">{escape(card.title)}</h1>'
+        f'<p class="byline" title="{escape(", ".join(names))}">{escape(byline)}</p>'
+        f'{badges}<table class="facts">{rows}</table>'
+        f'<p class="embed-foot"><a class="embed-more" href="{escape(links.html)}" target="_blank" rel="noopener">'
+        "Full card, citation and data</a><span>QuantumLedger Result Card</span></p>"
+    )
+
+
 def _reproductions(reproductions: Sequence[Reproduction]) -> str:
     if not reproductions:
         return '<p class="muted">No reproductions yet.</p>'
@@ -155,7 +204,7 @@ def _reproductions(reproductions: Sequence[Reproduction]) -> str:
         "<tr><th>Submitted</th><th>Kind</th><th>Submitted by</th><th>How</th><th>Backend</th><th>Shots</th>"
         "<th>Hellinger fidelity</th><th>Verdict</th></tr>"
     )
-    return f"{note}<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+    return f'{note}<div class="table-wrap"><table><thead>{head}</thead><tbody>{rows}</tbody></table></div>'
 
 
 def _copy_block(block_id: str, text: str, label: str) -> str:
@@ -205,8 +254,7 @@ def render_card_page(
     header = f"<h1>{escape(card.title)}</h1>{version}{_authors(card)}"
     badges = _badges(card, links, reproductions, attestations)
     if embed:
-        more = f'<p><a href="{escape(links.html)}" target="_blank" rel="noopener">Full card, citation and data</a></p>'
-        return _document(card.title, head, header + badges + _run_table(card, links) + more, embed=True)
+        return _document(card.title, head, _embed_body(card, links, badges), embed=True)
     abstract = ""
     if card.abstract:
         paragraphs = "".join(f"<p>{escape(p)}</p>" for p in card.abstract.split("\n\n"))
