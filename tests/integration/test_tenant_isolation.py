@@ -194,6 +194,42 @@ async def web_settings_of_another_org(w: World) -> None:
     w.assert_no_leak(await w.client.post("/settings/keys", headers=w.b.headers, data={"name": "b"}), w.b)
 
 
+async def web_invite_in_own_org(w: World) -> None:
+    """The invite form invites into the caller's own org: nothing of ``a``'s is shown to ``b``."""
+    r = await w.client.post(
+        "/settings/invitations", headers=w.b.headers, data={"email": _iso_email(), "role": "viewer"}
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/settings"), r.text
+    w.assert_no_leak(r, w.b)
+
+
+async def web_withdraw_anothers_invitation(w: World) -> None:
+    inv = await _a_invites(w)
+    await page_owned("POST", f"/settings/invitations/{inv}/revoke", owner=(303,), level="org")(w)
+
+
+def web_member(action: str, form: dict[str, str] | None, owner: int) -> Check:
+    async def check(w: World) -> None:
+        assert w.a.user is not None
+        url = f"/settings/members/{w.a.user.account_id}/{action}"
+        await page_owned("POST", url, form, owner=(owner,), level="org")(w)
+
+    return check
+
+
+def web_accept_guessed(method: str) -> Check:
+    async def check(w: World) -> None:
+        token = "ql_invite_" + "A" * 49
+        if method == "GET":
+            r = await w.client.get(f"/invitations/accept?token={token}", headers=w.b.headers)
+        else:
+            r = await w.client.post("/invitations/accept", headers=w.b.headers, data={"token": token})
+        assert r.status_code in (401, 422), r.text
+        w.assert_no_leak(r, w.b)
+
+    return check
+
+
 async def revoke_key_across_orgs(w: World) -> None:
     """``b`` cannot revoke ``a``'s key through ``a``'s org nor by naming it under its own org."""
     key_id = await w.resource("fresh_key")
@@ -446,6 +482,12 @@ CASES: dict[str, Check] = {
     "GET /settings": web_settings_of_another_org,
     "POST /settings/keys": web_settings_of_another_org,
     "POST /settings/keys/{key_id:str}/revoke": web_revoke_anothers_key,
+    "POST /settings/invitations": web_invite_in_own_org,
+    "POST /settings/invitations/{invitation_id:str}/revoke": web_withdraw_anothers_invitation,
+    "POST /settings/members/{account_id:str}/role": web_member("role", {"role": "owner"}, 303),
+    "POST /settings/members/{account_id:str}/remove": web_member("remove", None, 409),
+    "GET /invitations/accept": web_accept_guessed("GET"),
+    "POST /invitations/accept": web_accept_guessed("POST"),
     # the OpenAPI documents litestar serves: the same for everyone (its CDN-loaded UIs are not
     # served: /schema is the reference rendered on the server, services.gateway.web.public)
     **{
