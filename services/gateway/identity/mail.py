@@ -187,7 +187,7 @@ def build_invitation_mail(
     expires_at: datetime,
     now: datetime,
 ) -> EmailMessage:
-    """"You are invited to an org": a link that opens the acceptance page (sign in or register with
+    """ "You are invited to an org": a link that opens the acceptance page (sign in or register with
     this address, then accept), and the token for a terminal."""
     base = public_url.rstrip("/")
     link = f"{base}/invitations/accept?{urlencode({'token': token})}"
@@ -195,7 +195,7 @@ def build_invitation_mail(
     until = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         "Hello,\n\n"
-        f"{inviter} invites you to the QuantumLedger org \"{org_name}\" as {role}.\n\n"
+        f'{inviter} invites you to the QuantumLedger org "{org_name}" as {role}.\n\n'
         "Accept (sign in, or register, with this email address first):\n\n"
         f"  {link}\n\n"
         "Or from a terminal, signed in with this address:\n\n"
