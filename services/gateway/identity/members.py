@@ -3,7 +3,8 @@
 Who may do what (``docs/security.md``, "privileges hold"):
 
 * Any member lists the members; owners and admins list, issue and revoke invitations, change
-  roles and remove members. Through an API key the key also needs the ``admin`` scope.
+  roles and remove members. Through an API key the key also needs the ``admin`` scope (to list
+  the members too).
 * An invitation grants ``admin``, ``member`` or ``viewer``, never ``owner`` (an owner makes
   another owner by changing the role of a member), and never a role above the inviter's.
 * A role change grants at most the caller's own role; an admin changes and removes members
@@ -129,8 +130,12 @@ def _invitation(row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 async def list_members(rt: IdentityRuntime, principal: Principal, org_id: str) -> list[dict[str, Any]]:
-    """Every member of the org with their role, oldest first (any member may read it)."""
+    """Every member of the org with their role, oldest first (any member may read it; through an
+    API key, which a script may hold with ``runs:read`` only, the key needs ``admin``: the list
+    names people and their addresses)."""
     _check_org(principal, org_id)
+    if principal.via == "api_key":
+        authorize(principal, scope="admin")
     async with rt.pool.connection() as conn:
         rows = await store.members(conn, principal.org_id)
     return [_member(r) for r in rows]

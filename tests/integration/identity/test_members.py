@@ -161,6 +161,13 @@ async def test_other_orgs_ids_are_404(stack: Stack) -> None:
             r = await c.request(method, url, headers=b.headers, json=body)
             assert r.status_code == 404, (method, url, r.status_code, r.text)
             assert a.email not in r.text
+        # a key without the admin scope does not list the org's people
+        r = await c.post(
+            f"/api/v1/orgs/{a.org_id}/api-keys", headers=a.headers, json={"name": "ro", "scopes": ["runs:read"]}
+        )
+        ro = {"Authorization": f"Bearer {r.json()['api_key']}"}
+        r = await c.get(f"/api/v1/orgs/{a.org_id}/members", headers=ro)
+        assert r.status_code == 403 and a.email not in r.text, r.text
         # a withdrawn invitation's link no longer works
         r = await invite(c, a.headers, a.org_id, b.email, "member")
         token = invitation_token(await wait_for_mail(stack, b.email, count=2))
