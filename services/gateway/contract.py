@@ -261,6 +261,31 @@ class NewApiKey(ApiKey, kw_only=True):
     api_key: Annotated[str, msgspec.Meta(description="the key itself, shown in this answer only")]
 
 
+class Member(_Open, kw_only=True):
+    account_id: str
+    name: str
+    email: str
+    role: str
+    added_at: Time
+
+
+class Invitation(_Open, kw_only=True):
+    invitation_id: str
+    org_id: str
+    email: str
+    role: str
+    created_at: Time
+    expires_at: Time
+    status: Annotated[str, msgspec.Meta(description="pending, accepted, revoked or expired")]
+
+
+class Membership(_Open, kw_only=True):
+    org_id: str
+    org_slug: str
+    account_id: str
+    role: str
+
+
 class Leaderboard(_Open, kw_only=True):
     methodology_version: str
     metric: str
@@ -408,6 +433,13 @@ RESPONSES: dict[str, dict[int, dict[str, Any]]] = {
     "listApiKeys": {200: {JSON: list[ApiKey]}},
     "createApiKey": {201: {JSON: NewApiKey}},
     "revokeApiKey": {204: {}},
+    "listMembers": {200: {JSON: list[Member]}},
+    "changeMemberRole": {200: {JSON: Member}},
+    "removeMember": {204: {}},
+    "listInvitations": {200: {JSON: list[Invitation]}},
+    "createInvitation": {201: {JSON: Invitation}},
+    "revokeInvitation": {204: {}},
+    "acceptInvitation": {200: {JSON: Membership}},
     "getLeaderboard": {200: {JSON: Leaderboard}},
     "getLeaderboardMethodology": {200: {JSON: Methodology}},
     "getDeviceTrend": {200: {JSON: Trend}},

@@ -27,7 +27,12 @@ from qlcore.events.identity import (
     ApiKeyRevoked,
     EmailVerificationIssued,
     EmailVerified,
+    InvitationAccepted,
+    InvitationIssued,
+    InvitationRevoked,
     MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
     OrgCreated,
     OrgPlanChanged,
     PasswordChanged,
@@ -68,6 +73,10 @@ class IdentityProjection:
         match event:
             case OrgCreated() | WorkspaceCreated() | OrgPlanChanged() | MemberAdded():
                 await _apply_org(cur, event)
+            case MemberRoleChanged() | MemberRemoved():
+                await _apply_member(cur, event)
+            case InvitationIssued() | InvitationAccepted() | InvitationRevoked():
+                await _apply_invitation(cur, event)
             case AccountRegistered() | EmailVerificationIssued() | EmailVerified() | PasswordChanged():
                 await _apply_account(cur, event)
             case ApiKeyCreated() | ApiKeyRevoked() | SessionStarted() | SessionEnded():
@@ -130,6 +139,55 @@ async def _apply_org(cur: psycopg.AsyncCursor, event: Event) -> None:
                 "INSERT INTO members (org_id, account_id, role, added_at) VALUES (%s,%s,%s,%s)"
                 " ON CONFLICT (org_id, account_id) DO UPDATE SET role = EXCLUDED.role",
                 (event.org_id, event.account_id, event.role, event.occurred_at),
+            )
+
+
+async def _apply_member(cur: psycopg.AsyncCursor, event: Event) -> None:
+    match event:
+        case MemberRoleChanged():
+            await cur.execute(
+                "UPDATE members SET role = %s WHERE org_id = %s AND account_id = %s",
+                (event.role, event.org_id, event.account_id),
+            )
+        case MemberRemoved():
+            await cur.execute(
+                "DELETE FROM members WHERE org_id = %s AND account_id = %s", (event.org_id, event.account_id)
+            )
+
+
+async def _apply_invitation(cur: psycopg.AsyncCursor, event: Event) -> None:
+    match event:
+        case InvitationIssued():
+            await cur.execute(  # a newer invitation of the address to the org supersedes the pending one
+                "UPDATE invitations SET revoked_at = %s WHERE org_id = %s AND email = %s"
+                " AND accepted_at IS NULL AND revoked_at IS NULL",
+                (event.occurred_at, event.org_id, event.email),
+            )
+            await cur.execute(
+                "INSERT INTO invitations (invitation_id, org_id, email, role, token_hash, invited_by, created_at,"
+                " expires_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (invitation_id) DO NOTHING",
+                (
+                    event.invitation_id,
+                    event.org_id,
+                    event.email,
+                    event.role,
+                    event.token_hash,
+                    event.invited_by,
+                    event.occurred_at,
+                    event.expires_at,
+                ),
+            )
+        case InvitationAccepted():
+            await cur.execute(
+                "UPDATE invitations SET accepted_at = %s, accepted_by = %s WHERE invitation_id = %s"
+                " AND accepted_at IS NULL",
+                (event.occurred_at, event.account_id, event.invitation_id),
+            )
+        case InvitationRevoked():
+            await cur.execute(
+                "UPDATE invitations SET revoked_at = %s WHERE invitation_id = %s AND revoked_at IS NULL"
+                " AND accepted_at IS NULL",
+                (event.occurred_at, event.invitation_id),
             )
 
 

@@ -31,12 +31,19 @@ __all__ = [
     "active_key_count",
     "dev_workspace",
     "ensure_throttle_table",
+    "invitation",
+    "invitation_by_hash",
+    "invitations",
     "key_credential",
     "key_owner",
     "list_keys",
     "member_count",
+    "member_role",
+    "members",
     "membership",
     "org_by_id_or_slug",
+    "owner_count",
+    "pending_invitation_count",
     "session_credential",
     "slug_taken",
     "ticket_by_hash",
@@ -134,6 +141,20 @@ CREATE TABLE IF NOT EXISTS monthly_usage (
     n bigint NOT NULL,
     PRIMARY KEY (org_id, month, metric)
 );
+CREATE TABLE IF NOT EXISTS invitations (
+    invitation_id text PRIMARY KEY,
+    org_id text NOT NULL REFERENCES orgs (org_id),
+    email text NOT NULL,
+    role text NOT NULL,
+    token_hash text NOT NULL UNIQUE,
+    invited_by text,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    accepted_at timestamptz,
+    accepted_by text,
+    revoked_at timestamptz
+);
+CREATE INDEX IF NOT EXISTS invitations_org ON invitations (org_id, created_at);
 -- when each API key was last used (to the minute); written by the gateway as keys authenticate,
 -- not by events: a rebuild of the read model keeps it (not in TABLES)
 CREATE TABLE IF NOT EXISTS api_key_use (
@@ -152,6 +173,7 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("verification_tickets", "token_hash"),
     ("plan_changes", "event_id"),
     ("monthly_usage", "org_id, month, metric"),
+    ("invitations", "invitation_id"),
 )
 
 
@@ -309,6 +331,70 @@ async def workspace_count(conn: AsyncConnection, org_id: str) -> int:
 
 async def member_count(conn: AsyncConnection, org_id: str) -> int:
     row = await (await conn.execute("SELECT count(*) FROM members WHERE org_id = %s", (org_id,))).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def members(conn: AsyncConnection, org_id: str) -> list[tuple[Any, ...]]:
+    """``(account_id, name, email, role, added_at)`` of every member of the org, oldest first."""
+    return await (
+        await conn.execute(
+            "SELECT m.account_id, a.name, a.email, m.role, m.added_at FROM members m"
+            " JOIN accounts a ON a.account_id = m.account_id WHERE m.org_id = %s ORDER BY m.added_at, a.email",
+            (org_id,),
+        )
+    ).fetchall()
+
+
+async def member_role(conn: AsyncConnection, org_id: str, account_id: str) -> str | None:
+    row = await (
+        await conn.execute("SELECT role FROM members WHERE org_id = %s AND account_id = %s", (org_id, account_id))
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+async def owner_count(conn: AsyncConnection, org_id: str) -> int:
+    row = await (
+        await conn.execute("SELECT count(*) FROM members WHERE org_id = %s AND role = 'owner'", (org_id,))
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+_INVITATION_COLUMNS = (
+    "invitation_id, org_id, email, role, invited_by, created_at, expires_at, accepted_at, accepted_by, revoked_at,"
+    " CASE WHEN accepted_at IS NOT NULL THEN 'accepted' WHEN revoked_at IS NOT NULL THEN 'revoked'"
+    " WHEN expires_at <= now() THEN 'expired' ELSE 'pending' END"
+)
+
+
+async def invitations(conn: AsyncConnection, org_id: str, pending_only: bool = True) -> list[tuple[Any, ...]]:
+    """The org's invitations (:data:`_INVITATION_COLUMNS`), newest first."""
+    sql = f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE org_id = %s"
+    if pending_only:
+        sql += " AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()"
+    return await (await conn.execute(sql + " ORDER BY created_at DESC, invitation_id DESC", (org_id,))).fetchall()
+
+
+async def invitation(conn: AsyncConnection, org_id: str, invitation_id: str) -> tuple[Any, ...] | None:
+    """One invitation of the org (another org's is None, like a missing one)."""
+    sql = f"SELECT {_INVITATION_COLUMNS} FROM invitations WHERE org_id = %s AND invitation_id = %s"
+    return await (await conn.execute(sql, (org_id, invitation_id))).fetchone()
+
+
+async def invitation_by_hash(conn: AsyncConnection, token_hash: str) -> tuple[Any, ...] | None:
+    """An invitation by its token's hash, with its org's slug and name appended."""
+    sql = f"SELECT {_INVITATION_COLUMNS}, (SELECT slug FROM orgs o WHERE o.org_id = i.org_id),"
+    sql += " (SELECT name FROM orgs o WHERE o.org_id = i.org_id) FROM invitations i WHERE token_hash = %s"
+    return await (await conn.execute(sql, (token_hash,))).fetchone()
+
+
+async def pending_invitation_count(conn: AsyncConnection, org_id: str) -> int:
+    row = await (
+        await conn.execute(
+            "SELECT count(*) FROM invitations WHERE org_id = %s AND accepted_at IS NULL AND revoked_at IS NULL"
+            " AND expires_at > now()",
+            (org_id,),
+        )
+    ).fetchone()
     return int(row[0]) if row else 0
 
 

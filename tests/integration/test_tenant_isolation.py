@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 import pytest
@@ -193,6 +194,42 @@ async def web_settings_of_another_org(w: World) -> None:
     w.assert_no_leak(await w.client.post("/settings/keys", headers=w.b.headers, data={"name": "b"}), w.b)
 
 
+async def web_invite_in_own_org(w: World) -> None:
+    """The invite form invites into the caller's own org: nothing of ``a``'s is shown to ``b``."""
+    r = await w.client.post(
+        "/settings/invitations", headers=w.b.headers, data={"email": _iso_email(), "role": "viewer"}
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/settings"), r.text
+    w.assert_no_leak(r, w.b)
+
+
+async def web_withdraw_anothers_invitation(w: World) -> None:
+    inv = await _a_invites(w)
+    await page_owned("POST", f"/settings/invitations/{inv}/revoke", owner=(303,), level="org")(w)
+
+
+def web_member(action: str, form: dict[str, str] | None, owner: int) -> Check:
+    async def check(w: World) -> None:
+        assert w.a.user is not None
+        url = f"/settings/members/{w.a.user.account_id}/{action}"
+        await page_owned("POST", url, form, owner=(owner,), level="org")(w)
+
+    return check
+
+
+def web_accept_guessed(method: str) -> Check:
+    async def check(w: World) -> None:
+        token = "ql_invite_" + "A" * 49
+        if method == "GET":
+            r = await w.client.get(f"/invitations/accept?token={token}", headers=w.b.headers)
+        else:
+            r = await w.client.post("/invitations/accept", headers=w.b.headers, data={"token": token})
+        assert r.status_code in (401, 422), r.text
+        w.assert_no_leak(r, w.b)
+
+    return check
+
+
 async def revoke_key_across_orgs(w: World) -> None:
     """``b`` cannot revoke ``a``'s key through ``a``'s org nor by naming it under its own org."""
     key_id = await w.resource("fresh_key")
@@ -296,6 +333,49 @@ def log_json(template: str, expect: tuple[int, ...] = (200,)) -> Check:
     return check
 
 
+async def _a_invites(w: World) -> str:
+    r = await w.call(w.a, "POST", f"/api/v1/orgs/{w.a.org_id}/invitations", {"email": _iso_email(), "role": "viewer"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["invitation_id"])
+
+
+def _iso_email() -> str:
+    return f"iso-{uuid.uuid4().hex[:10]}@lab.example"
+
+
+async def revoke_invitation_across_orgs(w: World) -> None:
+    """``b`` cannot withdraw ``a``'s invitation through ``a``'s org nor under its own org."""
+    inv = await _a_invites(w)
+    for url in (f"/api/v1/orgs/{w.a.org_id}/invitations/{inv}", f"/api/v1/orgs/{w.b.org_id}/invitations/{inv}"):
+        r = await w.call(w.b, "DELETE", url)
+        assert r.status_code == 404, f"{url} -> {r.status_code} {r.text[:300]}"
+        w.assert_no_leak(r, w.b)
+    assert (await w.call(w.a, "DELETE", f"/api/v1/orgs/{w.a.org_id}/invitations/{inv}")).status_code == 204
+
+
+def member_across_orgs(method: str, body: Any, owner: int) -> Check:
+    """``b`` cannot change or remove ``a``'s member, through ``a``'s org nor under its own."""
+
+    async def check(w: World) -> None:
+        assert w.a.user is not None
+        acc = w.a.user.account_id
+        for url in (f"/api/v1/orgs/{w.a.org_id}/members/{acc}", f"/api/v1/orgs/{w.b.org_id}/members/{acc}"):
+            r = await w.call(w.b, method, url, body)
+            assert r.status_code == 404, f"{method} {url} -> {r.status_code} {r.text[:300]}"
+            w.assert_no_leak(r, w.b)
+        r = await w.call(w.a, method, f"/api/v1/orgs/{w.a.org_id}/members/{acc}", body)
+        assert r.status_code == owner, r.text  # reached: the owner keeps its role, the last owner stays
+
+    return check
+
+
+async def accept_a_guessed_invitation(w: World) -> None:
+    for token in ("ql_invite_" + "A" * 49, "ql_invite_guess"):
+        r = await w.call(w.b, "POST", "/api/v1/invitations/accept", {"token": token})
+        assert r.status_code in (401, 422), r.text
+        w.assert_no_leak(r, w.b)
+
+
 WS = "/api/v1/workspaces/{a_ws}"
 TREND = "/backends/ibm/ibm_kyiv/trend"
 
@@ -312,6 +392,15 @@ CASES: dict[str, Check] = {
     "GET /api/v1/orgs/{org_id:str}/api-keys": owned("GET", "/api/v1/orgs/{a_org}/api-keys", level="org"),
     "POST /api/v1/orgs/{org_id:str}/api-keys": create_key_in_another_orgs_workspace,
     "DELETE /api/v1/orgs/{org_id:str}/api-keys/{key_id:str}": revoke_key_across_orgs,
+    "GET /api/v1/orgs/{org_id:str}/members": owned("GET", "/api/v1/orgs/{a_org}/members", level="org"),
+    "PATCH /api/v1/orgs/{org_id:str}/members/{account_id:str}": member_across_orgs("PATCH", {"role": "owner"}, 200),
+    "DELETE /api/v1/orgs/{org_id:str}/members/{account_id:str}": member_across_orgs("DELETE", None, 409),
+    "GET /api/v1/orgs/{org_id:str}/invitations": owned("GET", "/api/v1/orgs/{a_org}/invitations", level="org"),
+    "POST /api/v1/orgs/{org_id:str}/invitations": owned(
+        "POST", "/api/v1/orgs/{a_org}/invitations", {"email": "iso-invited@lab.example", "role": "viewer"}, level="org"
+    ),
+    "DELETE /api/v1/orgs/{org_id:str}/invitations/{invitation_id:str}": revoke_invitation_across_orgs,
+    "POST /api/v1/invitations/accept": accept_a_guessed_invitation,
     # runs
     "POST /api/v1/ingest/runs": ingest_same_bundle,
     "ASGI /api/v1/ingest/runs:stream": ingest_stream_same_bundle,
@@ -393,6 +482,12 @@ CASES: dict[str, Check] = {
     "GET /settings": web_settings_of_another_org,
     "POST /settings/keys": web_settings_of_another_org,
     "POST /settings/keys/{key_id:str}/revoke": web_revoke_anothers_key,
+    "POST /settings/invitations": web_invite_in_own_org,
+    "POST /settings/invitations/{invitation_id:str}/revoke": web_withdraw_anothers_invitation,
+    "POST /settings/members/{account_id:str}/role": web_member("role", {"role": "owner"}, 303),
+    "POST /settings/members/{account_id:str}/remove": web_member("remove", None, 409),
+    "GET /invitations/accept": web_accept_guessed("GET"),
+    "POST /invitations/accept": web_accept_guessed("POST"),
     # the OpenAPI documents litestar serves: the same for everyone (its CDN-loaded UIs are not
     # served: /schema is the reference rendered on the server, services.gateway.web.public)
     **{

@@ -41,7 +41,12 @@ __all__ = [
     "ApiKeyRevoked",
     "EmailVerificationIssued",
     "EmailVerified",
+    "InvitationAccepted",
+    "InvitationIssued",
+    "InvitationRevoked",
     "MemberAdded",
+    "MemberRemoved",
+    "MemberRoleChanged",
     "OrgCreated",
     "OrgPlanChanged",
     "PasswordChanged",
@@ -162,6 +167,50 @@ class OrgPlanChanged(Event, frozen=True, tag="org.plan_changed"):
     reason: str | None = None
 
 
+class MemberRoleChanged(Event, frozen=True, tag="member.role_changed"):
+    """An owner or admin changed a member's role (never leaving the org without an owner)."""
+
+    org_id: str
+    account_id: str
+    role: str
+    previous_role: str
+
+
+class MemberRemoved(Event, frozen=True, tag="member.removed"):
+    """The member left or was removed: their sessions in the org and their keys stop working."""
+
+    org_id: str
+    account_id: str
+    previous_role: str
+
+
+class InvitationIssued(Event, frozen=True, tag="invitation.issued"):
+    """An owner or admin invited an address with a role; the link went to that address only.
+    ``token_hash`` is sealed like every credential hash; a newer invitation of the same address
+    to the same org supersedes the pending one."""
+
+    invitation_id: str
+    org_id: str
+    email: str
+    role: str
+    token_hash: str
+    expires_at: str
+    invited_by: str | None = None
+
+
+class InvitationAccepted(Event, frozen=True, tag="invitation.accepted"):
+    """The invitee (signed in with the invited address) accepted; a MemberAdded follows."""
+
+    invitation_id: str
+    org_id: str
+    account_id: str
+
+
+class InvitationRevoked(Event, frozen=True, tag="invitation.revoked"):
+    invitation_id: str
+    org_id: str
+
+
 IDENTITY_EVENTS: tuple[type[Event], ...] = (
     AccountRegistered,
     EmailVerificationIssued,
@@ -175,6 +224,11 @@ IDENTITY_EVENTS: tuple[type[Event], ...] = (
     SessionStarted,
     SessionEnded,
     OrgPlanChanged,
+    MemberRoleChanged,
+    MemberRemoved,
+    InvitationIssued,
+    InvitationAccepted,
+    InvitationRevoked,
 )
 
 # The fields the gateway seals before appending and opens when applying (by event type).
@@ -185,4 +239,5 @@ SEALED_FIELDS: dict[str, tuple[str, ...]] = {
     "account.email_verified": ("token_hash",),
     "api_key.created": ("key_hash",),
     "session.started": ("token_hash",),
+    "invitation.issued": ("token_hash",),
 }

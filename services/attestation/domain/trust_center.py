@@ -16,6 +16,7 @@ from typing import Literal
 from urllib.parse import quote
 
 import msgspec
+from qlcore.site import SITE_NAV_CSS, site_nav
 from qlprov.attest import JWKS_PATH
 
 from services.attestation.domain.evaluation import ControlStatus
@@ -103,7 +104,8 @@ _STATUS_TEXT = {
     "not_evaluated": "Not evaluated",
 }
 
-_STYLE = """
+_STYLE = (
+    """
 body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top}
@@ -112,6 +114,8 @@ code{font-size:.85em;word-break:break-all}
 .passing{background:#dafbe1;color:#116329}.failing{background:#ffebe9;color:#a40e26}
 .not_applicable,.not_evaluated,.revoked{background:#eaeef2;color:#424a53}
 """.strip()
+    + SITE_NAV_CSS
+)
 
 # The page's only resource is its inline style, allowed by its hash; the favicon is a data: URL.
 CONTENT_SECURITY_POLICY = (
@@ -195,7 +199,8 @@ def render_trust_center(view: TrustCenterView, *, base_url: str = "") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{name} · Trust center · QuantumLedger</title><link rel="icon" href="/static/favicon.svg">'
         f"<style>{_STYLE}</style></head>"
-        f"<body><header><h1>{name}</h1><p>Trust center of <code>{_e(view.org.slug)}</code>. "
+        f"<body>{site_nav(base_url=base_url)}"
+        f"<header><h1>{name}</h1><p>Trust center of <code>{_e(view.org.slug)}</code>. "
         "Every status below is backed by signed evidence: verify an attestation with the link "
         f'beside it, or offline with the <a href="{_e(base_url + JWKS_PATH)}">public keys</a>.</p>'
         "</header><main>"

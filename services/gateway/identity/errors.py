@@ -59,8 +59,16 @@ class NotHeld(Forbidden):
         held_workspace: str | None = None,
         expires_at: datetime | None = None,
         held_expires_at: datetime | None = None,
+        role: str | None = None,
+        held_role: str | None = None,
     ) -> None:
-        if held_expires_at is not None:
+        if held_role is not None:
+            super().__init__(
+                f"a {held_role} cannot grant nor manage the role {role!r}: privileges hold",
+                role=role,
+                held_role=held_role,
+            )
+        elif held_expires_at is not None:
             super().__init__(
                 "an API key can only create keys that expire no later than itself",
                 expires_at=_rfc3339(expires_at),
@@ -79,6 +87,7 @@ class NotHeld(Forbidden):
                 held_workspace=held_workspace,
             )
         self.scope = scope
+        self.role = role
         self.workspace = workspace
         self.expires_at = expires_at
 

@@ -30,6 +30,7 @@ __all__ = [
     "SmtpSettings",
     "SmtpTransport",
     "build_already_registered_mail",
+    "build_invitation_mail",
     "build_verification_mail",
 ]
 
@@ -170,5 +171,54 @@ def build_already_registered_mail(*, to: str, sender: str, name: str, login_url:
         "Someone (perhaps you) tried to register a QuantumLedger account with this address.\n"
         f"It already has one: log in at {login_url}.\n\n"
         "If this was not you, you can ignore this message; nothing has changed.\n"
+    )
+    return msg
+
+
+def build_invitation_mail(
+    *,
+    to: str,
+    sender: str,
+    inviter: str,
+    org_name: str,
+    role: str,
+    token: str,
+    public_url: str,
+    expires_at: datetime,
+    now: datetime,
+) -> EmailMessage:
+    """ "You are invited to an org": a link that opens the acceptance page (sign in or register with
+    this address, then accept), and the token for a terminal."""
+    base = public_url.rstrip("/")
+    link = f"{base}/invitations/accept?{urlencode({'token': token})}"
+    api = f"{base}/api/v1/invitations/accept"
+    until = expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = (
+        "Hello,\n\n"
+        f'{inviter} invites you to the QuantumLedger org "{org_name}" as {role}.\n\n'
+        "Accept (sign in, or register, with this email address first):\n\n"
+        f"  {link}\n\n"
+        "Or from a terminal, signed in with this address:\n\n"
+        f"  curl -X POST {api} -H 'Content-Type: application/json' -d '{{\"token\": \"{token}\"}}'\n\n"
+        f"Invitation token: {token}\n"
+        f"The invitation works once and expires at {until}.\n\n"
+        "If you do not know the sender, ignore this message: nothing happens without your acceptance.\n"
+    )
+    msg = EmailMessage()
+    msg["Subject"] = f"You are invited to {org_name} on QuantumLedger"
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    msg.set_content(text)
+    msg.add_alternative(
+        "<p>Hello,</p>"
+        f"<p>{html.escape(inviter)} invites you to the QuantumLedger org <strong>{html.escape(org_name)}</strong>"
+        f" as <strong>{html.escape(role)}</strong>.</p>"
+        f'<p><a href="{html.escape(link)}">Accept the invitation</a> (sign in, or register, with this address).</p>'
+        f"<p>Invitation token: <code>{html.escape(token)}</code><br>"
+        f"The invitation works once and expires at {html.escape(until)}.</p>"
+        "<p>If you do not know the sender, ignore this message.</p>",
+        subtype="html",
     )
     return msg

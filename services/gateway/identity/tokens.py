@@ -28,6 +28,7 @@ from ulid import ULID
 from services.gateway.identity.errors import InvalidToken, TokenExpired, TokenRevoked, TokenUsed
 
 __all__ = [
+    "INVITATION_TTL",
     "PREFIXES",
     "SECRET_BYTES",
     "SESSION_TTL",
@@ -49,12 +50,18 @@ __all__ = [
     "visible_prefix",
 ]
 
-TokenKind = Literal["api_key", "session", "verification"]
-PREFIXES: dict[TokenKind, str] = {"api_key": "ql_live_", "session": "ql_sess_", "verification": "ql_verify_"}
+TokenKind = Literal["api_key", "session", "verification", "invitation"]
+PREFIXES: dict[TokenKind, str] = {
+    "api_key": "ql_live_",
+    "session": "ql_sess_",
+    "verification": "ql_verify_",
+    "invitation": "ql_invite_",
+}
 SECRET_BYTES = 32
 VISIBLE_PREFIX_LENGTH = 12
 SESSION_TTL = timedelta(days=14)
 VERIFICATION_TTL = timedelta(hours=24)
+INVITATION_TTL = timedelta(days=7)
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BODY_LENGTH = 43  # ceil(256 / log2(62)): every 32-byte value fits

@@ -9,6 +9,7 @@ from services.gateway.routes.cards import CardPagesController, CardsController
 from services.gateway.routes.compliance import ComplianceController, FrameworksController
 from services.gateway.routes.keys import ApiKeysController
 from services.gateway.routes.leaderboard import LeaderboardController, LeaderboardPagesController
+from services.gateway.routes.members import InvitationsController, MembersController
 from services.gateway.routes.reproduce import ReproduceController
 from services.gateway.routes.runs import RunsController, ingest_stream
 from services.gateway.routes.static import static_file
@@ -23,6 +24,8 @@ CONTROLLERS: list[Any] = [
     ingest_stream,
     AuthController,
     ApiKeysController,
+    MembersController,
+    InvitationsController,
     LeaderboardController,
     LeaderboardPagesController,
     FrameworksController,

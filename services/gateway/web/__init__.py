@@ -17,11 +17,11 @@ from services.gateway.web.account import AccountPages
 from services.gateway.web.attestations import AttestationPages
 from services.gateway.web.public import DocsRenderPlugin, PublicPages, html_errors
 from services.gateway.web.runs import RunPages
-from services.gateway.web.settings import SettingsPages
+from services.gateway.web.settings import InvitationPages, SettingsPages
 
 __all__ = ["FORM_PATHS", "PAGES", "DocsRenderPlugin", "html_errors", "middleware"]
 
-PAGES: list[Any] = [AccountPages, AttestationPages, PublicPages, RunPages, SettingsPages]
+PAGES: list[Any] = [AccountPages, AttestationPages, PublicPages, RunPages, SettingsPages, InvitationPages]
 #: the forms posted without a session (same-origin check only; see services.gateway.csrf)
 FORM_PATHS = ("/signin", "/register", "/verify-email", "/signout")
 

@@ -19,6 +19,7 @@ from services.gateway.deps import authorized, gw_of
 from services.gateway.identity.access import Principal
 from services.gateway.routes.badges import badge_cache
 from services.gateway.web.charts import coupling_svg, fidelity_svg, hellinger_fidelity, histogram_svg
+from services.gateway.web.circuit import circuit_svg
 from services.gateway.web.common import ServiceError, call, error_page, not_found, require_viewer, see_other
 from services.gateway.web.render import page, query_url
 
@@ -183,9 +184,11 @@ class RunPages(Controller):
             if qubits
             else None
         )
+        drawn = circuit_svg(str(program.get("source") or ""), title=f"Circuit of {program.get('name') or run_id}")
         return page(
             request,
             "run.html",
+            circuit=Markup(drawn) if drawn else None,
             title=title,
             who=who,
             run_id=run_id,

@@ -8,12 +8,26 @@ from litestar import Controller, Request, Response, get, post
 from qlcore.errors import QLError
 
 from services.gateway.deps import USAGE, gw_of, plan_of, usage
-from services.gateway.identity.access import SCOPES, Principal, roles
+from services.gateway.identity.access import ROLES, SCOPES, Principal, role_at_least, roles
 from services.gateway.identity.apikeys import CreateKey, create_key, list_keys, revoke_key
+from services.gateway.identity.members import (
+    INVITABLE,
+    AcceptInvitation,
+    ChangeRole,
+    Invite,
+    accept_invitation,
+    change_role,
+    invitation_preview,
+    invite,
+    list_invitations,
+    list_members,
+    remove_member,
+    revoke_invitation,
+)
 from services.gateway.web.common import error_page, require_viewer, see_other
 from services.gateway.web.render import page
 
-__all__ = ["SettingsPages"]
+__all__ = ["InvitationPages", "SettingsPages"]
 
 SCOPE_HELP = {
     "runs:read": "read runs, reports and reproductions",
@@ -22,19 +36,17 @@ SCOPE_HELP = {
     "attest:write": "create compliance attestations",
     "admin": "administer the org's keys (not a superset of the others)",
 }
-NOTICES = {"revoked": "The key is revoked: the next request with it is refused."}
+NOTICES = {
+    "revoked": "The key is revoked: the next request with it is refused.",
+    "invited": "The invitation is on its way: its link works for seven days, for that address only.",
+    "withdrawn": "The invitation is withdrawn: its link no longer works.",
+    "role": "The role is changed: it applies from the member's next request.",
+    "removed": "The member is removed: their sessions in this org and their keys stop working.",
+}
 
 
 async def _members(request: Request[Any, Any, Any], who: Principal) -> list[dict[str, Any]]:
-    async with gw_of(request).pool.connection() as conn:
-        rows = await (
-            await conn.execute(
-                "SELECT a.name, a.email, m.role, m.added_at FROM members m JOIN accounts a"
-                " ON a.account_id = m.account_id WHERE m.org_id = %s ORDER BY m.added_at, a.email",
-                (who.org_id,),
-            )
-        ).fetchall()
-    return [{"name": r[0], "email": r[1], "role": r[2], "added_at": r[3].isoformat()} for r in rows]
+    return await list_members(gw_of(request).ident, who, who.org_id)
 
 
 async def _settings(
@@ -48,6 +60,7 @@ async def _settings(
     form: dict[str, Any] | None = None,
 ) -> Response[str]:
     keys = await list_keys(gw_of(request).ident, who, who.org_id)
+    manages = role_at_least(who.role, "admin") and (who.via == "session" or "admin" in who.scopes)
     plan = plan_of(request, who)
     used = {name: await usage(request, who, name) for name in USAGE}
     grantable = [s for s in SCOPES if s in who.scopes]
@@ -65,6 +78,10 @@ async def _settings(
         scope_help=SCOPE_HELP,
         form=form or {"name": "", "scopes": ["runs:read", "runs:write"]},
         members=await _members(request, who),
+        invitations=await list_invitations(gw_of(request).ident, who, who.org_id) if manages else [],
+        manages=manages,
+        invitable=[r for r in INVITABLE if role_at_least(who.role, r)],
+        assignable=[r for r in ROLES if role_at_least(who.role, r)],
         roles=sorted(roles().items(), key=lambda kv: -kv[1].rank),
         plan=plan,
         used=used,
@@ -120,3 +137,85 @@ class SettingsPages(Controller):
         except QLError as err:
             return error_page(request, err, who, back="/settings")
         return see_other("/settings?notice=revoked")
+
+    @post("/invitations", status_code=200)
+    async def invite(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        who = await require_viewer(request)
+        if isinstance(who, Response):
+            return who
+        form = await request.form()
+        cmd = Invite(email=str(form.get("email") or "")[:300], role=str(form.get("role") or "member")[:20])
+        try:
+            await invite(gw_of(request).ident, who, who.org_id, cmd)
+        except QLError as err:
+            return error_page(request, err, who, back="/settings")
+        return see_other("/settings?notice=invited#h-members")
+
+    @post("/invitations/{invitation_id:str}/revoke", status_code=200)
+    async def withdraw(self, request: Request[Any, Any, Any], invitation_id: str) -> Response[Any]:
+        who = await require_viewer(request)
+        if isinstance(who, Response):
+            return who
+        try:
+            await revoke_invitation(gw_of(request).ident, who, who.org_id, invitation_id)
+        except QLError as err:
+            return error_page(request, err, who, back="/settings")
+        return see_other("/settings?notice=withdrawn#h-members")
+
+    @post("/members/{account_id:str}/role", status_code=200)
+    async def role(self, request: Request[Any, Any, Any], account_id: str) -> Response[Any]:
+        who = await require_viewer(request)
+        if isinstance(who, Response):
+            return who
+        form = await request.form()
+        try:
+            cmd = ChangeRole(role=str(form.get("role") or "")[:20])
+            await change_role(gw_of(request).ident, who, who.org_id, account_id, cmd)
+        except QLError as err:
+            return error_page(request, err, who, back="/settings")
+        return see_other("/settings?notice=role#h-members")
+
+    @post("/members/{account_id:str}/remove", status_code=200)
+    async def remove(self, request: Request[Any, Any, Any], account_id: str) -> Response[Any]:
+        who = await require_viewer(request)
+        if isinstance(who, Response):
+            return who
+        try:
+            await remove_member(gw_of(request).ident, who, who.org_id, account_id)
+        except QLError as err:
+            return error_page(request, err, who, back="/settings")
+        if account_id == who.account_id:
+            return see_other("/signin")
+        return see_other("/settings?notice=removed#h-members")
+
+
+class InvitationPages(Controller):
+    """The invitation link of the mail: signed in with the invited address, one button accepts."""
+
+    path = "/invitations/accept"
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any], token: str = "") -> Response[Any]:
+        who = await require_viewer(request)  # signed out: the sign-in page (register from there), then back
+        if isinstance(who, Response):
+            return who
+        try:
+            offer = await invitation_preview(gw_of(request).ident, token[:200])
+        except QLError as err:
+            return error_page(request, err, who)
+        return page(request, "invitation.html", title="Invitation", who=who, offer=offer, token=token, done=None)
+
+    @post("/", status_code=200)
+    async def accept(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        who = await require_viewer(request)
+        if isinstance(who, Response):
+            return who
+        form = await request.form()
+        try:
+            done = await accept_invitation(
+                gw_of(request).ident, who, AcceptInvitation(token=str(form.get("token") or "")[:200])
+            )
+        except QLError as err:
+            return error_page(request, err, who)
+        return page(request, "invitation.html", title="Invitation accepted", who=who, offer=None, token="", done=done)

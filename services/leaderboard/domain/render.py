@@ -13,13 +13,15 @@ from urllib.parse import quote, urlencode
 
 from qlcore.corpus.methodology import METRICS, MetricDefinition, metric_definition
 from qlcore.corpus.model import parse_rfc3339
+from qlcore.site import SITE_NAV_CSS, site_nav
 
 from services.leaderboard.domain.ranking import Leaderboard, LeaderboardRow
 from services.leaderboard.domain.trend import TrendBucket
 
 __all__ = ["format_value", "render_leaderboard_html", "render_trend_html", "render_trend_svg", "trend_href"]
 
-_CSS = """
+_CSS = (
+    """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a2e}
 table{border-collapse:collapse;width:100%}th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}nav a{margin-right:.8rem}nav a.current{font-weight:bold}
@@ -27,6 +29,14 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}nav a{margin-right:.8r
 svg .median{fill:none;stroke:#0d6efd;stroke-width:2}svg .point{fill:#0d6efd}svg .axis{stroke:#333}
 svg .grid{stroke:#e5e5e5}svg text{font-size:11px;fill:#333}
 """.strip()
+    + SITE_NAV_CSS
+)
+# the trend chart's own style, inside the SVG: it renders the same opened on its own (trend.svg)
+_SVG_CSS = (
+    ".band{fill:#9ec5fe;opacity:.5}.median{fill:none;stroke:#0d6efd;stroke-width:2}.point{fill:#0d6efd}"
+    ".axis{stroke:#333}.grid{stroke:#e5e5e5}text{font:11px system-ui,sans-serif;fill:#333}"
+    ".caption{font-size:13px;font-weight:600}.empty{font-size:14px;fill:#666}"
+)
 
 
 def format_value(value: float | int | None, definition: MetricDefinition) -> str:
@@ -46,12 +56,12 @@ def trend_href(provider: str, backend: str, metric: str, base: str = "/backends"
     return f"{base}/{quote(provider, safe='')}/{quote(backend, safe='')}/trend?{urlencode({'metric': metric})}"
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, current: str | None = None) -> str:
     return (
         '<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en">'
         f'<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>'
         '<link rel="icon" href="/static/favicon.svg"/>'
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>\n"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{site_nav(current)}{body}</body></html>\n"
     )
 
 
@@ -105,14 +115,14 @@ def render_leaderboard_html(
         else ""
     )
     body = (
-        f"<h1>Hardware leaderboard: {escape(definition.label)}</h1><nav>{tabs}</nav>"
+        f"<h1>Hardware leaderboard: {escape(definition.label)}</h1><nav aria-label='Metrics'>{tabs}</nav>"
         f'<p class="meta">{escape(definition.definition)} ({better}). Methodology '
         f'<a href="{escape(methodology_href)}"><code id="methodology">{escape(board.methodology_version)}</code></a>. '
         "≈ marks an undated source whose date is a stand-in.</p>"
         f'{form}<table id="leaderboard" data-metric="{escape(board.metric)}" data-direction="{board.direction}">'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{left_out}"
     )
-    return _page(f"QuantumLedger leaderboard — {definition.label}", body)
+    return _page(f"QuantumLedger leaderboard — {definition.label}", body, "/leaderboard")
 
 
 def _scale(value: float, lo: float, hi: float, out_lo: float, out_hi: float) -> float:
@@ -130,6 +140,7 @@ def render_trend_svg(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="trend-title trend-desc" data-metric="{escape(metric)}">',
+        f"<style>{_SVG_CSS}</style>",
         f'<title id="trend-title">{escape(caption)}</title>',
         f'<desc id="trend-desc">{escape(definition.label)} per bucket: median with p10-p90 band; '
         f"{len(buckets)} buckets.</desc>",

@@ -9,13 +9,16 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from qlcore.site import SITE_NAV_CSS, site_nav
+
 from services.reproduce.report.histogram import render_histogram
 
 __all__ = ["CSP", "render_report_page"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"  # the site's icon from /static
 
-_STYLE = """
+_STYLE = (
+    """
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fafafa}
 main{max-width:980px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
@@ -28,6 +31,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dt{c
 .pending{background:#888}.ok{color:#2e8b57}.bad{color:#c0392b}.muted{color:#666}
 .badges img{margin-right:6px;vertical-align:middle}figure{margin:0;overflow-x:auto}
 """
+    + SITE_NAV_CSS
+)
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -200,7 +205,7 @@ def render_report_page(report: Mapping[str, Any]) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="/static/favicon.svg">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>{site_nav()}<main>"
         f"<h1>{escape(title)}</h1>"
         + _badges(report["badges"], report["links"].get("card"))
         + _provenance(report)

@@ -218,5 +218,22 @@ async def test_real_answers_conform_to_the_document(stack: Stack) -> None:
         await call("/api/v1/reproductions/{job_id}", path="/api/v1/reproductions/01NOSUCHJOB")  # 404
         key = (await c.post(keys, json={"name": "gone", "scopes": ["runs:read"]})).json()["key_id"]
         await call("/api/v1/orgs/{org_id}/api-keys/{key_id}", "delete", path=f"{keys}/{key}")  # 204
+        org = f"/api/v1/orgs/{t.org_id}"
+        await call("/api/v1/orgs/{org_id}/members", path=f"{org}/members")
+        r = await call(
+            "/api/v1/orgs/{org_id}/invitations",
+            "post",
+            path=f"{org}/invitations",
+            json={"email": f"invited-{t.org_slug}@example.org", "role": "viewer"},
+        )
+        await call("/api/v1/orgs/{org_id}/invitations", "post", path=f"{org}/invitations", json={"email": "x"})  # 422
+        await call("/api/v1/orgs/{org_id}/invitations", path=f"{org}/invitations")
+        inv = f"{org}/invitations/{r.json()['invitation_id']}"
+        await call("/api/v1/orgs/{org_id}/invitations/{invitation_id}", "delete", path=inv)  # 204
+        nobody = f"{org}/members/acc_01NOSUCHACCOUNT"
+        await call("/api/v1/orgs/{org_id}/members/{account_id}", "patch", path=nobody, json={"role": "viewer"})  # 404
+        await call("/api/v1/orgs/{org_id}/members/{account_id}", "delete", path=nobody)  # 404
+        token = "ql_invite_" + "A" * 49
+        await call("/api/v1/invitations/accept", "post", json={"token": token})  # 403: a key is no person
     every = {op["operationId"] for _, _, op in _operations(doc)}
     assert seen == every, sorted(every - seen)

@@ -79,6 +79,7 @@ PAGES = {
     "/runs",
     "/runs/{run_id:str}",
     "/settings",
+    "/invitations/accept",
     "/signin",
     "/trust/{org_slug:str}",
     "/verify-email",
@@ -95,6 +96,10 @@ NOT_PAGES = {
     "/runs/{run_id:str}/unpublish",
     "/settings/keys",
     "/settings/keys/{key_id:str}/revoke",
+    "/settings/invitations",
+    "/settings/invitations/{invitation_id:str}/revoke",
+    "/settings/members/{account_id:str}/role",
+    "/settings/members/{account_id:str}/remove",
     "/signout",
     "/schema/openapi.json",
     "/schema/openapi.yaml",
@@ -169,6 +174,7 @@ async def test_web_app_pages(stack: Stack, published: dict[str, Any]) -> None:
             r = await c.get(path)
             assert r.status_code == 200, (path, r.status_code)
             assert_secured(r, HTML)
+        assert_secured(await c.get("/invitations/accept?token=ql_invite_x"), HTML)  # the error page
     async with stack.client() as anon:
         for path in ("/", "/signin", "/register", "/docs"):
             r = await anon.get(path)

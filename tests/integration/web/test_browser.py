@@ -228,6 +228,16 @@ async def test_a_new_researchers_whole_path(stack: Stack) -> None:
             await page.set_viewport_size({"width": 1280, "height": 900})
             assert await page.get_by_role("heading", name="Calibration of the qubits used").is_visible()
             assert "OPENQASM" in await page.locator("pre code").first.inner_text()
+            # the circuit drawn: four wires, a Hadamard, three CNOT targets, four measurements
+            circuit = page.locator("figure.circuit svg")
+            assert await circuit.get_attribute("role") == "img" and await circuit.get_attribute("aria-label")
+            assert await circuit.locator("circle.target").count() == 3
+            assert (await circuit.locator("text").all_text_contents())[:4] == ["q[0]", "q[1]", "q[2]", "q[3]"]
+            for width in WIDTHS:  # the box fits the screen; a wider drawing scrolls inside it
+                await page.set_viewport_size({"width": width, "height": 900})
+                box = await page.locator("figure.circuit .circuit-scroll").bounding_box()
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+            await page.set_viewport_size({"width": 1280, "height": 900})
 
             # publish the card
             await page.get_by_role("button", name="Publish Result Card").click()

@@ -98,6 +98,9 @@ def test_page_shows_everything_with_verify_links() -> None:
     assert "<script>alert(1)</script>" in text  # the reason is visible as text...
     assert "script" not in page.tags and "b" not in page.tags  # ...and never markup
     assert page.links == [
+        "https://quantumledger.ben.gy/",  # the site's navigation: home, leaderboard, API docs
+        "https://quantumledger.ben.gy/leaderboard",
+        "https://quantumledger.ben.gy/docs",
         "https://quantumledger.ben.gy/.well-known/quantumledger-jwks.json",
         "https://quantumledger.ben.gy/attestations/01JNEW",  # pages, not JSON; active ones first
         "https://quantumledger.ben.gy/attestations/01JOLD",

@@ -21,7 +21,10 @@ SECRET_WORDS = ("password", "token", "key", "secret")
 def test_tags_are_unique_and_namespaced() -> None:
     tags = [str(t.__struct_config__.tag) for t in IDENTITY_EVENTS]
     assert len(set(tags)) == len(tags)
-    assert all(tag.split(".")[0] in {"account", "org", "workspace", "member", "api_key", "session"} for tag in tags)
+    assert all(
+        tag.split(".")[0] in {"account", "org", "workspace", "member", "api_key", "session", "invitation"}
+        for tag in tags
+    )
 
 
 @pytest.mark.parametrize("event_type", IDENTITY_EVENTS, ids=lambda t: t.__name__)

@@ -61,11 +61,13 @@ def test_the_digest_covers_every_table_replay_rebuilds() -> None:
         "verification_tickets",
         "plan_changes",
         "monthly_usage",
+        "invitations",
     }
     for table in tables:
         assert f"CREATE TABLE IF NOT EXISTS {table} " in p.ddl
     assert "login_throttle" not in p.ddl  # operational state: a replay must not re-lock anyone
     assert {"run.ingested", "reproduction.requested", "org.plan_changed", "session.ended"} <= p.handles
+    assert {"invitation.issued", "invitation.accepted", "member.role_changed", "member.removed"} <= p.handles
 
 
 def test_every_plan_limit_has_a_usage_reader() -> None:

@@ -51,7 +51,10 @@ def test_leaderboard_page_structure() -> None:
     evil = rows[2].find(f".//{XHTML}a")
     assert evil is not None and evil.text == "<b>&x"  # escaped, not markup
     assert "stand-in" in (rows[2].findall(f"{XHTML}td")[5].get("class") or "")
-    tabs = root.findall(f".//{XHTML}nav/{XHTML}a")
+    site = root.find(f".//{XHTML}nav[@aria-label='Site']")
+    assert site is not None and [a.get("href") for a in site] == ["/", "/leaderboard", "/docs"]
+    assert [a.get("aria-current") for a in site] == [None, "page", None]
+    tabs = root.findall(f".//{XHTML}nav[@aria-label='Metrics']/{XHTML}a")
     assert len(tabs) == len(METRICS) and [a.get("class") for a in tabs].count("current") == 1
     assert root.find(f".//{XHTML}code[@id='methodology']").text.startswith("ql-leaderboard/")
     left_out = root.find(f".//{XHTML}p[@id='left-out']")
@@ -80,6 +83,12 @@ def test_trend_svg_structure() -> None:
     ticks = svg.findall(f"{SVG}text[@class='x-tick']")
     assert ticks[0].text == "2021-12-06" and ticks[-1].text == "2025-02-24"
     assert len({t.text for t in ticks}) == len(ticks) == 4
+    # opened on its own (trend.svg), it carries its own style: band, line, points, axes, texts
+    style = svg.find(f"{SVG}style")
+    assert style is not None
+    for rule in (".band{", ".median{", ".point{", ".axis{", ".grid{", "text{"):
+        assert rule in (style.text or ""), rule
+    assert "fill:none" in (style.text or "")  # the median line is a line, not a filled black shape
 
 
 def test_trend_svg_single_and_empty() -> None:
@@ -89,6 +98,7 @@ def test_trend_svg_single_and_empty() -> None:
     empty = ET.fromstring(render_trend_svg([], "median_t1"))
     assert empty.find(f"{SVG}text").text == "No data"
     assert empty.find(f"{SVG}polyline") is None
+    assert empty.find(f"{SVG}style") is not None
 
 
 def test_trend_page_embeds_svg_and_table() -> None:

@@ -215,6 +215,10 @@ def test_report_page_escapes_and_embeds_the_histogram() -> None:
     assert page.count('<rect class="bar"') == 3 * 2  # outcomes 000, 010, 111 x two series
     assert '<link rel="icon" href="/static/favicon.svg">' in page and "<script" not in page
     assert page.count('<img src="/badge/ghz-3/') == 5
+    # the site's navigation back to the web app, styled by the page's own (inline) style
+    assert '<nav class="site" aria-label="Site"><a class="brand" href="/">QuantumLedger</a>' in page
+    assert '<a href="/leaderboard">Leaderboard</a><a href="/docs">API docs</a></nav>' in page
+    assert "nav.site{" in page
 
 
 def test_report_carries_the_test_and_explains_a_model_mismatch() -> None:
