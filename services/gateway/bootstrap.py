@@ -11,10 +11,10 @@ from qlcore.service import Runtime, ServiceSpec
 from services.gateway import store
 from services.gateway.config import POOL_SIZE, GatewayConfig, load_config
 from services.gateway.deps import Gateway
+from services.gateway.domain.sealing import load_seal_keys
 from services.gateway.handlers import OPERATIONS
 from services.gateway.http import serve_http
 from services.gateway.identity.runtime import IdentityRuntime, mail_transport
-from services.gateway.identity.sealing import load_seal_keys
 from services.gateway.projection import IdentityProjection
 
 __all__ = ["Deps", "build", "spec"]

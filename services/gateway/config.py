@@ -17,8 +17,8 @@ from pathlib import Path
 import msgspec
 from qlcore.config import Settings
 
-from services.gateway.identity.mail import SmtpSettings
-from services.gateway.identity.sealing import KEYS_FILE_ENV
+from services.gateway.adapters.mail import SmtpSettings
+from services.gateway.domain.sealing import KEYS_FILE_ENV
 
 __all__ = ["DEFAULT_SENDER", "POOL_SIZE", "GatewayConfig", "load_config"]
 

@@ -31,8 +31,8 @@ from qlcore.config import BACKEND_SERVICES as SERVICES
 from qlcore.config import Settings
 
 from services.gateway import store
-from services.gateway.identity.access import Principal, Role, authorize
-from services.gateway.identity.plans import Plan, PlanCatalog, check_limit, default_catalog, require_feature
+from services.gateway.domain.access import Principal, Role, authorize
+from services.gateway.domain.plans import Plan, PlanCatalog, check_limit, default_catalog, require_feature
 from services.gateway.identity.runtime import IdentityRuntime
 from services.gateway.principal import SESSION_COOKIE, resolve
 

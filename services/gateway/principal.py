@@ -17,8 +17,8 @@ from psycopg_pool import AsyncConnectionPool
 from qlcore.errors import Unauthorized
 
 from services.gateway import store
-from services.gateway.identity.access import SCOPES, Principal, effective_scopes, session_scopes
-from services.gateway.identity.tokens import PREFIXES, ensure_usable, parse_token, token_kind
+from services.gateway.domain.access import SCOPES, Principal, effective_scopes, session_scopes
+from services.gateway.domain.tokens import PREFIXES, ensure_usable, parse_token, token_kind
 
 __all__ = ["ALL_SCOPES", "KEY_PREFIX", "SESSION_COOKIE", "Principal", "resolve", "resolve_token"]
 

@@ -44,7 +44,7 @@ from qlcore.events.reproduce import ReproductionRequested
 from qlcore.projection import apply_grouped
 
 from services.gateway import store
-from services.gateway.identity.sealing import SealKeys, open_event
+from services.gateway.domain.sealing import SealKeys, open_event
 
 __all__ = ["IdentityProjection", "month_of"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from services.gateway.identity.ratelimit import FailureRecord, next_record
+from services.gateway.domain.ratelimit import FailureRecord, next_record
 
 __all__ = [
     "DDL",
@@ -478,9 +478,9 @@ async def ensure_throttle_table(pool: AsyncConnectionPool) -> None:
 
 
 class PgThrottleStore:
-    """:class:`~services.gateway.identity.ratelimit.ThrottleStore` on a gateway table, shared by
+    """:class:`~services.gateway.domain.ratelimit.ThrottleStore` on a gateway table, shared by
     every gateway instance. ``record_failure`` is one upsert that applies
-    :func:`~services.gateway.identity.ratelimit.next_record` in SQL, so concurrent failures on
+    :func:`~services.gateway.domain.ratelimit.next_record` in SQL, so concurrent failures on
     one key are each counted (the row lock serializes them)."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:

@@ -4,7 +4,7 @@
 * ``nats-users.env``: their public keys, ``QL_NATS_NKEY_<USER>=U...``, the environment of the NATS
   nodes that ``deploy/nats/auth.conf`` reads (nothing in it is secret);
 * ``tls/``: a private CA and a certificate per node (``nats-1`` .. ``nats-3``), for clients and routes;
-* ``identity.keys``: the gateway's sealing keys (``services.gateway.identity.sealing``).
+* ``identity.keys``: the gateway's sealing keys (``services.gateway.domain.sealing``).
 
 An existing file is kept, never replaced: run it again after adding a service and only what is
 missing is made. Rotate a seed by deleting it, running again and restarting its process and the
@@ -42,7 +42,7 @@ def bus_secrets(out: Path) -> None:
     from qlcore.busauth.serverconf import nkey_variable
     from qlcore.busauth.tls import Issued, issue, make_ca
 
-    from services.gateway.identity.sealing import create_key_file
+    from services.gateway.domain.sealing import create_key_file
 
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     keys = ensure_seeds(out / "nats", users())

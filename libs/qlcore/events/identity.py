@@ -19,9 +19,9 @@ still accept the same credentials; and those hashes only sealed (:data:`SEALED_F
   hashes stay after a password change (erasure of an account, when needed, is crypto-shredding
   of its personal fields, a later design).
 * ``key_hash``/``token_hash`` are SHA-256 of 256-bit random secrets (see
-  :mod:`services.gateway.identity.tokens`).
+  :mod:`services.gateway.domain.tokens`).
 * Every service reads the whole log, so these fields hold ``sealed.v1.<kid>.<...>`` values that
-  only the gateway can open (:mod:`services.gateway.identity.sealing`, decision 0010): an argon2id
+  only the gateway can open (:mod:`services.gateway.domain.sealing`, decision 0010): an argon2id
   hash is still a guessing target offline, and a token hash must never be a lookup key for anyone
   but the gateway.
 

@@ -15,10 +15,10 @@ from qlcore.errors import Unprocessable
 from qlcore.rpc import RpcReply, RpcRequest, json_reply
 
 from services.gateway import store
+from services.gateway.domain.access import SCOPES
+from services.gateway.domain.plans import DEV_PLAN
 from services.gateway.identity import orgs
-from services.gateway.identity.access import SCOPES
 from services.gateway.identity.orgs import CreateOrg
-from services.gateway.identity.plans import DEV_PLAN
 
 if TYPE_CHECKING:
     from services.gateway.bootstrap import Deps

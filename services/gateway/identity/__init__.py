@@ -1,16 +1,12 @@
-"""Identity and tenancy: accounts, orgs, workspaces, sessions, API keys, plans, roles.
+"""Identity commands: accounts, orgs, workspaces, members, sessions, API keys.
 
-* The pure domain, no I/O: ``passwords``, ``tokens``, ``plans`` (+ ``plans.yaml``), ``access``
-  (+ ``roles.yaml``: the Principal, scopes, roles, authorize), ``ratelimit``, ``slugs``,
-  ``mail`` (messages and transports), ``errors``.
-* Its adapters: ``store`` (queries of the gateway's identity read model, the PostgreSQL throttle
-  store) and ``runtime`` (bus, pool, the wait for the projection, mail, hashing, per process).
-* The commands, which append identity events and wait until they are applied: ``accounts``
-  (register, verify, login, logout), ``apikeys`` (create, list, revoke), ``orgs`` (create an
-  org or a workspace, change the plan).
-
-Import the submodules directly (``identity.tokens``, ``identity.plans``...). The events are in
-:mod:`qlcore.events.identity`, the read model in :mod:`services.gateway.projection`.
+The commands append identity events and wait until the gateway's read model applied them:
+``accounts`` (register, verify, login, logout), ``apikeys`` (create, list, revoke), ``orgs``
+(create an org or a workspace, change the plan), ``members`` (invitations, roles, removal);
+``runtime`` gives them the bus, pool, mail and hashing per process, ``timing`` the equal-time
+registration pad. Their rules are the pure :mod:`services.gateway.domain`, their queries
+:mod:`services.gateway.store`, the mail transports :mod:`services.gateway.adapters.mail`; the events
+are in :mod:`qlcore.events.identity`, the read model in :mod:`services.gateway.projection`.
 """
 
 __all__: list[str] = []

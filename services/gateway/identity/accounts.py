@@ -32,13 +32,11 @@ from qlcore.events.identity import (
 from ulid import ULID
 
 from services.gateway import store
-from services.gateway.identity.access import Principal
-from services.gateway.identity.errors import InvalidToken, TokenExpired
-from services.gateway.identity.mail import build_already_registered_mail, build_verification_mail
-from services.gateway.identity.orgs import identity_lock, new_org_events, pick_slug
-from services.gateway.identity.passwords import check_password_policy
-from services.gateway.identity.runtime import IdentityRuntime
-from services.gateway.identity.tokens import (
+from services.gateway.adapters.mail import build_already_registered_mail, build_verification_mail
+from services.gateway.domain.access import Principal
+from services.gateway.domain.errors import InvalidToken, TokenExpired
+from services.gateway.domain.passwords import check_password_policy
+from services.gateway.domain.tokens import (
     SESSION_TTL,
     VerificationTicket,
     issue_session_token,
@@ -46,6 +44,8 @@ from services.gateway.identity.tokens import (
     parse_token,
     redeem_verification,
 )
+from services.gateway.identity.orgs import identity_lock, new_org_events, pick_slug
+from services.gateway.identity.runtime import IdentityRuntime
 
 __all__ = [
     "EmailNotVerified",

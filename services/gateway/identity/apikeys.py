@@ -18,7 +18,7 @@ from qlcore.errors import NotFound, Unprocessable
 from qlcore.events.identity import ApiKeyRevoked
 
 from services.gateway import store
-from services.gateway.identity.access import (
+from services.gateway.domain.access import (
     Principal,
     authorize,
     check_expiry_grantable,
@@ -26,8 +26,8 @@ from services.gateway.identity.access import (
     check_workspace_grantable,
     role_at_least,
 )
+from services.gateway.domain.plans import check_limit
 from services.gateway.identity.orgs import api_key_event
-from services.gateway.identity.plans import check_limit
 from services.gateway.identity.runtime import IdentityRuntime
 from services.gateway.store import WorkspaceRow
 

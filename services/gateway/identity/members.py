@@ -37,14 +37,14 @@ from qlcore.events.identity import (
 )
 
 from services.gateway import store
-from services.gateway.identity.access import ROLES, Principal, Role, authorize, role_at_least, roles
+from services.gateway.adapters.mail import build_invitation_mail
+from services.gateway.domain.access import ROLES, Principal, Role, authorize, role_at_least, roles
+from services.gateway.domain.errors import InvalidToken, NotHeld, TokenExpired, TokenRevoked, TokenUsed
+from services.gateway.domain.plans import check_limit
+from services.gateway.domain.tokens import INVITATION_TTL, issue_token, parse_token
 from services.gateway.identity.accounts import normalize_email
-from services.gateway.identity.errors import InvalidToken, NotHeld, TokenExpired, TokenRevoked, TokenUsed
-from services.gateway.identity.mail import build_invitation_mail
 from services.gateway.identity.orgs import identity_lock
-from services.gateway.identity.plans import check_limit
 from services.gateway.identity.runtime import IdentityRuntime
-from services.gateway.identity.tokens import INVITATION_TTL, issue_token, parse_token
 
 __all__ = [
     "INVITABLE",

@@ -20,12 +20,12 @@ from qlcore.events.identity import ApiKeyCreated, OrgCreated, OrgPlanChanged, Wo
 from ulid import ULID
 
 from services.gateway import store
-from services.gateway.identity.access import SCOPES
-from services.gateway.identity.errors import PlanFeatureMissing
-from services.gateway.identity.plans import check_limit
+from services.gateway.domain.access import SCOPES
+from services.gateway.domain.errors import PlanFeatureMissing
+from services.gateway.domain.plans import check_limit
+from services.gateway.domain.slugs import RESERVED_SLUGS, slug_candidates, slugify
+from services.gateway.domain.tokens import IssuedToken, issue_api_key
 from services.gateway.identity.runtime import IdentityRuntime
-from services.gateway.identity.slugs import RESERVED_SLUGS, slug_candidates, slugify
-from services.gateway.identity.tokens import IssuedToken, issue_api_key
 
 __all__ = [
     "DEFAULT_WORKSPACE",

@@ -18,12 +18,12 @@ from qlcore.config import Settings
 from qlcore.errors import Unavailable
 from qlcore.events import Event
 
+from services.gateway.adapters.mail import FileSinkTransport, MailTransport, SmtpTransport
 from services.gateway.config import DEFAULT_SENDER, GatewayConfig
-from services.gateway.identity.mail import FileSinkTransport, MailTransport, SmtpTransport
-from services.gateway.identity.passwords import PasswordHashing
-from services.gateway.identity.plans import PlanCatalog, default_catalog
-from services.gateway.identity.ratelimit import LoginThrottle
-from services.gateway.identity.sealing import SealKeys, seal_event
+from services.gateway.domain.passwords import PasswordHashing
+from services.gateway.domain.plans import PlanCatalog, default_catalog
+from services.gateway.domain.ratelimit import LoginThrottle
+from services.gateway.domain.sealing import SealKeys, seal_event
 from services.gateway.identity.timing import EqualTime
 from services.gateway.store import PgThrottleStore
 

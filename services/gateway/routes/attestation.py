@@ -30,7 +30,7 @@ from qlcore.objects import Objects
 
 from services.gateway import store
 from services.gateway.deps import authorized, forward, gw_of, principal_of, require_feature_of
-from services.gateway.identity.errors import MissingScope
+from services.gateway.domain.errors import MissingScope
 from services.gateway.routes.compliance import json_body
 
 __all__ = ["AttestationsController", "TrustController", "WellKnownController"]

@@ -8,8 +8,8 @@ from litestar import Controller, Request, Response, post
 from litestar.datastructures import Cookie
 
 from services.gateway.deps import gw_of, principal_of
+from services.gateway.domain.tokens import SESSION_TTL
 from services.gateway.identity.accounts import Login, Register, VerifyEmail, login, logout, register, verify_email
-from services.gateway.identity.tokens import SESSION_TTL
 from services.gateway.principal import SESSION_COOKIE
 
 __all__ = ["AuthController"]

@@ -18,7 +18,7 @@ from litestar.params import Parameter
 from qlcore import rpc
 
 from services.gateway.deps import authorized, gw_of, require_quota
-from services.gateway.identity.access import Principal
+from services.gateway.domain.access import Principal
 from services.gateway.routes.badges import badge_cache
 from services.gateway.validation import json_text
 

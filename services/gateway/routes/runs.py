@@ -19,7 +19,7 @@ from qlcore.http_cache import if_none_match
 from qlprov.hashing import with_hash
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
-from services.gateway.identity.errors import PlanLimitReached
+from services.gateway.domain.errors import PlanLimitReached
 from services.gateway.validation import NDJSON_MEDIA, require_media
 
 __all__ = ["RunsController", "ingest_stream"]

@@ -9,8 +9,8 @@ from litestar.datastructures import Cookie
 from qlcore.errors import QLError
 
 from services.gateway.deps import gw_of
+from services.gateway.domain.tokens import SESSION_TTL
 from services.gateway.identity.accounts import Login, Register, VerifyEmail, login, logout, register, verify_email
-from services.gateway.identity.tokens import SESSION_TTL
 from services.gateway.principal import SESSION_COOKIE
 from services.gateway.web.common import safe_next, see_other
 from services.gateway.web.render import page, viewer

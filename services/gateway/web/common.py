@@ -13,7 +13,7 @@ from qlcore import rpc
 from qlcore.errors import NotFound, QLError
 
 from services.gateway.deps import gw_of
-from services.gateway.identity.access import Principal
+from services.gateway.domain.access import Principal
 from services.gateway.web.render import page, viewer
 
 __all__ = ["ServiceError", "call", "error_page", "not_found", "require_viewer", "safe_next", "see_other"]

@@ -14,7 +14,7 @@ from qlcore.errors import Unauthorized
 
 from services.gateway.csrf import token_for
 from services.gateway.deps import principal_of
-from services.gateway.identity.access import Principal
+from services.gateway.domain.access import Principal
 from services.gateway.principal import SESSION_COOKIE
 
 __all__ = ["CSP", "HEADERS", "page", "query_url", "viewer"]

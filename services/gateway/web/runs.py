@@ -16,7 +16,7 @@ from qlcore.errors import QLError, Unprocessable
 from qlprov.hashing import with_hash
 
 from services.gateway.deps import authorized, gw_of
-from services.gateway.identity.access import Principal
+from services.gateway.domain.access import Principal
 from services.gateway.routes.badges import badge_cache
 from services.gateway.web.charts import coupling_svg, fidelity_svg, hellinger_fidelity, histogram_svg
 from services.gateway.web.circuit import circuit_svg

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from qlcore.errors import QLError
 
 from services.gateway.deps import USAGE, gw_of, plan_of, usage
-from services.gateway.identity.access import ROLES, SCOPES, Principal, role_at_least, roles
+from services.gateway.domain.access import ROLES, SCOPES, Principal, role_at_least, roles
 from services.gateway.identity.apikeys import CreateKey, create_key, list_keys, revoke_key
 from services.gateway.identity.members import (
     INVITABLE,

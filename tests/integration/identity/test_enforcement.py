@@ -21,7 +21,7 @@ from quantumledger.cli.main import cli
 
 from services.gateway.app import create_app
 from services.gateway.deps import Gateway, authorized
-from services.gateway.identity.plans import PlanCatalog, load_plans
+from services.gateway.domain.plans import PlanCatalog, load_plans
 from tests.fixtures import Stack
 from tests.integration.identity.helpers import bundle, signup
 
@@ -41,7 +41,7 @@ class Probe(Controller):
 
 def tight_catalog(tmp_path: Path) -> PlanCatalog:
     """The packaged plans, except that ``free`` allows 2 runs a month."""
-    data = yaml.safe_load(Path("services/gateway/identity/plans.yaml").read_text())
+    data = yaml.safe_load(Path("services/gateway/domain/plans.yaml").read_text())
     data["plans"]["free"]["limits"]["runs_per_month"] = 2
     (tmp_path / "plans.yaml").write_text(yaml.safe_dump(data))
     return load_plans(tmp_path / "plans.yaml")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from qlcore.db import make_pool
 
-from services.gateway.identity.ratelimit import (
+from services.gateway.domain.ratelimit import (
     ACCOUNT_POLICY,
     PAIR_POLICY,
     FailureRecord,

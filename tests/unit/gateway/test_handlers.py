@@ -14,8 +14,8 @@ from qlcore.rpc import RpcContext, RpcRequest
 
 from services.gateway.bootstrap import Deps, spec
 from services.gateway.config import load_config
+from services.gateway.domain.ratelimit import InMemoryThrottleStore, LoginThrottle, email_key
 from services.gateway.handlers import OPERATIONS, admin
-from services.gateway.identity.ratelimit import InMemoryThrottleStore, LoginThrottle, email_key
 
 
 def request(body: Any) -> RpcRequest:

@@ -7,7 +7,7 @@ import msgspec
 import pytest
 import yaml
 
-from services.gateway.identity.access import (
+from services.gateway.domain.access import (
     SCOPES,
     Principal,
     Role,
@@ -22,7 +22,7 @@ from services.gateway.identity.access import (
     roles,
     session_scopes,
 )
-from services.gateway.identity.errors import Forbidden, MissingRole, MissingScope, NotHeld
+from services.gateway.domain.errors import Forbidden, MissingRole, MissingScope, NotHeld
 
 
 def principal(role: Role, scopes: frozenset[Scope] | None = None, via: str = "session") -> Principal:
@@ -137,7 +137,7 @@ def test_principal_is_frozen_and_round_trips() -> None:
 
 
 def test_roles_file_must_define_every_role(tmp_path: Path) -> None:
-    data = yaml.safe_load((Path(__file__).parents[3] / "services/gateway/identity/roles.yaml").read_text())
+    data = yaml.safe_load((Path(__file__).parents[3] / "services/gateway/domain/roles.yaml").read_text())
     data.pop("viewer")
     path = tmp_path / "roles.yaml"
     path.write_text(yaml.safe_dump(data))

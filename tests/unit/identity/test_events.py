@@ -11,8 +11,8 @@ from qlcore.events.identity import (
     SessionStarted,
 )
 
-from services.gateway.identity.passwords import Argon2Params, PasswordHashing
-from services.gateway.identity.tokens import issue_api_key
+from services.gateway.domain.passwords import Argon2Params, PasswordHashing
+from services.gateway.domain.tokens import issue_api_key
 
 AnyIdentityEvent = Union[IDENTITY_EVENTS]  # type: ignore[valid-type]  # noqa: UP007
 SECRET_WORDS = ("password", "token", "key", "secret")

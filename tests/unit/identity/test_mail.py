@@ -13,14 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.gateway.identity.mail import (
+from services.gateway.adapters.mail import (
     FileSinkTransport,
     SmtpSettings,
     SmtpTransport,
     build_already_registered_mail,
     build_verification_mail,
 )
-from services.gateway.identity.tokens import issue_token
+from services.gateway.domain.tokens import issue_token
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

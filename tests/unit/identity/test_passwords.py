@@ -4,8 +4,8 @@ import argon2
 import pytest
 from argon2.exceptions import InvalidHashError
 
-from services.gateway.identity.errors import PasswordPolicyViolation
-from services.gateway.identity.passwords import (
+from services.gateway.domain.errors import PasswordPolicyViolation
+from services.gateway.domain.passwords import (
     MAX_PASSWORD_LENGTH,
     PRODUCTION_PARAMS,
     Argon2Params,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from services.gateway.identity.errors import PlanFeatureMissing, PlanLimitReached, UnknownPlan
-from services.gateway.identity.plans import (
+from services.gateway.domain.errors import PlanFeatureMissing, PlanLimitReached, UnknownPlan
+from services.gateway.domain.plans import (
     DEV_PLAN,
     PlanFileError,
     check_limit,
@@ -17,7 +17,7 @@ from services.gateway.identity.plans import (
     require_feature,
 )
 
-PACKAGED = Path(__file__).parents[3] / "services/gateway/identity/plans.yaml"
+PACKAGED = Path(__file__).parents[3] / "services/gateway/domain/plans.yaml"
 FEATURES = {
     "private_cards",
     "reproductions",

@@ -5,8 +5,8 @@ from collections.abc import Callable
 
 import pytest
 
-from services.gateway.identity.errors import LoginThrottled
-from services.gateway.identity.ratelimit import (
+from services.gateway.domain.errors import LoginThrottled
+from services.gateway.domain.ratelimit import (
     FailureRecord,
     InMemoryThrottleStore,
     LoginThrottle,

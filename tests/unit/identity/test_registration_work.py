@@ -14,9 +14,9 @@ import pytest
 from qlcore.config import load_settings
 from qlcore.events import Event
 
+from services.gateway.domain.plans import default_catalog
 from services.gateway.identity import accounts
 from services.gateway.identity.accounts import REGISTERED, Register
-from services.gateway.identity.plans import default_catalog
 from services.gateway.identity.timing import EqualTime
 
 

@@ -6,9 +6,9 @@ import pytest
 from qlcore.config import load_settings
 from qlcore.errors import Unprocessable
 
+from services.gateway.adapters.mail import FileSinkTransport, SmtpTransport
 from services.gateway.config import load_config
 from services.gateway.identity.accounts import normalize_email
-from services.gateway.identity.mail import FileSinkTransport, SmtpTransport
 from services.gateway.identity.runtime import mail_transport
 from services.gateway.projection import IdentityProjection, month_of
 
@@ -72,6 +72,6 @@ def test_the_digest_covers_every_table_replay_rebuilds() -> None:
 
 def test_every_plan_limit_has_a_usage_reader() -> None:
     from services.gateway.deps import USAGE
-    from services.gateway.identity.plans import default_catalog
+    from services.gateway.domain.plans import default_catalog
 
     assert set(USAGE) == set(default_catalog().limits)

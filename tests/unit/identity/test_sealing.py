@@ -21,7 +21,7 @@ from qlcore.events.identity import (
 from qlcore.events.registry import decode_event, encode_event
 
 from services.gateway.config import load_config
-from services.gateway.identity.sealing import (
+from services.gateway.domain.sealing import (
     SealError,
     SealKeys,
     is_sealed,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.gateway.identity.slugs import (
+from services.gateway.domain.slugs import (
     MAX_SLUG_LENGTH,
     RESERVED_SLUGS,
     slug_candidates,

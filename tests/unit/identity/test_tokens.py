@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ulid import ULID
 
-from services.gateway.identity.errors import InvalidToken, TokenExpired, TokenRevoked, TokenUsed
-from services.gateway.identity.tokens import (
+from services.gateway.domain.errors import InvalidToken, TokenExpired, TokenRevoked, TokenUsed
+from services.gateway.domain.tokens import (
     VERIFICATION_TTL,
     ensure_usable,
     hash_token,

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import yaml
 
-from services.gateway.identity.errors import PlanFeatureMissing, PlanLimitReached, UnknownPlan
+from services.gateway.domain.errors import PlanFeatureMissing, PlanLimitReached, UnknownPlan
 
 __all__ = [
     "ALL_FEATURES",

@@ -40,7 +40,7 @@ from typing import Protocol
 
 import msgspec
 
-from services.gateway.identity.errors import LoginThrottled
+from services.gateway.domain.errors import LoginThrottled
 
 __all__ = [
     "ACCOUNT_POLICY",

@@ -25,7 +25,7 @@ from typing import Literal
 
 from ulid import ULID
 
-from services.gateway.identity.errors import InvalidToken, TokenExpired, TokenRevoked, TokenUsed
+from services.gateway.domain.errors import InvalidToken, TokenExpired, TokenRevoked, TokenUsed
 
 __all__ = [
     "INVITATION_TTL",

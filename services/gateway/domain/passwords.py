@@ -17,7 +17,7 @@ import msgspec
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import VerificationError
 
-from services.gateway.identity.errors import PasswordPolicyViolation
+from services.gateway.domain.errors import PasswordPolicyViolation
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",

@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args
 import msgspec
 import yaml
 
-from services.gateway.identity.errors import MissingRole, MissingScope, NotHeld
+from services.gateway.domain.errors import MissingRole, MissingScope, NotHeld
 
 __all__ = [
     "ROLES",
