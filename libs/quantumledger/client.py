@@ -8,7 +8,7 @@
         job = ql.runs.reproduce(run.run_id, days=90, profile="bad_day", wait=True)
 
 Operations are grouped as the API reference groups them: ``runs``, ``reproductions``, ``cards``,
-``leaderboard``, ``frameworks``, ``compliance``, ``attestations``, ``auth``, ``keys``; ``me``,
+``leaderboard``, ``frameworks``, ``compliance``, ``attestations``, ``auth``, ``keys``, ``members``; ``me``,
 ``health``, ``ingest`` and ``ingest_stream`` are also on the client itself. ``AsyncClient`` has
 the same names; its operations are awaited (lists and streams are async iterators).
 
@@ -40,6 +40,7 @@ from quantumledger.resources import (
     Frameworks,
     Keys,
     LeaderboardResource,
+    Members,
     Reproductions,
     Runs,
     System,
@@ -97,6 +98,7 @@ class Client:
         self.attestations = Attestations[Sync](t)
         self.auth = Auth[Sync](t)
         self.keys = Keys[Sync](t)
+        self.members = Members[Sync](t)
         self._system = System[Sync](t)
 
     def __enter__(self) -> Client:
@@ -160,6 +162,7 @@ class AsyncClient:
         self.attestations = Attestations[Async](t)
         self.auth = Auth[Async](t)
         self.keys = Keys[Async](t)
+        self.members = Members[Async](t)
         self._system = System[Async](t)
 
     async def __aenter__(self) -> AsyncClient:

@@ -13,7 +13,10 @@ __all__ = [
     "CreatedApiKey",
     "EmailVerified",
     "Health",
+    "Invitation",
     "Me",
+    "Member",
+    "Membership",
     "OrgRef",
     "PlanInfo",
     "Registered",
@@ -119,3 +122,39 @@ class CreatedApiKey(ApiKey, frozen=True, kw_only=True):
     """A new key: ``api_key`` (``ql_live_…``) is shown in this answer only."""
 
     api_key: str
+
+
+class Member(Model, frozen=True, kw_only=True):
+    """A member of an org: ``role`` is owner, admin, member or viewer."""
+
+    account_id: str
+    role: str
+    name: str | None = None
+    email: str | None = None
+    added_at: str | None = None
+
+
+class Invitation(Model, frozen=True, kw_only=True):
+    """An invitation to an org: the link goes by mail to ``email`` only (never in this answer)."""
+
+    invitation_id: str
+    email: str
+    role: str
+    status: str | None = None  # pending | accepted | revoked | expired
+    org_id: str | None = None
+    invited_by: str | None = None
+    created_at: str | None = None
+    expires_at: str | None = None
+    accepted_at: str | None = None
+    accepted_by: str | None = None
+    revoked_at: str | None = None
+
+
+class Membership(Model, frozen=True, kw_only=True):
+    """What accepting an invitation made you: a member of ``org_slug`` with ``role``."""
+
+    org_id: str
+    role: str
+    org_slug: str | None = None
+    org_name: str | None = None
+    account_id: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quantumledger.resources.account import Auth, Keys
+from quantumledger.resources.account import Auth, Keys, Members
 from quantumledger.resources.attestations import AttestationLike, Attestations, EnvelopeLike
 from quantumledger.resources.cards import BadgeType, Cards, CitationFormat
 from quantumledger.resources.compliance import Compliance, Frameworks
@@ -23,6 +23,7 @@ __all__ = [
     "Frameworks",
     "Keys",
     "LeaderboardResource",
+    "Members",
     "Reproductions",
     "Runs",
     "System",

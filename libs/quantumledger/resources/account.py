@@ -11,9 +11,18 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from quantumledger._calls import Call, Resource, decoded, empty, endpoint, seg
-from quantumledger.models import ApiKey, CreatedApiKey, EmailVerified, Registered, Session
+from quantumledger.models import (
+    ApiKey,
+    CreatedApiKey,
+    EmailVerified,
+    Invitation,
+    Member,
+    Membership,
+    Registered,
+    Session,
+)
 
-__all__ = ["Auth", "Keys"]
+__all__ = ["Auth", "Keys", "Members"]
 
 M = TypeVar("M")
 
@@ -85,3 +94,52 @@ class Keys(Resource[M]):
     def revoke(self, key_id: str, *, org: str | None = None) -> Call[None]:
         """Revoke a key: the next request with it is refused (revoking twice is harmless)."""
         return Call("DELETE", f"{_org(org)}/{seg(key_id)}", empty)
+
+
+def _members(org: str | None) -> str:
+    return f"/api/v1/orgs/{seg(org) if org else '{org}'}"
+
+
+class Members(Resource[M]):
+    """Members and invitations of an org (owners and admins manage them; a key also needs the
+    ``admin`` scope). A role is granted only by someone who holds it: an admin invites or promotes
+    up to admin, never to owner; the last owner cannot be demoted or removed."""
+
+    @endpoint
+    def list(self, *, org: str | None = None) -> Call[builtins.list[Member]]:
+        """The org's members and their roles, oldest first."""
+        return Call("GET", _members(org) + "/members", decoded(builtins.list[Member]))
+
+    @endpoint
+    def change_role(self, account_id: str, role: str, *, org: str | None = None) -> Call[Member]:
+        """Give a member another role: ``admin``, ``member``, ``viewer`` (an owner may also give ``owner``)."""
+        path = f"{_members(org)}/members/{seg(account_id)}"
+        return Call("PATCH", path, decoded(Member), body={"role": role}, idempotent=True)
+
+    @endpoint
+    def remove(self, account_id: str, *, org: str | None = None) -> Call[None]:
+        """Remove a member (or leave, with your own id): their sessions and keys stop at once."""
+        return Call("DELETE", f"{_members(org)}/members/{seg(account_id)}", empty)
+
+    @endpoint
+    def invitations(self, *, every: bool = False, org: str | None = None) -> Call[builtins.list[Invitation]]:
+        """Pending invitations, newest first (``every=True``: accepted, revoked and expired too)."""
+        params = {"all": "true"} if every else None
+        return Call("GET", _members(org) + "/invitations", decoded(builtins.list[Invitation]), params=params)
+
+    @endpoint
+    def invite(self, email: str, *, role: str = "member", org: str | None = None) -> Call[Invitation]:
+        """Invite ``email`` as ``admin``, ``member`` or ``viewer``: the link is mailed to that address."""
+        body = {"email": email, "role": role}
+        return Call("POST", _members(org) + "/invitations", decoded(Invitation), body=body, idempotent=False)
+
+    @endpoint
+    def revoke_invitation(self, invitation_id: str, *, org: str | None = None) -> Call[None]:
+        """Withdraw a pending invitation: its link stops working."""
+        return Call("DELETE", f"{_members(org)}/invitations/{seg(invitation_id)}", empty)
+
+    @endpoint
+    def accept(self, token: str) -> Call[Membership]:
+        """Accept an invitation (the ``ql_invite_…`` token from its link), signed in with the
+        invited address: you become a member with its role (log in to that org to work in it)."""
+        return Call("POST", "/api/v1/invitations/accept", decoded(Membership), body={"token": token}, idempotent=False)

@@ -52,3 +52,43 @@ async def test_account_journey_sessions_and_keys(stack: Stack) -> None:
                 me.me()
 
     await blocking(journey)
+
+
+async def test_members_and_invitations_through_the_sdk(stack: Stack) -> None:
+    """Invite, accept with the mailed token, change the role, remove: every members operation."""
+    from tests.integration.identity.helpers import signup
+    from tests.integration.identity.test_members import invitation_token
+
+    async with stack.client() as c:
+        owner = await signup(stack, c)
+        guest = await signup(stack, c)
+
+    def invite() -> str:
+        with sdk(stack, owner.session) as ql:
+            sent = ql.members.invite(guest.email, role="viewer")
+            assert sent.status == "pending" and sent.role == "viewer" and sent.email == guest.email
+            assert [i.invitation_id for i in ql.members.invitations()] == [sent.invitation_id]
+            return sent.invitation_id
+
+    invitation_id = await blocking(invite)
+    token = invitation_token(await wait_for_mail(stack, guest.email, count=2))  # 1: its verification
+
+    def accept_promote_remove() -> None:
+        with sdk(stack, guest.session) as as_guest:
+            joined = as_guest.members.accept(token)
+            assert joined.org_id == owner.org_id and joined.role == "viewer"
+        with sdk(stack, owner.session) as ql:
+            assert {m.account_id: m.role for m in ql.members.list()} == {
+                owner.account_id: "owner",
+                guest.account_id: "viewer",
+            }
+            assert ql.members.invitations() == []
+            assert [i.status for i in ql.members.invitations(every=True)] == ["accepted"]
+            assert ql.members.change_role(guest.account_id, "member").role == "member"
+            ql.members.remove(guest.account_id)
+            assert [m.account_id for m in ql.members.list()] == [owner.account_id]
+            other = ql.members.invite(f"x{invitation_id[-6:].lower()}@lab.example")
+            ql.members.revoke_invitation(other.invitation_id)
+            assert ql.members.invitations() == []
+
+    await blocking(accept_promote_remove)
