@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -89,6 +90,23 @@ async def _settings(
     )
 
 
+async def _act(
+    request: Request[Any, Any, Any],
+    action: Callable[[Principal], Awaitable[object]],
+    done: str | Callable[[Principal], str],
+) -> Response[Any]:
+    """A settings form post: the signed-in viewer does ``action``; its refusal is the error page,
+    its success a redirect to ``done`` (post/redirect/get)."""
+    who = await require_viewer(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        await action(who)
+    except QLError as err:
+        return error_page(request, err, who, back="/settings")
+    return see_other(done(who) if callable(done) else done)
+
+
 class SettingsPages(Controller):
     path = "/settings"
     include_in_schema = False
@@ -129,64 +147,47 @@ class SettingsPages(Controller):
 
     @post("/keys/{key_id:str}/revoke", status_code=200)
     async def revoke(self, request: Request[Any, Any, Any], key_id: str) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
-        try:
+        async def run(who: Principal) -> None:
             await revoke_key(gw_of(request).ident, who, who.org_id, key_id)
-        except QLError as err:
-            return error_page(request, err, who, back="/settings")
-        return see_other("/settings?notice=revoked")
+
+        return await _act(request, run, "/settings?notice=revoked")
 
     @post("/invitations", status_code=200)
     async def invite(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
         form = await request.form()
         cmd = Invite(email=str(form.get("email") or "")[:300], role=str(form.get("role") or "member")[:20])
-        try:
+
+        async def run(who: Principal) -> None:
             await invite(gw_of(request).ident, who, who.org_id, cmd)
-        except QLError as err:
-            return error_page(request, err, who, back="/settings")
-        return see_other("/settings?notice=invited#h-members")
+
+        return await _act(request, run, "/settings?notice=invited#h-members")
 
     @post("/invitations/{invitation_id:str}/revoke", status_code=200)
     async def withdraw(self, request: Request[Any, Any, Any], invitation_id: str) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
-        try:
+        async def run(who: Principal) -> None:
             await revoke_invitation(gw_of(request).ident, who, who.org_id, invitation_id)
-        except QLError as err:
-            return error_page(request, err, who, back="/settings")
-        return see_other("/settings?notice=withdrawn#h-members")
+
+        return await _act(request, run, "/settings?notice=withdrawn#h-members")
 
     @post("/members/{account_id:str}/role", status_code=200)
     async def role(self, request: Request[Any, Any, Any], account_id: str) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
         form = await request.form()
-        try:
+
+        async def run(who: Principal) -> None:
             cmd = ChangeRole(role=str(form.get("role") or "")[:20])
             await change_role(gw_of(request).ident, who, who.org_id, account_id, cmd)
-        except QLError as err:
-            return error_page(request, err, who, back="/settings")
-        return see_other("/settings?notice=role#h-members")
+
+        return await _act(request, run, "/settings?notice=role#h-members")
 
     @post("/members/{account_id:str}/remove", status_code=200)
     async def remove(self, request: Request[Any, Any, Any], account_id: str) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
-        try:
+        async def run(who: Principal) -> None:
             await remove_member(gw_of(request).ident, who, who.org_id, account_id)
-        except QLError as err:
-            return error_page(request, err, who, back="/settings")
-        if account_id == who.account_id:
-            return see_other("/signin")
-        return see_other("/settings?notice=removed#h-members")
+
+        def done(who: Principal) -> str:  # leaving the org: signed out of it
+            return "/signin" if account_id == who.account_id else "/settings?notice=removed#h-members"
+
+        return await _act(request, run, done)
 
 
 class InvitationPages(Controller):
