@@ -141,11 +141,12 @@ class Bus:
         """The sequence of the log's last event (0 if none): what a caught-up projection has applied.
 
         Not the stream's last sequence, which may be a document whose event is not appended yet.
+        Asked of the stream leader, not any replica (a direct get): a replica that lags would
+        answer an older end, and ingest decides on this figure whether its claims have seen every
+        ``run.ingested`` (``services.ingest.domain.claims``).
         """
         try:
-            msg = await self.js.get_msg(
-                self.settings.stream, subject=f"{self.settings.log_subject_prefix}.>", direct=True
-            )
+            msg = await self.js.get_msg(self.settings.stream, subject=f"{self.settings.log_subject_prefix}.>")
         except NotFoundError:
             return 0
         return int(msg.seq or 0)

@@ -11,7 +11,8 @@ document's sequence (decision 0008): :func:`document_at` follows that pointer (t
 a read model that kept ``document_seq`` uses :func:`document_entry` (one get).
 
 Gets are JetStream *direct gets* (``allow_direct`` on the stream): any replica answers, without
-a round trip through the stream leader's API.
+a round trip through the stream leader's API; a replica's "not found" is asked of the leader again
+(a replica may lag behind the log, the leader does not).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 from collections.abc import Sequence
 
 import nats.errors
+import structlog
 from nats.js.api import RawStreamMsg
 from nats.js.errors import NotFoundError
 
@@ -31,6 +33,8 @@ from qlcore.events.runs import RunIngested
 
 __all__ = ["LogInconsistent", "document_at", "document_entry", "document_of", "documents_at", "event_at"]
 
+log = structlog.get_logger("qlcore.runlog")
+
 
 class LogInconsistent(QLError):
     """A read model points at a log entry that is missing or is not what it recorded."""
@@ -41,8 +45,20 @@ class LogInconsistent(QLError):
 
 
 async def _get(bus: Bus, seq: int) -> RawStreamMsg:
+    """The entry at ``seq``: a direct get, and the leader's get when a replica says it has none.
+
+    An entry never changes once stored, so whatever replica answers with one answers right; but a
+    replica that has not caught up (a node restarted after a crash, still replaying the leader's
+    log) answers "not found" for an entry the log has, acknowledged and readable everywhere else.
+    The stream leader has every committed entry: its "not found" is the truth.
+    """
+    stream = bus.settings.stream
     try:
-        return await bus.js.get_msg(bus.settings.stream, seq=seq, direct=True)
+        try:
+            return await bus.js.get_msg(stream, seq=seq, direct=True)
+        except NotFoundError:
+            log.info("runlog.replica_behind", seq=seq)  # asked of the leader instead
+            return await bus.js.get_msg(stream, seq=seq)
     except NotFoundError as exc:
         raise LogInconsistent(f"nothing at sequence {seq} of the run log") from exc
     except (nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:

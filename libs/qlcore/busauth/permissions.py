@@ -174,7 +174,8 @@ def _operator(s: Settings) -> Permissions:
 
 
 def _log_reader(s: Settings, durable: str) -> list[str]:
-    """Read the run log: its state, any entry by sequence (direct get), and its own durable consumer.
+    """Read the run log: its state, any entry by sequence (direct get, or the leader's), and its own
+    durable consumer.
 
     The consumer's name is in every subject (nats-py creates a durable through
     ``CONSUMER.DURABLE.CREATE.<stream>.<durable>``; the 2.9 forms ``CONSUMER.CREATE.<stream>.<name>``
@@ -189,6 +190,8 @@ def _log_reader(s: Settings, durable: str) -> list[str]:
         f"{JS}.STREAM.CREATE.{log}",
         f"{JS}.DIRECT.GET.{log}",
         f"{JS}.DIRECT.GET.{log}.>",
+        # the leader's get: the log's end, and an entry a lagging replica said it has not (qlcore.runlog)
+        f"{JS}.STREAM.MSG.GET.{log}",
         *_own_consumer(log, durable),
     ]
 
