@@ -6,6 +6,9 @@ Guarantees:
   with the checkpoint (the stream sequence of its last event); the batch is acked only after
   the commit. A crash anywhere re-delivers events whose sequence is at or below the stored
   checkpoint, and those are skipped, so nothing is lost or applied twice;
+* **nothing skipped**: the consumer numbers its deliveries; a gap (deliveries lost on the way,
+  e.g. with the NATS node the process was connected to) restarts the consumer from the
+  checkpoint instead of applying past the lost events;
 * **in order, one writer**: one durable pull consumer per service (events only: whole
   documents between them are not delivered, see ``qlcore.runlog``), consumed by the single
   instance that leads (``qlcore.projection.leadership``); other instances stand by and serve
@@ -87,6 +90,7 @@ class ProjectionRunner:
         self._cond = asyncio.Condition()
         self._lock = asyncio.Lock()  # held while a batch is applied; replay takes it to pause
         self._psub: Any = None
+        self._delivered = 0  # the consumer sequence of the last message this subscription fetched
         self.events_seen = 0  # events passed through this runner's batches (for replay figures)
         self._waiters = 0  # callers in wait_for: read-your-writes skips the linger
         bind = getattr(projection, "bind", None)
@@ -155,11 +159,35 @@ class ProjectionRunner:
             except TimeoutError:
                 return
             msgs = await self._linger(msgs)
+            self._check_contiguous(msgs)
             try:
                 await self._apply_batch(msgs)
             except BaseException:
                 await self._hand_back(msgs)
                 raise
+
+    def _check_contiguous(self, msgs: list[Msg]) -> None:
+        """Every delivery of this subscription's consumer reached us, in order.
+
+        The consumer numbers its deliveries 1, 2, 3… (redeliveries too). A delivery lost on its way
+        (the NATS node the process is connected to dies with messages in flight, the client drops
+        messages as a slow consumer, the consumer's leader moves) leaves a hole: the server counts
+        those events as delivered and goes on with the next ones, which sit *after* the lost
+        events in the log. Applied, they would move the checkpoint past events never applied, and
+        their ack (``AckPolicy.ALL``) would acknowledge the lost ones for good: the read model
+        would silently miss them. So a hole, or a number going back (a new consumer leader that
+        had not heard of the last deliveries), drops the subscription and the consumer starts
+        again from the checkpoint, as NATS's own ordered consumers do.
+        """
+        for m in msgs:
+            delivered = m.metadata.sequence.consumer
+            if delivered != self._delivered + 1:
+                expected, self._delivered = self._delivered + 1, 0
+                raise OutOfOrder(
+                    f"delivery {delivered} of the consumer after {expected - 1}: "
+                    f"deliveries were lost on the way (stream sequence {m.metadata.sequence.stream})"
+                )
+            self._delivered = delivered
 
     async def _hand_back(self, msgs: list[Msg]) -> None:
         """Nak a batch that was not applied, so it comes back at once instead of after ``ack_wait``
@@ -221,6 +249,7 @@ class ProjectionRunner:
             pass
         await js.add_consumer(stream, self._consumer_config(checkpoint + 1))
         self._psub = await js.pull_subscribe_bind(self.durable, stream)
+        self._delivered = 0  # a new consumer numbers its deliveries from 1
 
     def _consumer_config(self, start: int) -> ConsumerConfig:
         return ConsumerConfig(

@@ -236,3 +236,37 @@ async def test_a_standby_survives_a_database_outage_and_leads_when_it_returns(en
         stop.set()
         await task
         await r.pool.close()
+
+
+async def test_deliveries_lost_on_the_way_are_fetched_again_not_skipped(env: Env) -> None:
+    """A batch the server delivered that never reached the process (its NATS node died with the
+    messages on the way, or the client dropped them as a slow consumer): the consumer counts them
+    as delivered and goes on with the next ones. The runner sees the gap in the consumer's
+    sequence and starts again from its checkpoint instead of applying past the lost events (which
+    the next ack would have acknowledged for good: `AckPolicy.ALL`)."""
+    last = 0
+    for i in range(60):
+        last = (await env.bus.append(event(i))).seq
+    r = await env.runner(CountingProjection(), batch=10, linger=0)
+    lost: list[int] = []
+    subscribe = r._subscribe
+
+    async def subscribe_losing_one_batch() -> None:
+        await subscribe()
+        psub = r._psub
+        fetch = psub.fetch
+
+        async def losing_fetch(batch: int, timeout: float | None = None, **kw: object) -> list[nats.aio.msg.Msg]:
+            msgs = await fetch(batch, timeout=timeout, **kw)
+            if not lost and msgs and msgs[0].metadata.sequence.stream > 20:
+                lost.extend(m.metadata.sequence.stream for m in msgs)
+                raise TimeoutError  # what the process sees: nothing came
+            return msgs
+
+        psub.fetch = losing_fetch
+
+    r._subscribe = subscribe_losing_one_batch  # type: ignore[method-assign]
+    await run_until(r, last)
+    assert lost  # a batch was lost on the way...
+    assert await env.count() == (60, 60)  # ...and applied all the same, once
+    await r.pool.close()
