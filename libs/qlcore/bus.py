@@ -192,7 +192,18 @@ async def connect_nats(settings: Settings, name: str, *, user: str | None = None
         **credentials,
         **options,
     }
-    return await nats.connect(servers, **kwargs)
+    nc = NATS()
+
+    async def disconnected() -> None:
+        log.warning("bus.disconnected", user=user or name)
+
+    async def reconnected() -> None:
+        log.info("bus.reconnected", user=user or name, server=str(nc.connected_url.netloc if nc.connected_url else ""))
+
+    kwargs.setdefault("disconnected_cb", disconnected)
+    kwargs.setdefault("reconnected_cb", reconnected)
+    await nc.connect(servers, **kwargs)
+    return nc
 
 
 async def connect(settings: Settings, name: str, *, user: str | None = None) -> Bus:

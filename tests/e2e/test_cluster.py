@@ -150,8 +150,14 @@ class Ingester:
 
 
 def _all_readable(r: Running, run_ids: list[str]) -> list[str]:
+    """The runs that cannot be read, each with the answer it got (an empty list: all readable)."""
+    unreadable = []
     with httpx.Client(base_url=r.url, headers={"Authorization": f"Bearer {r.key}"}, timeout=60) as c:
-        return [i for i in run_ids if c.get(f"/api/v1/runs/{i}").status_code != 200]
+        for i in run_ids:
+            resp = c.get(f"/api/v1/runs/{i}")
+            if resp.status_code != 200:
+                unreadable.append(f"{i}: {resp.status_code} {resp.text[:300]}")
+    return unreadable
 
 
 def _caught_up(r: Running) -> None:
