@@ -195,7 +195,8 @@ async def connect_nats(settings: Settings, name: str, *, user: str | None = None
     nc = NATS()
 
     async def disconnected() -> None:
-        log.warning("bus.disconnected", user=user or name)
+        if not (nc.is_closed or nc.is_draining):  # lost, not closed: it reconnects
+            log.warning("bus.disconnected", user=user or name)
 
     async def reconnected() -> None:
         log.info("bus.reconnected", user=user or name, server=str(nc.connected_url.netloc if nc.connected_url else ""))
