@@ -12,6 +12,7 @@ from quantumledger.cli.account import keys, login, logout, whoami
 from quantumledger.cli.attest import attest
 from quantumledger.cli.cards import cards
 from quantumledger.cli.leaderboard import leaderboard
+from quantumledger.cli.members import members
 from quantumledger.cli.reproduce import report, reproduce
 from quantumledger.cli.runs import ingest, runs, verify
 from quantumledger.cli.witness import witness
@@ -37,6 +38,7 @@ def cli(ctx: click.Context, url: str | None, token: str | None) -> None:
     Check:   ql verify FILE (offline), ql reproduce RUN --wait, ql report RUN
     Comply:  ql attest issue FRAMEWORK -o att.json --evidence ev.json,
              ql attest verify att.json --evidence ev.json (offline)
+    Team:    ql members invite EMAIL --role member, ql members ls, ql keys create NAME
     """
     ctx.obj = {"url": url, "token": token}
 
@@ -55,6 +57,7 @@ for command in (
     logout,
     whoami,
     keys,
+    members,
 ):
     cli.add_command(command)
 

@@ -7,6 +7,7 @@ import json
 import stat
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from quantumledger.cli.main import cli
@@ -297,6 +298,7 @@ def test_every_command_has_help_and_the_exit_codes_are_documented() -> None:
         "logout",
         "whoami",
         "keys",
+        "members",
     )
     for name in sdk_commands:
         command = cli.commands[name]
@@ -304,3 +306,52 @@ def test_every_command_has_help_and_the_exit_codes_are_documented() -> None:
         for args in ([name], *([name, sub] for sub in subs)):
             result = runner.invoke(cli, [*args, "--help"])
             assert result.exit_code == 0 and result.output.startswith("Usage: "), args
+
+
+async def test_members_invite_accept_role_remove(stack: Stack, tmp_path: Path) -> None:
+    """`ql members`: an owner invites, the guest accepts with the mailed token, the owner changes
+    the role and removes them; a refusal (a member granting owner) is a clear error."""
+    from types import SimpleNamespace
+
+    from tests.integration.identity.helpers import signup
+    from tests.integration.identity.test_members import invitation_token
+
+    async with stack.client() as c:
+        owner = await signup(stack, c)
+        guest = await signup(stack, c)
+    as_owner: Any = SimpleNamespace(api_key=owner.session)
+    as_guest: Any = SimpleNamespace(api_key=guest.session)
+    sent = await blocking(ql, stack, as_owner, "members", "invite", guest.email, "--role", "viewer", home=tmp_path)
+    assert sent.exit_code == 0 and f"invited {guest.email} as viewer" in sent.stdout
+    pending = await blocking(ql, stack, as_owner, "members", "invitations", "--json", home=tmp_path)
+    [invitation] = json.loads(pending.stdout)
+    assert invitation["status"] == "pending" and "token" not in json.dumps(invitation).lower().replace("_id", "")
+    token = invitation_token(await wait_for_mail(stack, guest.email, count=2))
+    joined = await blocking(ql, stack, as_guest, "members", "accept", token, home=tmp_path)
+    assert joined.exit_code == 0 and "you are now viewer of " + owner.org_slug in joined.stdout
+    listed = await blocking(ql, stack, as_owner, "members", "ls", home=tmp_path)
+    lines = listed.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ACCOUNT_ID", "ROLE", "EMAIL"] and len(lines) == 3
+    assert any(guest.account_id in line and "viewer" in line and guest.email in line for line in lines)
+    grab = ("members", "role", guest.account_id, "owner", "--org", owner.org_id)
+    elsewhere = await blocking(ql, stack, as_guest, *grab, home=tmp_path)  # a session is for its own org
+    assert elsewhere.exit_code == 5 and elsewhere.stdout == "" and "404" in elsewhere.stderr, elsewhere
+    there = await blocking(lambda: sdk(stack, None).auth.login(guest.email, guest.password, org=owner.org_slug))
+    as_viewer: Any = SimpleNamespace(api_key=there.token)
+    refused = await blocking(ql, stack, as_viewer, *grab, home=tmp_path)  # a viewer grants nothing
+    assert refused.exit_code == 4 and refused.stdout == "" and "403" in refused.stderr, refused
+    promoted = await blocking(ql, stack, as_owner, "members", "role", guest.account_id, "member", home=tmp_path)
+    assert promoted.exit_code == 0 and "is now member" in promoted.stdout
+    kept = await blocking(ql, stack, as_owner, "members", "remove", guest.account_id, home=tmp_path, stdin="n\n")
+    assert kept.exit_code == 1  # not confirmed: nothing removed
+    gone = await blocking(ql, stack, as_owner, "members", "remove", guest.account_id, "--yes", home=tmp_path)
+    assert gone.exit_code == 0
+    after = json.loads((await blocking(ql, stack, as_owner, "members", "ls", "--json", home=tmp_path)).stdout)
+    assert [m["account_id"] for m in after] == [owner.account_id]
+    other = await blocking(ql, stack, as_owner, "members", "invite", "x" + guest.email, home=tmp_path)
+    other_id = other.stdout.split()[0]
+    assert (await blocking(ql, stack, as_owner, "members", "revoke-invitation", other_id, home=tmp_path)).exit_code == 0
+    every = json.loads(
+        (await blocking(ql, stack, as_owner, "members", "invitations", "--all", "--json", home=tmp_path)).stdout
+    )
+    assert sorted(i["status"] for i in every) == ["accepted", "revoked"]
