@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nats
 import psycopg
 from qlcore import rpc
-from qlcore.bus import connect
+from qlcore.bus import connect, connect_nats
+from qlcore.busauth import OPERATOR
 from qlcore.config import SERVICES
 from qlcore.runlog import event_at
 
@@ -68,7 +68,7 @@ def _env_int(name: str, default: int) -> int:
 
 async def _ingested_as(s: RunningStack) -> tuple[str, str]:
     """The workspace and actor of the last run ingested over HTTP; checks the bulk headers against it."""
-    bus = await connect(s.settings, "bench-scale")
+    bus = await connect(s.settings, "bench-scale", user="ingest")
     try:
         seq = await bus.last_event_seq()
         event = await event_at(bus, seq)
@@ -83,17 +83,19 @@ async def _fill(
 ) -> dict[str, Any]:
     """Bulk-append ``indices``; how fast, how long until every read model applied them, what they cost."""
     schemas = {name: s.settings.schema(name) for name in SERVICES}
-    bus = await connect(s.settings, "bench-scale-fill")
+    bus = await connect(s.settings, "bench-scale-fill", user="ingest")  # appends what ingest appends
+    operator = await connect_nats(s.settings, "bench-scale", user=OPERATOR)  # asks the read models
     try:
         before = await sizes(bus.js, s.settings.stream, db, schemas)
         c0, t0 = s.cpu_seconds(), time.perf_counter()
         filled = await append_runs(bus, (small.run(i) for i in indices), workspace_id=ws, actor=actor)
         _say(f"appended {filled.runs:,} runs in {filled.seconds:.0f} s; waiting for the read models")
-        caught_up = await wait_caught_up(bus.nc, s.settings, SERVICES, t0)
+        caught_up = await wait_caught_up(operator, s.settings, SERVICES, t0)
         cpu = cpu_ms_per_item(c0, s.cpu_seconds(), len(indices))
         after = await sizes(bus.js, s.settings.stream, db, schemas)
     finally:
         await bus.close()
+        await operator.close()
     slowest = max(caught_up.values())
     _say(f"every read model applied them {slowest:.0f} s after the first append")
     return {
@@ -120,7 +122,7 @@ def _resend_one(s: RunningStack, small: SmallRuns, i: int, db: psycopg.Connectio
 async def _replays(s: RunningStack, rounds: int) -> list[dict[str, Any]]:
     """``ops.replay`` of the provenance read model, ``rounds`` times. The runner stops waiting after
     600 s and the call fails, while the replay goes on: then it is timed from here, to caught up."""
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench-scale", user=OPERATOR)
     out = []
     try:
         for _ in range(rounds):
@@ -147,7 +149,7 @@ async def _replays(s: RunningStack, rounds: int) -> list[dict[str, Any]]:
 
 
 async def _disk(s: RunningStack, db: psycopg.Connection[Any], runs: int) -> dict[str, Any]:
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench-scale", user=OPERATOR)
     try:
         store = s.home / "nats" / "jetstream" if not os.environ.get("QL_NATS_URL") else None
         js = await jetstream_bytes(nc.jetstream(), s.settings.stream, store, runs)

@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 import httpx
-import nats
 import psycopg
+from qlcore.bus import connect_nats
+from qlcore.busauth import OPERATOR
 from qlcore.config import SERVICES
 
 from bench.common import RunningStack
@@ -56,7 +57,7 @@ async def http_ingest(
     from quantumledger.examples import bench_bundle_bytes
 
     schemas = {name: s.settings.schema(name) for name in SERVICES}
-    nc = await nats.connect(s.settings.nats_url)
+    nc = await connect_nats(s.settings, "bench-scale", user=OPERATOR)
     try:
         js = nc.jetstream()
 
