@@ -102,7 +102,8 @@ class DeadLetters:
 
     async def skip_decisions(self) -> set[int]:
         """The sequences operators decided this service skips: every ``ops.dead_letter_skipped``
-        event of the log for this service (direct gets by subject; there are few)."""
+        event of the log for this service (gets by subject from the stream leader: there are few,
+        and a lagging replica could miss the newest decision)."""
         s = self.bus.settings
         tag = str(DeadLetterSkipped.__struct_config__.tag)
         subject = f"{s.log_subject_prefix}.{tag}.{self.service}"  # DeadLetterSkipped.subject_suffix
@@ -110,7 +111,7 @@ class DeadLetters:
         seq = 1
         while True:
             try:
-                msg = await self.bus.js.get_msg(s.stream, seq=seq, subject=subject, direct=True, next=True)
+                msg = await self.bus.js.get_msg(s.stream, seq=seq, subject=subject, next=True)
             except NotFoundError:
                 return skipped
             event = decode_event(msg.data or b"", tag)
