@@ -1,5 +1,10 @@
 """The gateway's own settings (``QL_SMTP_*``, ``QL_MAIL_FROM``, ``QL_IDENTITY_KEYS_FILE``,
-``QL_GATEWAY_*``), read when it starts, never on import. The shared ones (port, NATS, PostgreSQL,
+``QL_GATEWAY_*``), read when it starts, never on import.
+
+Behind a reverse proxy, ``QL_GATEWAY_TRUSTED_PROXIES`` (comma-separated addresses or networks, e.g.
+``10.0.0.5,172.18.0.0/16``) names the proxies whose ``X-Forwarded-For`` gives the client's address;
+nobody else's is believed (a client could otherwise pick the address its wrong passwords count
+against). Unset, the TCP peer is the client. The shared ones (port, NATS, PostgreSQL,
 ``QL_HOME``) are :class:`qlcore.config.Settings`.
 
 Mail: SMTP when ``QL_SMTP_HOST`` is set (``QL_SMTP_PORT``, ``QL_SMTP_USER``, ``QL_SMTP_PASSWORD``,
@@ -10,6 +15,7 @@ Mail: SMTP when ``QL_SMTP_HOST`` is set (``QL_SMTP_PORT``, ``QL_SMTP_USER``, ``Q
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +42,9 @@ class GatewayConfig(msgspec.Struct, frozen=True, kw_only=True):
     http_limit_concurrency: int = 2048
     http_backlog: int = 2048
     http_graceful_seconds: int = 5
+    # addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For / -Proto name the client;
+    # empty: none, the TCP peer is the client (throttling and logs key on it)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
@@ -65,7 +74,19 @@ def load_config(settings: Settings, env: Mapping[str, str] | None = None) -> Gat
         http_limit_concurrency=int(e.get("QL_GATEWAY_LIMIT_CONCURRENCY", "2048")),
         http_backlog=int(e.get("QL_GATEWAY_BACKLOG", "2048")),
         http_graceful_seconds=int(e.get("QL_GATEWAY_GRACEFUL_SECONDS", "5")),
+        trusted_proxies=_networks(e.get("QL_GATEWAY_TRUSTED_PROXIES", "")),
     )
     if cfg.http_limit_concurrency < 1 or cfg.http_backlog < 1 or cfg.http_graceful_seconds < 0:
         raise ValueError(f"invalid gateway settings: {cfg}")
     return cfg
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """``QL_GATEWAY_TRUSTED_PROXIES``: each item an IP address or network, checked now (a typo must
+    not silently trust nobody, or everybody)."""
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    for item in items:
+        if item == "*":
+            raise ValueError("QL_GATEWAY_TRUSTED_PROXIES: '*' would let any client pick its address; name the proxies")
+        ipaddress.ip_network(item)  # ValueError names the bad item (host bits set in a network, too)
+    return items

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from qlcore.service import shared_socket
@@ -14,8 +14,9 @@ from services.gateway.app import create_app
 
 if TYPE_CHECKING:
     from services.gateway.bootstrap import Deps
+    from services.gateway.config import GatewayConfig
 
-__all__ = ["serve_http"]
+__all__ = ["proxy_options", "serve_http"]
 
 
 def _has(module: str) -> bool:
@@ -28,6 +29,14 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield  # the service process owns SIGINT/SIGTERM (qlcore.service.main)
+
+
+def proxy_options(config: GatewayConfig) -> dict[str, Any]:
+    """uvicorn's handling of ``X-Forwarded-For``: believed from the trusted proxies only, and by
+    default from nobody (uvicorn's own default believes 127.0.0.1, and ``FORWARDED_ALLOW_IPS``)."""
+    if not config.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(config.trusted_proxies)}
 
 
 async def serve_http(deps: Deps) -> None:
@@ -44,6 +53,7 @@ async def serve_http(deps: Deps) -> None:
         timeout_graceful_shutdown=deps.config.http_graceful_seconds,
         limit_concurrency=deps.config.http_limit_concurrency,
         backlog=deps.config.http_backlog,
+        **proxy_options(deps.config),
     )
     server = _Server(config)
     settings = deps.rt.settings

@@ -75,6 +75,21 @@ async def test_an_attacker_cannot_lock_the_owner_out_from_another_address(stack:
         assert (await attacker.post("/api/v1/auth/login", json=right)).status_code == 429
 
 
+async def test_a_forged_forwarded_for_does_not_escape_the_throttle(stack: Stack) -> None:
+    """No proxy is trusted by default: a client that names another address in each request's
+    X-Forwarded-For is still one client (uvicorn alone believes it from 127.0.0.1)."""
+    async with stack.client() as c:
+        user = await signup(stack, c)
+    async with client_from(stack, "127.0.0.1") as c:
+        for i in range(PAIR_POLICY.free_failures + 1):
+            forged = {"X-Forwarded-For": f"203.0.113.{i + 1}"}
+            r = await c.post("/api/v1/auth/login", json={"email": user.email, "password": "guess"}, headers=forged)
+            assert r.status_code == 401
+        forged = {"X-Forwarded-For": "198.51.100.77"}
+        r = await c.post("/api/v1/auth/login", json={"email": user.email, "password": user.password}, headers=forged)
+        assert r.status_code == 429, r.text
+
+
 async def test_the_global_account_limit_applies_and_an_operator_unlocks(stack: Stack) -> None:
     """Many addresses' failures against one account (injected into the throttle table, as a botnet
     would leave them) throttle it from every address, until ``ql admin unlock EMAIL``."""
