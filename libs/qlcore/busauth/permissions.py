@@ -30,6 +30,7 @@ __all__ = [
     "APPENDS",
     "OPERATOR",
     "OPERATOR_OPS",
+    "RESPONSE_WINDOW",
     "RPC_CALLS",
     "SELF_APPENDS",
     "TEST",
@@ -41,6 +42,12 @@ __all__ = [
 ]
 
 OPERATOR = "operator"
+
+# How long a user may answer a request it received (one answer). nats-server's default is two
+# minutes, after which an answer is refused as a permissions violation: an operator's
+# `ql ops replay` of a million runs (the runner waits up to 600 s) or the attestation of a large
+# workspace outlasts it, and its caller then waits for an answer that never comes.
+RESPONSE_WINDOW = "15m"
 TEST = "test"  # the test harness: everything, and only in a test server's configuration
 
 # Which service appends which events: exactly one writer per event type (a unit test checks that
@@ -101,7 +108,7 @@ class Permissions:
             publish["deny"] = list(self.publish_deny)
         out: dict[str, object] = {"publish": publish, "subscribe": {"allow": list(self.subscribe)}}
         if self.allow_responses:
-            out["allow_responses"] = True
+            out["allow_responses"] = {"max": 1, "expires": RESPONSE_WINDOW}
         return out
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qlcore.busauth.permissions import Permissions, permissions_for, users
+from qlcore.busauth.permissions import RESPONSE_WINDOW, Permissions, permissions_for, users
 from qlcore.config import load_settings
 
 __all__ = [
@@ -60,7 +60,7 @@ def _user(u: User) -> str:
         f"        subscribe: {{\n{pad}allow: {_list(p.subscribe, pad)}\n        }}",
     ]
     if p.allow_responses:
-        lines.append("        allow_responses: true")
+        lines.append(f'        allow_responses: {{max: 1, expires: "{RESPONSE_WINDOW}"}}')
     lines += ["      }", "    }"]
     return "\n".join(lines)
 

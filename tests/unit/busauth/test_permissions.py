@@ -214,3 +214,21 @@ def test_the_test_harness_and_unknown_users() -> None:
     assert permissions_for(S, TEST).publish == (">",)
     with pytest.raises(KeyError):
         permissions_for(S, "intruder")
+
+
+def test_an_answer_may_come_later_than_the_longest_operation_waits() -> None:
+    """nats-server refuses an answer given more than two minutes after its request by default: an
+    operator's replay of a million runs (its runner waits up to 600 s) was never answered."""
+    import inspect
+
+    from qlcore.busauth.permissions import RESPONSE_WINDOW
+    from qlcore.busauth.serverconf import deploy_authorization
+    from qlcore.projection.runner import ProjectionRunner
+
+    assert RESPONSE_WINDOW.endswith("m")
+    longest = inspect.signature(ProjectionRunner.replay).parameters["timeout"].default
+    assert int(RESPONSE_WINDOW[:-1]) * 60 > longest
+    answering = [u for u in users() if permissions_for(S, u).allow_responses]
+    assert answering and deploy_authorization().count(
+        f'allow_responses: {{max: 1, expires: "{RESPONSE_WINDOW}"}}'
+    ) == len([u for u in answering if u != TEST])
