@@ -50,6 +50,23 @@ async def _document(request: Request[Any, Any, Any], who: Principal, run_id: str
     return orjson.loads(body), body
 
 
+async def _viewed_document(
+    request: Request[Any, Any, Any], run_id: str
+) -> tuple[Principal, dict[str, Any], bytes] | Response[Any]:
+    """The signed-in viewer and the run's document, or the page to answer instead (sign in, the
+    run's 404, the service's error)."""
+    who = await require_viewer(request)
+    if isinstance(who, Response):
+        return who
+    try:
+        doc, body = await _document(request, who, run_id)
+    except ServiceError as err:
+        if err.status == 404:
+            return not_found(request, who, "run")
+        return error_page(request, err, who, back="/runs")
+    return who, doc, body
+
+
 async def _report(request: Request[Any, Any, Any], who: Principal, run_id: str) -> dict[str, Any] | None:
     """The reproduce service's report (calibration of the used qubits, reproductions, card); ``None``
     when it cannot answer yet (its read model is behind): the page shows the document alone."""
@@ -140,15 +157,10 @@ class RunPages(Controller):
 
     @get("/runs/{run_id:str}")
     async def run(self, request: Request[Any, Any, Any], run_id: str, notice: str | None = None) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
-        try:
-            doc, _ = await _document(request, who, run_id)
-        except ServiceError as err:
-            if err.status == 404:
-                return not_found(request, who, "run")
-            return error_page(request, err, who, back="/runs")
+        viewed = await _viewed_document(request, run_id)
+        if isinstance(viewed, Response):
+            return viewed
+        who, doc, _ = viewed
         report = await _report(request, who, run_id)
         for _ in range(CATCH_UP_TRIES):  # right after a card command: its report may lag by a few ms
             published = bool(((report or {}).get("links") or {}).get("card"))
@@ -217,15 +229,10 @@ class RunPages(Controller):
 
     @get("/runs/{run_id:str}/document.json")
     async def document(self, request: Request[Any, Any, Any], run_id: str) -> Response[Any]:
-        who = await require_viewer(request)
-        if isinstance(who, Response):
-            return who
-        try:
-            _, body = await _document(request, who, run_id)
-        except ServiceError as err:
-            if err.status == 404:
-                return not_found(request, who, "run")
-            return error_page(request, err, who, back="/runs")
+        viewed = await _viewed_document(request, run_id)
+        if isinstance(viewed, Response):
+            return viewed
+        _, _, body = viewed
         name = f"{run_id}.qlprov.json".replace('"', "")
         return Response(
             body,
