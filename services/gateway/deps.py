@@ -101,7 +101,7 @@ class Gateway:
 
     @functools.cached_property
     def bus(self) -> Bus:
-        """The run log, for reading documents back by sequence (``qlcore.runlog``)."""
+        """The bus with JetStream (the Object Store of attestation evidence)."""
         return Bus(self.nc, self.settings)
 
     def ctx(self, principal: Principal | None, request: Request[Any, Any, Any] | None = None) -> rpc.RpcContext:

@@ -1,4 +1,5 @@
-"""Composition root of the provenance service: its dependencies, built once at start."""
+"""Composition root of the provenance service: its dependencies, built once at start, its read
+model, its queries and the task that copies documents out of the log."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from qlcore.service import Runtime, ServiceSpec
 
 from services.provenance.config import ProvenanceConfig, load_config
+from services.provenance.copier import copy_documents
 from services.provenance.handlers import OPERATIONS
 from services.provenance.projection import RunsProjection
 
@@ -24,4 +26,6 @@ async def build(rt: Runtime) -> Deps:
 
 
 def spec() -> ServiceSpec[Deps]:
-    return ServiceSpec(name="provenance", build=build, projection=RunsProjection, operations=OPERATIONS)
+    return ServiceSpec(
+        name="provenance", build=build, projection=RunsProjection, operations=OPERATIONS, tasks=(copy_documents,)
+    )

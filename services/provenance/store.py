@@ -18,9 +18,13 @@ the workspace's own experiments; ``simulated``, its simulated reproductions) is 
 of both (``kind=all``) merges two ranges (``UNION ALL`` of two ordered, limited scans, a Merge Append),
 still ``limit + 1`` rows each at most.
 
-The document itself is not copied here: ``GET /runs/{id}`` reads it back from the run log at
-``document_seq`` (``qlcore.runlog``). A copy cost PostgreSQL ~0.9 ms CPU a run and halved replay
-speed (``docs/decisions/0007-documents-read-from-the-log.md``).
+The projection does not copy documents: ``run.ingested`` carries the head and ``document_seq``,
+where the whole document is in the run log (decision 0008). ``documents`` is a cache of those
+log entries beside the read model, filled after the fact by ``services.provenance.copier`` and
+never reset by a replay (a document never changes): ``GET /runs/{id}`` reads one row here instead
+of a random old entry of the log, which costs nats-server an 8 MB block load (decision 0025).
+A row is served only if its bytes hash to the run's ``run_hash``; otherwise, or before the copy,
+the log answers.
 """
 
 from __future__ import annotations
@@ -34,7 +38,20 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.provenance.domain import RunFilter
 
-__all__ = ["DDL", "TABLES", "RunListRow", "RunLocation", "insert_runs", "list_query", "list_runs", "locate_run"]
+__all__ = [
+    "DDL",
+    "TABLES",
+    "FoundRun",
+    "RunListRow",
+    "ToCopy",
+    "copied_position",
+    "find_run",
+    "insert_documents",
+    "insert_runs",
+    "list_query",
+    "list_runs",
+    "to_copy",
+]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -66,6 +83,18 @@ CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_created
 CREATE INDEX IF NOT EXISTS runs_ws_kind_status_created ON runs (workspace_id, kind, status, created_at, run_id);
 CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_status_created
     ON runs (workspace_id, kind, provider, backend_name, status, created_at, run_id);
+-- the copier's way through the runs in log order (services.provenance.copier)
+CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq);
+-- documents copied from the run log: zlib, stored out of line without PostgreSQL's own compression
+CREATE TABLE IF NOT EXISTS documents (
+    run_id text PRIMARY KEY,
+    run_hash text NOT NULL,
+    body bytea NOT NULL
+);
+ALTER TABLE documents ALTER COLUMN body SET STORAGE EXTERNAL;
+-- the sequence of the last run.ingested whose document the copier has copied (or found copied)
+CREATE TABLE IF NOT EXISTS documents_copied (id integer PRIMARY KEY CHECK (id = 1), seq bigint NOT NULL);
+INSERT INTO documents_copied VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
 """
 
 TABLES: Sequence[tuple[str, str]] = (("runs", "run_id"),)
@@ -94,9 +123,19 @@ class RunListRow:
 
 
 @dataclass(frozen=True)
-class RunLocation:
+class FoundRun:
     run_hash: str
     document_seq: int
+    copy_hash: str | None  # the copied document's run_hash and bytes (zlib), if copied
+    copy: bytes | None
+
+
+@dataclass(frozen=True)
+class ToCopy:
+    run_id: str
+    run_hash: str
+    document_seq: int
+    seq: int
 
 
 async def insert_runs(cur: psycopg.AsyncCursor, rows: list[tuple[object, ...]]) -> None:
@@ -161,13 +200,42 @@ async def list_runs(pool: AsyncConnectionPool, workspace_id: str, f: RunFilter) 
     return [RunListRow(*r) for r in rows]
 
 
-async def locate_run(pool: AsyncConnectionPool, workspace_id: str | None, run_id: str) -> RunLocation | None:
-    """Where a run's document is, if the run is in ``workspace_id`` (another workspace's: ``None``)."""
+async def find_run(pool: AsyncConnectionPool, workspace_id: str | None, run_id: str) -> FoundRun | None:
+    """A run of ``workspace_id`` (another workspace's: ``None``), with its copied document if any."""
     async with pool.connection() as conn:
         row = await (
             await conn.execute(
-                "SELECT run_hash, document_seq FROM runs WHERE run_id = %s AND workspace_id = %s",
+                "SELECT r.run_hash, r.document_seq, d.run_hash, d.body FROM runs r"
+                " LEFT JOIN documents d ON d.run_id = r.run_id WHERE r.run_id = %s AND r.workspace_id = %s",
                 (run_id, workspace_id),
             )
         ).fetchone()
-    return None if row is None else RunLocation(row[0], row[1])
+    return None if row is None else FoundRun(row[0], row[1], row[2], row[3])
+
+
+async def copied_position(cur: psycopg.AsyncCursor) -> int:
+    """The copier's position, never past the read model's end (a replay may be refilling it)."""
+    await cur.execute(
+        "SELECT least(c.seq, coalesce((SELECT max(seq) FROM runs), 0)) FROM documents_copied c WHERE c.id = 1"
+    )
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def to_copy(cur: psycopg.AsyncCursor, after: int, limit: int) -> list[ToCopy]:
+    """The next runs in log order after sequence ``after`` whose document is not copied yet."""
+    await cur.execute(
+        "SELECT run_id, run_hash, document_seq, seq FROM runs r WHERE seq > %s"
+        " AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY seq LIMIT %s",
+        (after, limit),
+    )
+    return [ToCopy(*r) for r in await cur.fetchall()]
+
+
+async def insert_documents(cur: psycopg.AsyncCursor, rows: list[tuple[str, str, bytes]], position: int) -> None:
+    """Store copied documents ``(run_id, run_hash, zlib bytes)`` and move the copier to ``position``."""
+    if rows:
+        await cur.executemany(
+            "INSERT INTO documents (run_id, run_hash, body) VALUES (%s, %s, %s) ON CONFLICT (run_id) DO NOTHING", rows
+        )
+    await cur.execute("UPDATE documents_copied SET seq = %s WHERE id = 1", (position,))

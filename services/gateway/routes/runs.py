@@ -13,10 +13,8 @@ import structlog
 from litestar import Controller, Request, Response, asgi, get, post
 from litestar.params import Parameter
 from litestar.types import Receive, Scope, Send
-from qlcore import rpc, runlog
+from qlcore import rpc
 from qlcore.errors import MethodNotAllowed, PayloadTooLarge, QLError
-from qlcore.http_cache import if_none_match
-from qlprov.hashing import with_hash
 
 from services.gateway.deps import forward, gw_of, plan_of, principal_of, require_quota, require_scope
 from services.gateway.domain.errors import PlanLimitReached
@@ -90,23 +88,18 @@ class RunsController(Controller):
         summary="The full provenance document (qlprov/run/1.0); re-hashes to its run_hash",
     )
     async def get_run(self, request: Request[Any, Any, Any], run_id: str) -> Response[bytes]:
-        """Provenance checks the workspace and says where the document is; the gateway reads it from the
-        log itself, so the 78 KB document crosses NATS once instead of three times (decision 0008).
+        """The provenance service checks the workspace and answers the document (from its copy in
+        PostgreSQL, or from the run log before the copy is made: decision 0025).
 
         A run's document never changes: its ETag is its ``run_hash``, and a client that holds it
         revalidates with ``If-None-Match`` for an empty 304 (no document read at all)."""
         p = await principal_of(request)
         require_scope(p, "runs:read")
-        gw = gw_of(request)
-        found = await rpc.call(gw.nc, gw.settings, "provenance", "runs.locate", {"run_id": run_id}, gw.ctx(p))
-        if found.status != 200:
-            return Response(found.body, status_code=found.status, media_type=found.content_type)
-        where = found.json()
-        headers = {"ETag": f'"{where["run_hash"]}"', "Cache-Control": RUN_CACHE_CONTROL}
-        if if_none_match(request.headers.get("if-none-match"), headers["ETag"]):
-            return Response(b"", status_code=304, headers=headers)
-        document = await runlog.document_entry(gw.bus, where["document_seq"], where["run_hash"])
-        return Response(with_hash(document, where["run_hash"]), media_type="application/json", headers=headers)
+        ask = {"run_id": run_id, "if_none_match": request.headers.get("if-none-match")}
+        resp = await forward(request, "provenance", "runs.get", ask, p)
+        if resp.status_code in (200, 304):
+            resp.headers["Cache-Control"] = RUN_CACHE_CONTROL
+        return resp
 
 
 @asgi("/api/v1/ingest/runs:stream", copy_scope=False)

@@ -11,9 +11,7 @@ import orjson
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from markupsafe import Markup
-from qlcore import runlog
 from qlcore.errors import QLError, Unprocessable
-from qlprov.hashing import with_hash
 
 from services.gateway.deps import authorized, gw_of
 from services.gateway.domain.access import Principal
@@ -44,9 +42,7 @@ def _filters(**values: str | None) -> dict[str, str]:
 
 async def _document(request: Request[Any, Any, Any], who: Principal, run_id: str) -> tuple[dict[str, Any], bytes]:
     """The run's document (the caller's workspace only: another's is ``NotFound``)."""
-    where = (await call(request, "provenance", "runs.locate", {"run_id": run_id}, who)).json()
-    raw = await runlog.document_entry(gw_of(request).bus, where["document_seq"], where["run_hash"])
-    body = with_hash(raw, where["run_hash"])
+    body = (await call(request, "provenance", "runs.get", {"run_id": run_id}, who)).body
     return orjson.loads(body), body
 
 
