@@ -91,21 +91,37 @@ async def _fill(
         filled = await append_runs(bus, (small.run(i) for i in indices), workspace_id=ws, actor=actor)
         _say(f"appended {filled.runs:,} runs in {filled.seconds:.0f} s; waiting for the read models")
         caught_up = await wait_caught_up(operator, s.settings, SERVICES, t0)
+        _say(f"read models applied them {max(caught_up.values()):.0f} s after the first append; waiting for copies")
+        copied = await _documents_copied(db, schemas["provenance"], t0)
         cpu = cpu_ms_per_item(c0, s.cpu_seconds(), len(indices))
         after = await sizes(bus.js, s.settings.stream, db, schemas)
     finally:
         await bus.close()
         await operator.close()
     slowest = max(caught_up.values())
-    _say(f"every read model applied them {slowest:.0f} s after the first append")
+    _say(f"provenance copied their documents {copied:.0f} s after the first append")
     return {
         "append": filled.as_dict(),
         "caught_up_s": caught_up,
         "all_caught_up_s": slowest,
+        "documents_copied_s": copied,
+        "documents_copied_per_s": round(len(indices) / copied, 1),
         "absorbed_runs_per_s": round(len(indices) / slowest, 1),
         "cpu_ms_per_run": cpu,
         "bytes": after.per_run_since(before, len(indices)),
     }
+
+
+async def _documents_copied(db: psycopg.Connection[Any], schema: str, t0: float) -> float:
+    """Seconds from ``t0`` until provenance's copier has gone through every run
+    (``services/provenance/copier.py``): ``GET /runs/{id}`` is measured on the copies."""
+    while True:
+        row = db.execute(
+            f'SELECT c.seq >= coalesce((SELECT max(seq) FROM "{schema}".runs), 0) FROM "{schema}".documents_copied c'
+        ).fetchone()
+        if row is not None and row[0]:
+            return round(time.perf_counter() - t0, 1)
+        await asyncio.sleep(1.0)
 
 
 def _resend_one(s: RunningStack, small: SmallRuns, i: int, db: psycopg.Connection[Any], ws: str) -> None:
@@ -172,7 +188,9 @@ def _table_state(db: psycopg.Connection[Any], schema: str) -> dict[str, Any]:
 def _measure(s: RunningStack, db: psycopg.Connection[Any], small: SmallRuns, ws: str, replays: int) -> dict[str, Any]:
     schema = s.settings.schema("provenance")
     runs = int(db.execute(f'SELECT count(*) FROM "{schema}".runs WHERE workspace_id = %s', (ws,)).fetchone()[0])  # type: ignore[index]
-    out: dict[str, Any] = {"runs": runs, "load_average": os.getloadavg(), "table": _table_state(db, schema)}
+    copies = int(db.execute(f'SELECT count(*) FROM "{schema}".documents').fetchone()[0])  # type: ignore[index]
+    out: dict[str, Any] = {"runs": runs, "documents_copied": copies, "load_average": os.getloadavg()}
+    out["table"] = _table_state(db, schema)
     _say(f"{runs:,} runs: reads")
     idle = idle_cpu(s)
     out["idle_cpu_ms_per_s"] = {k: round(v * 1000, 1) for k, v in idle.items()}

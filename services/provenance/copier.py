@@ -17,7 +17,6 @@ before it is stored, and again when it is served (``services.provenance.handlers
 from __future__ import annotations
 
 import asyncio
-import zlib
 from typing import TYPE_CHECKING
 
 import structlog
@@ -31,42 +30,49 @@ from services.provenance import store
 if TYPE_CHECKING:
     from services.provenance.bootstrap import Deps
 
-__all__ = ["BATCH", "compress", "copy_documents", "copy_once"]
+__all__ = ["BATCH", "copy_documents", "copy_once"]
 
 log = structlog.get_logger("provenance.copier")
 
 BATCH = 64  # documents fetched from the log at once (in parallel) and stored in one transaction
 IDLE_S = 0.05  # how often an idle copier looks at the projection's position (in memory, no query)
-ZLIB_LEVEL = 1  # level 1: ~4x smaller for calibration-heavy documents, a fraction of a ms a document
-
-
-def compress(body: bytes) -> bytes:
-    return zlib.compress(body, ZLIB_LEVEL)
 
 
 async def copy_once(deps: Deps, limit: int = BATCH) -> int:
-    """Copy the next ``limit`` documents not copied yet; returns how many runs it went through."""
+    """Copy the next ``limit`` documents not copied yet; returns how many it found to copy.
+
+    The position moves to the last run looked at, or to the read model's end when fewer than
+    ``limit`` are left: runs are applied in log order, so every run up to the end read first is
+    visible to the query that follows. A replay refills the read model below the position and
+    the copier follows it up, finding every document there already (nothing is fetched again)."""
     rt = deps.rt
     async with rt.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-        after = await store.copied_position(cur)
+        after, end = await store.copied_position(cur)
         todo = await store.to_copy(cur, after, limit)
-        if not todo:
-            return 0
-        got = await asyncio.gather(
-            *(runlog.document_entry(rt.bus, t.document_seq, t.run_hash) for t in todo), return_exceptions=True
-        )
-        rows: list[tuple[str, str, bytes]] = []
-        for t, body in zip(todo, got, strict=True):
-            if isinstance(body, BaseException) and not isinstance(body, LogInconsistent):
-                raise body  # an outage: the batch is tried again
-            if isinstance(body, LogInconsistent) or digest_hex(body) != t.run_hash:
-                # the log has no such document (a log replaced under the read model): nothing to copy;
-                # a read of this run meets the same inconsistency in the log and says so
-                log.error("provenance.document_not_copied", run_id=t.run_id, document_seq=t.document_seq)
-                continue
-            rows.append((t.run_id, t.run_hash, compress(body)))
-        await store.insert_documents(cur, rows, todo[-1].seq)
+        position = todo[-1].seq if len(todo) == limit else max(end, todo[-1].seq if todo else 0)
+        if todo:
+            await store.insert_documents(cur, await _fetch(deps, todo))
+        if todo or position != after:
+            await store.move_copier(cur, position)
     return len(todo)
+
+
+async def _fetch(deps: Deps, todo: list[store.ToCopy]) -> list[tuple[str, str, bytes]]:
+    """The documents of ``todo`` from the log, checked and packed: ``(run_id, run_hash, packed)``."""
+    got = await asyncio.gather(
+        *(runlog.document_entry(deps.rt.bus, t.document_seq, t.run_hash) for t in todo), return_exceptions=True
+    )
+    rows: list[tuple[str, str, bytes]] = []
+    for t, body in zip(todo, got, strict=True):
+        if isinstance(body, BaseException) and not isinstance(body, LogInconsistent):
+            raise body  # an outage: the batch is tried again
+        if isinstance(body, LogInconsistent) or digest_hex(body) != t.run_hash:
+            # the log has no such document (a log replaced under the read model): nothing to copy;
+            # a read of this run meets the same inconsistency in the log and says so
+            log.error("provenance.document_not_copied", run_id=t.run_id, document_seq=t.document_seq)
+            continue
+        rows.append((t.run_id, t.run_hash, store.pack_document(body)))
+    return rows
 
 
 async def copy_documents(deps: Deps) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -77,7 +76,7 @@ async def _document(deps: Deps, run_id: str, found: store.FoundRun) -> bytes:
     """The run's canonical document: the copy in PostgreSQL if there is one and it hashes to the
     run's ``run_hash``, else the run log's entry (before the copy, or if the copy was damaged)."""
     if found.copy is not None and found.copy_hash == found.run_hash:
-        body = zlib.decompress(found.copy)
+        body = store.unpack_document(found.copy)
         if digest_hex(body) == found.run_hash:
             return body
         log.error("provenance.document_copy_damaged", run_id=run_id)  # served from the log instead

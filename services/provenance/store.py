@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
+import zstandard
 from psycopg_pool import AsyncConnectionPool
 
 from services.provenance.domain import RunFilter
@@ -50,7 +51,10 @@ __all__ = [
     "insert_runs",
     "list_query",
     "list_runs",
+    "move_copier",
+    "pack_document",
     "to_copy",
+    "unpack_document",
 ]
 
 DDL = """
@@ -85,7 +89,7 @@ CREATE INDEX IF NOT EXISTS runs_ws_kind_backend_status_created
     ON runs (workspace_id, kind, provider, backend_name, status, created_at, run_id);
 -- the copier's way through the runs in log order (services.provenance.copier)
 CREATE INDEX IF NOT EXISTS runs_seq ON runs (seq);
--- documents copied from the run log: zlib, stored out of line without PostgreSQL's own compression
+-- documents copied from the run log: zstd (pack_document), stored out of line, not compressed again
 CREATE TABLE IF NOT EXISTS documents (
     run_id text PRIMARY KEY,
     run_hash text NOT NULL,
@@ -122,12 +126,25 @@ class RunListRow:
     kind: str = "original"
 
 
+_pack = zstandard.ZstdCompressor(level=1)  # 92 KB of calibration-heavy JSON: 12.5 KB in 0.08 ms (zlib-1: 15.8, 0.53)
+_unpack = zstandard.ZstdDecompressor()
+
+
+def pack_document(body: bytes) -> bytes:
+    """A document as the ``documents`` table stores it (a zstd frame, its size in the header)."""
+    return _pack.compress(body)
+
+
+def unpack_document(stored: bytes) -> bytes:
+    return _unpack.decompress(stored)
+
+
 @dataclass(frozen=True)
 class FoundRun:
     run_hash: str
     document_seq: int
-    copy_hash: str | None  # the copied document's run_hash and bytes (zlib), if copied
-    copy: bytes | None
+    copy_hash: str | None  # the copied document's run_hash and bytes, if copied
+    copy: bytes | None  # packed (pack_document)
 
 
 @dataclass(frozen=True)
@@ -213,13 +230,13 @@ async def find_run(pool: AsyncConnectionPool, workspace_id: str | None, run_id: 
     return None if row is None else FoundRun(row[0], row[1], row[2], row[3])
 
 
-async def copied_position(cur: psycopg.AsyncCursor) -> int:
-    """The copier's position, never past the read model's end (a replay may be refilling it)."""
-    await cur.execute(
-        "SELECT least(c.seq, coalesce((SELECT max(seq) FROM runs), 0)) FROM documents_copied c WHERE c.id = 1"
-    )
+async def copied_position(cur: psycopg.AsyncCursor) -> tuple[int, int]:
+    """The copier's position, never past the read model's end (a replay may be refilling it), and
+    that end: the sequence of the last run applied."""
+    await cur.execute("SELECT c.seq, coalesce((SELECT max(seq) FROM runs), 0) FROM documents_copied c WHERE c.id = 1")
     row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    position, end = (int(row[0]), int(row[1])) if row else (0, 0)
+    return min(position, end), end
 
 
 async def to_copy(cur: psycopg.AsyncCursor, after: int, limit: int) -> list[ToCopy]:
@@ -232,10 +249,13 @@ async def to_copy(cur: psycopg.AsyncCursor, after: int, limit: int) -> list[ToCo
     return [ToCopy(*r) for r in await cur.fetchall()]
 
 
-async def insert_documents(cur: psycopg.AsyncCursor, rows: list[tuple[str, str, bytes]], position: int) -> None:
-    """Store copied documents ``(run_id, run_hash, zlib bytes)`` and move the copier to ``position``."""
+async def insert_documents(cur: psycopg.AsyncCursor, rows: list[tuple[str, str, bytes]]) -> None:
+    """Store copied documents ``(run_id, run_hash, packed bytes)`` (a run copied already: nothing)."""
     if rows:
         await cur.executemany(
             "INSERT INTO documents (run_id, run_hash, body) VALUES (%s, %s, %s) ON CONFLICT (run_id) DO NOTHING", rows
         )
+
+
+async def move_copier(cur: psycopg.AsyncCursor, position: int) -> None:
     await cur.execute("UPDATE documents_copied SET seq = %s WHERE id = 1", (position,))

@@ -7,7 +7,6 @@ document is not copied yet is read from the log.
 from __future__ import annotations
 
 import asyncio
-import zlib
 from collections.abc import AsyncIterator
 
 import psycopg
@@ -15,6 +14,7 @@ import pytest
 from qlprov.hashing import canonical_body, digest_hex
 from quantumledger.verify import verify
 
+from services.provenance.store import pack_document, unpack_document
 from tests.fixtures import Infra, Stack, Tenant, stack_context
 from tests.integration.platform.bundles import bundle
 
@@ -32,7 +32,7 @@ async def _copies(stack: Stack) -> dict[str, tuple[str, bytes]]:
     schema = stack.settings.schema("provenance")
     async with await psycopg.AsyncConnection.connect(stack.settings.database_url, autocommit=True) as conn:
         rows = await (await conn.execute(f"SELECT run_id, run_hash, body FROM {schema}.documents")).fetchall()
-    return {r[0]: (r[1], zlib.decompress(r[2])) for r in rows}
+    return {r[0]: (r[1], unpack_document(r[2])) for r in rows}
 
 
 async def _until_copied(stack: Stack, run_ids: set[str]) -> dict[str, tuple[str, bytes]]:
@@ -93,6 +93,9 @@ async def test_documents_are_copied_and_served_from_the_copy(own_stack: Stack) -
     assert await _copies(stack) == before
     async with stack.client(t) as c:
         assert (await c.get(f"/api/v1/runs/{gone}")).status_code == 200
+    # and the copier goes on after it: a run ingested since is copied
+    later = await _ingest(stack, t, range(6, 7))
+    await _until_copied(stack, set(later))
 
 
 async def test_a_damaged_copy_is_never_served(own_stack: Stack) -> None:
@@ -108,7 +111,7 @@ async def test_a_damaged_copy_is_never_served(own_stack: Stack) -> None:
     async with await psycopg.AsyncConnection.connect(stack.settings.database_url, autocommit=True) as conn:
         await conn.execute(
             f"UPDATE {schema}.documents SET body = %s WHERE run_id = %s",
-            (zlib.compress(canonical_body(forged)), damaged),
+            (pack_document(canonical_body(forged)), damaged),
         )
     async with stack.client(t) as c:
         r = await c.get(f"/api/v1/runs/{damaged}")
