@@ -16,7 +16,9 @@ At each size:
   on the empty store), against the bulk fill's rate.
 
 The runs are small real bundles (``bench.scale_runs``) appended in bulk as the entries ingest
-writes (``bench.scale_fill``); the time until every read model has applied them is a figure too.
+writes (``bench.scale_fill``); the time until every read model has applied them is a figure too,
+and so is the time until provenance has copied their documents (``GET /runs/{id}`` is measured
+once it has: ``services/provenance/copier.py``).
 ``QL_BENCH_SCALE_HTTP_RUNS`` (2,000 small), ``QL_BENCH_SCALE_REPLAYS`` (3 at the tenth) and
 ``QL_BENCH_SCALE_REPLAYS_FULL`` (1 at the full size: a replay of 1M events takes minutes) size the
 rest; ``QL_BENCH_SCALE_SECONDS``/``_ROUNDS`` (5 s, 3) each latency measurement.

@@ -89,9 +89,12 @@ async def copy_documents(deps: Deps) -> None:
                     seen = position  # caught up with everything applied when it looked
                 else:
                     wait = 0.0
-            except TRANSIENT as exc:  # PostgreSQL or NATS is down: the projection stalls too
+            except (*TRANSIENT, OSError) as exc:  # PostgreSQL or NATS is down: the projection stalls too
                 log.warning("provenance.copy_deferred", error=repr(exc))
                 wait = 1.0
+            except Exception:  # a bug: said loudly and tried again later; reads go to the log meanwhile
+                log.exception("provenance.copy_failed")
+                wait = 5.0
         if not wait:
             continue
         try:
