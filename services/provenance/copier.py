@@ -35,7 +35,7 @@ __all__ = ["BATCH", "copy_documents", "copy_once"]
 log = structlog.get_logger("provenance.copier")
 
 BATCH = 64  # documents fetched from the log at once (in parallel) and stored in one transaction
-IDLE_S = 0.05  # how often an idle copier looks at the projection's position (in memory, no query)
+_DEFERRED: tuple[type[BaseException], ...] = (*TRANSIENT, OSError)  # outages: tried again in a second
 
 
 async def copy_once(deps: Deps, limit: int = BATCH) -> int:
@@ -76,28 +76,28 @@ async def _fetch(deps: Deps, todo: list[store.ToCopy]) -> list[tuple[str, str, b
 
 
 async def copy_documents(deps: Deps) -> None:
-    """Task: on the projection leader, copy whatever the read model holds and the table does not."""
-    stop = deps.rt.stop
+    """Task: on the projection leader, copy whatever the read model holds and the table does not;
+    asleep until the projection applies something (or a second passes: leadership may change)."""
+    runner = deps.rt.runner
+    if runner is None:
+        return
     seen = -1  # the projection position the copier last caught up with
-    while not stop.is_set():
-        runner = deps.rt.runner
-        wait = IDLE_S
-        if runner is not None and runner.leader and runner.position != seen:
-            position = runner.position
-            try:
-                if await copy_once(deps) < BATCH:
-                    seen = position  # caught up with everything applied when it looked
-                else:
-                    wait = 0.0
-            except (*TRANSIENT, OSError) as exc:  # PostgreSQL or NATS is down: the projection stalls too
-                log.warning("provenance.copy_deferred", error=repr(exc))
-                wait = 1.0
-            except Exception:  # a bug: said loudly and tried again later; reads go to the log meanwhile
-                log.exception("provenance.copy_failed")
-                wait = 5.0
-        if not wait:
+    while not deps.rt.stop.is_set():
+        if not runner.leader or runner.position == seen:
+            await runner.wait_moved(runner.position if not runner.leader else seen, 1.0)
             continue
+        position = runner.position
         try:
-            await asyncio.wait_for(stop.wait(), wait)
+            if await copy_once(deps) < BATCH:
+                seen = position  # caught up with everything applied when it looked
+            continue
+        except _DEFERRED as exc:  # PostgreSQL or NATS is down: the projection stalls too
+            log.warning("provenance.copy_deferred", error=repr(exc))
+            pause = 1.0
+        except Exception:  # a bug: said loudly and tried again later; reads go to the log meanwhile
+            log.exception("provenance.copy_failed")
+            pause = 5.0
+        try:
+            await asyncio.wait_for(deps.rt.stop.wait(), pause)
         except TimeoutError:
             pass

@@ -421,6 +421,17 @@ class ProjectionRunner:
             self._waiters -= 1
         return self.position
 
+    async def wait_moved(self, seen: int, timeout: float) -> int:
+        """Wait until the position is no longer ``seen`` (a batch applied, or a replay begun), at
+        most ``timeout`` seconds; returns the position. For work that follows the read model (a
+        task of the service): unlike :meth:`wait_for`, it does not hurry the runner's batches."""
+        try:
+            async with self._cond:
+                await asyncio.wait_for(self._cond.wait_for(lambda: self.position != seen), timeout)
+        except TimeoutError:
+            pass
+        return self.position
+
     async def stored_position(self) -> int:
         return await self._stored_checkpoint()
 
