@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from qlcore.service import Runtime, ServiceSpec
 
 from services.provenance.config import ProvenanceConfig, load_config
-from services.provenance.copier import copy_documents
+from services.provenance.copier import copier_status, copy_documents
 from services.provenance.handlers import OPERATIONS
 from services.provenance.projection import RunsProjection
 
@@ -27,5 +27,10 @@ async def build(rt: Runtime) -> Deps:
 
 def spec() -> ServiceSpec[Deps]:
     return ServiceSpec(
-        name="provenance", build=build, projection=RunsProjection, operations=OPERATIONS, tasks=(copy_documents,)
+        name="provenance",
+        build=build,
+        projection=RunsProjection,
+        operations=OPERATIONS,
+        tasks=(copy_documents,),
+        status=copier_status,
     )

@@ -17,7 +17,7 @@ before it is stored, and again when it is served (``services.provenance.handlers
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from qlcore import runlog
@@ -30,11 +30,12 @@ from services.provenance import store
 if TYPE_CHECKING:
     from services.provenance.bootstrap import Deps
 
-__all__ = ["BATCH", "copy_documents", "copy_once"]
+__all__ = ["BATCH", "copier_status", "copy_documents", "copy_once"]
 
 log = structlog.get_logger("provenance.copier")
 
 BATCH = 64  # documents fetched from the log at once (in parallel) and stored in one transaction
+RECHECK_S = 10.0  # an idle copier looks at its table again this often (two index lookups)
 _DEFERRED: tuple[type[BaseException], ...] = (*TRANSIENT, OSError)  # outages: tried again in a second
 
 
@@ -81,12 +82,14 @@ async def copy_documents(deps: Deps) -> None:
     runner = deps.rt.runner
     if runner is None:
         return
+    loop = asyncio.get_running_loop()
     seen = -1  # the projection position the copier last caught up with
+    looked = 0.0  # when it last looked (it looks again every RECHECK_S: an operator may reset it)
     while not deps.rt.stop.is_set():
-        if not runner.leader or runner.position == seen:
+        if not runner.leader or (runner.position == seen and loop.time() - looked < RECHECK_S):
             await runner.wait_moved(runner.position if not runner.leader else seen, 1.0)
             continue
-        position = runner.position
+        position, looked = runner.position, loop.time()
         try:
             if await copy_once(deps) < BATCH:
                 seen = position  # caught up with everything applied when it looked
@@ -101,3 +104,10 @@ async def copy_documents(deps: Deps) -> None:
             await asyncio.wait_for(deps.rt.stop.wait(), pause)
         except TimeoutError:
             pass
+
+
+async def copier_status(deps: Deps) -> dict[str, Any]:
+    """The copier's figures in ``ops.status`` (``ql ops status provenance``): the sequence of the last
+    run it went through, and how many runs it has still to go through (their reads go to the log)."""
+    position, behind = await store.copier_behind(deps.rt.statements)
+    return {"documents": {"copied_through_seq": position, "runs_behind": behind}}

@@ -46,6 +46,7 @@ __all__ = [
     "RunListRow",
     "ToCopy",
     "copied_position",
+    "copier_behind",
     "find_run",
     "insert_documents",
     "insert_runs",
@@ -255,6 +256,18 @@ async def insert_documents(cur: psycopg.AsyncCursor, rows: list[tuple[str, str, 
         await cur.executemany(
             "INSERT INTO documents (run_id, run_hash, body) VALUES (%s, %s, %s) ON CONFLICT (run_id) DO NOTHING", rows
         )
+
+
+async def copier_behind(pool: AsyncConnectionPool) -> tuple[int, int]:
+    """The copier's stored position, and how many runs of the read model lie after it (an index
+    range of ``runs_seq``: the copier's backlog, 0 when it has caught up)."""
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT c.seq, (SELECT count(*) FROM runs r WHERE r.seq > c.seq) FROM documents_copied c WHERE c.id = 1"
+            )
+        ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
 async def move_copier(cur: psycopg.AsyncCursor, position: int) -> None:

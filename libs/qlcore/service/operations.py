@@ -33,9 +33,11 @@ NO_REPLY = RpcReply(status=0)  # a handler's way to stay silent (another instanc
 
 
 async def status(rt: Runtime, _: RpcRequest) -> RpcReply:
+    """The projection's position, lag and dead letters, and the service's own figures if it has some."""
+    own = await rt.status_figures() if rt.status_figures is not None else {}
     r = rt.runner
     if r is None:
-        return json_reply({"service": rt.name, "projection": False})
+        return json_reply({"service": rt.name, "projection": False, **own})
     st = await r.status()
     last = await rt.bus.last_event_seq()
     return json_reply(
@@ -47,6 +49,7 @@ async def status(rt: Runtime, _: RpcRequest) -> RpcReply:
             "last_event_seq": last,
             "lag": max(0, last - st.position),
             "dead_letters": st.dead_letters,
+            **own,
         }
     )
 

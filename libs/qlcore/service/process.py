@@ -7,6 +7,7 @@ and :func:`main` is every service's ``__main__``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import signal
 from collections.abc import Callable
@@ -52,6 +53,8 @@ async def run_service(
         if runner is not None:
             await runner.setup()
         deps = await spec.build(rt)
+        if spec.status is not None:
+            rt.status_figures = functools.partial(spec.status, deps)
         for op in spec.operations:
             rpc.add(op.name, _bind(op.handler, deps), broadcast=op.broadcast)
         await rpc.start()

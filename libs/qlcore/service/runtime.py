@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from ulid import ULID
@@ -32,6 +34,7 @@ class Runtime:
     stop: asyncio.Event
     instance_id: str = field(default_factory=lambda: str(ULID()))
     autocommit_pool: AsyncConnectionPool | None = None
+    status_figures: Callable[[], Awaitable[dict[str, Any]]] | None = None  # the spec's ``status``, bound
 
     @property
     def statements(self) -> AsyncConnectionPool:

@@ -52,6 +52,7 @@ class Operation(Generic[D]):
 class ServiceSpec(Generic[D]):
     """A service: ``build`` makes its dependencies once from the :class:`Runtime`; ``operations``
     are registered from that table; ``tasks`` run beside the projection until the service stops;
+    ``status`` adds the service's own figures to ``ops.status`` (e.g. how far a task is behind);
     ``close`` releases what ``build`` opened."""
 
     name: str
@@ -59,5 +60,6 @@ class ServiceSpec(Generic[D]):
     projection: Callable[[], Projection] | None = None
     operations: Sequence[Operation[D]] = ()
     tasks: Sequence[Callable[[D], Coroutine[Any, Any, None]]] = field(default_factory=tuple)
+    status: Callable[[D], Awaitable[dict[str, Any]]] | None = None
     close: Callable[[D], Awaitable[None]] | None = None
     pool_size: int = 8
