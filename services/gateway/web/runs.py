@@ -54,13 +54,22 @@ async def _viewed_document(
     who = await require_viewer(request)
     if isinstance(who, Response):
         return who
+    found = await _document_or_page(request, who, run_id)
+    if isinstance(found, Response):
+        return found
+    return who, *found
+
+
+async def _document_or_page(
+    request: Request[Any, Any, Any], who: Principal, run_id: str
+) -> tuple[dict[str, Any], bytes] | Response[Any]:
+    """The run's document, or the page to answer instead (the run's 404, the service's error)."""
     try:
-        doc, body = await _document(request, who, run_id)
+        return await _document(request, who, run_id)
     except ServiceError as err:
         if err.status == 404:
             return not_found(request, who, "run")
         return error_page(request, err, who, back="/runs")
-    return who, doc, body
 
 
 async def _report(request: Request[Any, Any, Any], who: Principal, run_id: str) -> dict[str, Any] | None:
@@ -283,12 +292,10 @@ class RunPages(Controller):
             return page(request, "compare.html", title="Compare runs", who=who, runs=[], ids=ids, ready=False)
         runs: list[dict[str, Any]] = []
         for run_id in ids:
-            try:
-                doc, _ = await _document(request, who, run_id)
-            except ServiceError as err:
-                if err.status == 404:
-                    return not_found(request, who, "run")
-                return error_page(request, err, who, back="/runs")
+            found = await _document_or_page(request, who, run_id)
+            if isinstance(found, Response):
+                return found
+            doc, _ = found
             report = await _report(request, who, run_id)
             cal = (report or {}).get("calibration") or {}
             runs.append(
